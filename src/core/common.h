@@ -1,0 +1,30 @@
+/*
+ * Included first by every .c file of the project: the standard headers we use
+ * everywhere, then banned.h, so that functions that hide overflows cannot be
+ * called after this point (git's banned.h).
+ */
+#ifndef SLUICE_CORE_COMMON_H
+#define SLUICE_CORE_COMMON_H
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/banned.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define MAX(a, b)     ((a) > (b) ? (a) : (b))
+#define UNUSED(x)     ((void)(x))
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * Structured logging (log.h). Each line is built whole in a buffer, JSON by
+ * jansson so that every string is escaped, then written with a single
+ * fwrite() under the stream's lock: lines from several threads never
+ * interleave. A line longer than LOG_LINE_MAX (Lambda cuts events at 256 KiB)
+ * is replaced by a shortened one that says so.
+ */
+#include "core/common.h"
+
+#include <pthread.h>
+
+#include "core/buf.h"
+#include "core/enc.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#define LOG_LINE_MAX	   ((size_t)256 * 1024)
+#define LOG_SHORT_MESSAGE  1024
+#define LOG_REQUEST_ID_MAX 128
+
+static const char *const level_names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
+
+static struct {
+	pthread_mutex_t lock; /* guards out and request_id */
+	enum log_level min;
+	bool json;
+	FILE *out; /* NULL means stderr */
+	char request_id[LOG_REQUEST_ID_MAX];
+} logger = {PTHREAD_MUTEX_INITIALIZER, LVL_INFO, true, NULL, ""};
+
+const char *log_level_name(enum log_level lvl)
+{
+	if ((unsigned)lvl >= ARRAY_SIZE(level_names))
+		return "UNKNOWN";
+	return level_names[lvl];
+}
+
+int log_level_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return (int)i;
+	if (strcasecmp(s, "WARNING") == 0)
+		return LVL_WARN;
+	return -1;
+}
+
+void log_configure(enum log_level min, bool json)
+{
+	if ((unsigned)min < ARRAY_SIZE(level_names))
+		logger.min = min;
+	logger.json = json;
+}
+
+void log_init_from_env(void)
+{
+	const char *fmt = getenv("AWS_LAMBDA_LOG_FORMAT");
+	const char *lvl = getenv("AWS_LAMBDA_LOG_LEVEL");
+
+	if (fmt && strcasecmp(fmt, "JSON") == 0)
+		logger.json = true;
+	else if (fmt && strcasecmp(fmt, "Text") == 0)
+		logger.json = false;
+	int l = log_level_parse(lvl);
+	if (l >= 0)
+		logger.min = (enum log_level)l;
+}
+
+void log_set_output(FILE *f)
+{
+	pthread_mutex_lock(&logger.lock);
+	logger.out = f;
+	pthread_mutex_unlock(&logger.lock);
+}
+
+void log_set_request_id(const char *id)
+{
+	pthread_mutex_lock(&logger.lock);
+	snprintf(logger.request_id, sizeof(logger.request_id), "%s", id ? id : "");
+	pthread_mutex_unlock(&logger.lock);
+}
+
+bool log_enabled(enum log_level lvl)
+{
+	return (unsigned)lvl < ARRAY_SIZE(level_names) && lvl >= logger.min;
+}
+
+/* A JSON string for `s`, with invalid UTF-8 bytes replaced by U+FFFD. */
+static json_t *lossy_string(const char *s, size_t len)
+{
+	if (utf8_valid(s, len))
+		return json_stringn(s, len);
+	struct buf b;
+	buf_init(&b, LOG_LINE_MAX);
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		int err;
+		if (n <= len - i && utf8_valid(s + i, n)) {
+			err = buf_add(&b, s + i, n);
+			i += n;
+		} else {
+			err = buf_add(&b, "\xef\xbf\xbd", 3);
+			i++;
+		}
+		if (err)
+			break;
+	}
+	json_t *v = json_stringn(b.ptr, b.len);
+	buf_release(&b);
+	return v;
+}
+
+static bool is_std_key(const char *k)
+{
+	return strcmp(k, "timestamp") == 0 || strcmp(k, "level") == 0 ||
+	       strcmp(k, "message") == 0 || strcmp(k, "requestId") == 0;
+}
+
+static int format_json(struct buf *line, const char *ts, const char *level, const char *rid,
+		       json_t *msg, json_t *fields)
+{
+	json_t *o = json_object();
+	int err = ERR_NOMEM;
+
+	if (!o)
+		return err;
+	if (json_object_set_new(o, "timestamp", json_string(ts)) ||
+	    json_object_set_new(o, "level", json_string(level)) ||
+	    json_object_set(o, "message", msg))
+		goto out;
+	if (rid[0] && json_object_set_new(o, "requestId", lossy_string(rid, strlen(rid))))
+		goto out;
+	if (json_is_object(fields)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(fields, k, v)
+		{
+			if (!is_std_key(k) && json_object_set(o, k, v))
+				goto out;
+		}
+	}
+	err = jsonx_dump(o, line, 0);
+out:
+	json_decref(o);
+	return err;
+}
+
+/* A Text-format value: bare when it is a plain word, JSON otherwise. */
+static int text_value(struct buf *line, json_t *v)
+{
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v);
+		bool plain = n > 0;
+		for (size_t i = 0; i < n && plain; i++) {
+			unsigned char c = (unsigned char)s[i];
+			plain = c > ' ' && c != '"' && c != '=' && c != 0x7f;
+		}
+		if (plain)
+			return buf_add(line, s, n);
+	}
+	return jsonx_dump(v, line, 0);
+}
+
+/* The message with control characters escaped, so that one event is one line. */
+static int text_message(struct buf *line, const char *s, size_t n)
+{
+	int err = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n')
+			err = buf_add(line, "\\n", 2);
+		else if (c == '\r')
+			err = buf_add(line, "\\r", 2);
+		else if (c < 0x20 && c != '\t')
+			err = buf_addf(line, "\\x%02x", c);
+		else
+			err = buf_addch(line, (char)c);
+	}
+	return err;
+}
+
+static int format_text(struct buf *line, const char *ts, const char *level, const char *rid,
+		       json_t *msg, json_t *fields)
+{
+	int err = buf_addf(line, "%s\t%s\t%s\t", ts, rid, level);
+	if (!err)
+		err = text_message(line, json_string_value(msg), json_string_length(msg));
+	if (!err && json_is_object(fields)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(fields, k, v)
+		{
+			if (is_std_key(k))
+				continue;
+			err = buf_addf(line, " %s=", k);
+			if (!err)
+				err = text_value(line, v);
+			if (err)
+				break;
+		}
+	}
+	return err;
+}
+
+static void write_line(FILE *f, const struct buf *line)
+{
+	flockfile(f);
+	fwrite(line->ptr, 1, line->len, f);
+	fflush(f);
+	funlockfile(f);
+}
+
+void log_emit(enum log_level lvl, const char *message, json_t *fields)
+{
+	char ts[32];
+	char rid[LOG_REQUEST_ID_MAX];
+	struct buf line;
+	json_t *msg = NULL;
+	int err;
+
+	if (!log_enabled(lvl))
+		goto done;
+	if (!message)
+		message = "";
+	msg = lossy_string(message, strlen(message));
+	if (!msg)
+		goto done;
+	time_rfc3339(ts, time_now_ms(), 1);
+	pthread_mutex_lock(&logger.lock);
+	memcpy(rid, logger.request_id, sizeof(rid));
+	FILE *out = logger.out ? logger.out : stderr;
+	pthread_mutex_unlock(&logger.lock);
+
+	buf_init(&line, LOG_LINE_MAX);
+	if (logger.json)
+		err = format_json(&line, ts, log_level_name(lvl), rid, msg, fields);
+	else
+		err = format_text(&line, ts, log_level_name(lvl), rid, msg, fields);
+	if (err == ERR_TOOLARGE) {
+		/* Too long for one event: keep the start of the message, drop the fields. */
+		json_t *short_msg = lossy_string(message, MIN(strlen(message), LOG_SHORT_MESSAGE));
+		json_t *note = json_pack("{s:b}", "logTruncated", 1);
+		buf_reset(&line);
+		err = ERR_NOMEM;
+		if (short_msg && note && logger.json)
+			err = format_json(&line, ts, log_level_name(lvl), rid, short_msg, note);
+		else if (short_msg && note)
+			err = format_text(&line, ts, log_level_name(lvl), rid, short_msg, note);
+		json_decref(short_msg);
+		json_decref(note);
+	}
+	if (!err)
+		err = buf_addch(&line, '\n');
+	if (!err)
+		write_line(out, &line);
+	buf_release(&line);
+done:
+	json_decref(msg);
+	json_decref(fields);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap, again;
+
+	if (!log_enabled(lvl))
+		return;
+	buf_init(&b, LOG_LINE_MAX);
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	int err = buf_vaddf(&b, fmt, ap);
+	if (err == ERR_TOOLARGE) {
+		/* Log what fits: truncated rather than lost. */
+		char *p = malloc(LOG_SHORT_MESSAGE + 1);
+		if (p) {
+			/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd above */
+			vsnprintf(p, LOG_SHORT_MESSAGE + 1, fmt, again);
+			log_emit(lvl, p, json_pack("{s:b}", "logTruncated", 1));
+			free(p);
+		}
+	} else if (!err) {
+		log_emit(lvl, b.ptr, NULL);
+	}
+	va_end(again);
+	va_end(ap);
+	buf_release(&b);
+}
