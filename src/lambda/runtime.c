@@ -1,0 +1,501 @@
+/*
+ * The Lambda Runtime API client loop (runtime.h): next, handle, response or
+ * error, forever. It talks to the Runtime API with one libcurl easy handle so
+ * that libcurl keeps a single TCP connection open for the life of the
+ * process; the per-invocation cost is then two small HTTP exchanges over
+ * loopback. The buffers for the event and the response are kept between
+ * invocations and only given back after an unusually large one, so a warm
+ * loop allocates almost nothing.
+ *
+ * Everything that comes from the Runtime API is bounded: header values have
+ * fixed sizes, the event has LAMBDA_EVENT_MAX, and a request id must be made
+ * of URL-safe bytes before it is put into a path.
+ */
+#include "core/common.h"
+
+#include <curl/curl.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "lambda/runtime.h"
+
+#define RT_PREFIX	      "/2018-06-01/runtime/"
+#define RT_HOST_MAX	      255		       /* AWS_LAMBDA_RUNTIME_API, "host:port" */
+#define RT_REQUEST_ID_MAX     128		       /* Lambda's are UUIDs (36 bytes) */
+#define RT_BASE_MAX	      (RT_HOST_MAX + 32)       /* "http://" host RT_PREFIX */
+#define RT_PATH_MAX	      (RT_REQUEST_ID_MAX + 32) /* "invocation/<id>/response" */
+#define RT_URL_MAX	      (RT_BASE_MAX + RT_PATH_MAX)
+#define RT_ARN_MAX	      512   /* an ARN with a qualifier is at most ~170 bytes */
+#define RT_TRACE_MAX	      512   /* X-Ray header: Root, Parent, Sampled, Lineage */
+#define RT_DEADLINE_MAX	      24    /* decimal int64 */
+#define RT_REPLY_MAX	      4096  /* what we keep of the Runtime API's answers to posts */
+#define RT_ERROR_BODY_MAX     16384 /* error JSON: a 1 KiB message escaped at worst 6x */
+#define RT_KEEP_MAX	      ((size_t)1 << 20) /* buffers above this are freed after an invocation */
+#define RT_CONNECT_TIMEOUT_MS 5000L
+#define RT_RETRY_MAX_MS	      1000 /* backoff ceiling for answers to `next` without an id */
+
+/* The headers of one answer; reset at each status line. */
+struct rt_headers {
+	char request_id[RT_REQUEST_ID_MAX];
+	char function_arn[RT_ARN_MAX];
+	char trace_id[RT_TRACE_MAX];
+	char deadline[RT_DEADLINE_MAX];
+	bool request_id_bad; /* present but too long to keep */
+};
+
+/* Where a body goes: bytes past the buffer's cap are drained and flagged. */
+struct rt_sink {
+	struct buf *b;
+	bool overflow;
+};
+
+struct rt {
+	CURL *curl;
+	struct curl_slist *post_headers; /* Expect: (none), Content-Type */
+	char base[RT_BASE_MAX];		 /* "http://host:port/2018-06-01/runtime/" */
+	struct rt_headers hdr;
+	struct buf event;
+	struct buf response;
+	struct buf reply;
+	struct rt_sink sink;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+int lambda_fail(struct lambda_error *err, const char *type, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->type, sizeof(err->type), "%s", type && *type ? type : "Function.Unhandled");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int64_t lambda_remaining_ms(const struct lambda_context *ctx)
+{
+	if (!ctx || ctx->deadline_ms <= 0)
+		return INT64_MAX;
+	return ctx->deadline_ms - time_now_ms();
+}
+
+/*
+ * Replace, in place, every byte that is not part of a well-formed UTF-8
+ * sequence (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF)
+ * with '?': jansson refuses invalid strings, and a truncated message may end
+ * in half a character.
+ */
+static void utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		unsigned c = p[0], n, min, cp, i;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			goto bad;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		p += n + 1;
+		continue;
+	bad:
+		*p++ = '?';
+	}
+}
+
+/* Keep an error type fit for an HTTP header value: [A-Za-z0-9._:-], never empty. */
+static void error_type_sanitize(char *t, size_t size)
+{
+	size_t i;
+
+	if (!t[0])
+		snprintf(t, size, "%s", "Function.Unhandled");
+	for (i = 0; t[i]; i++) {
+		char c = t[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == ':' || c == '-'))
+			t[i] = '_';
+	}
+}
+
+/* A request id goes into a URL path: RFC 3986 unreserved bytes only. */
+static bool request_id_valid(const char *id)
+{
+	size_t i;
+
+	if (!id[0])
+		return false;
+	for (i = 0; id[i]; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_' || c == '~'))
+			return false;
+	}
+	return true;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct rt_sink *sink = userdata;
+	size_t len = size * nmemb;
+
+	if (!sink->overflow && buf_add(sink->b, data, len))
+		sink->overflow = true;
+	return len; /* drain what does not fit: the connection stays usable */
+}
+
+/* Copy a header value into a fixed field; false when it does not fit (field left ""). */
+static bool header_keep(char *field, size_t size, struct str value)
+{
+	if (value.len >= size) {
+		field[0] = '\0';
+		return false;
+	}
+	memcpy(field, value.ptr, value.len);
+	field[value.len] = '\0';
+	return true;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct rt_headers *h = userdata;
+	size_t len = size * nmemb;
+	struct str line = str_make(data, len), name, value;
+	bool found;
+
+	/* A status line starts a new answer (an interim 1xx, then the real one). */
+	if (str_has_prefix(line, STR_LIT("HTTP/"))) {
+		memset(h, 0, sizeof(*h));
+		return len;
+	}
+	while (line.len && (line.ptr[line.len - 1] == '\n' || line.ptr[line.len - 1] == '\r'))
+		line.len--;
+	value = str_trim(str_split(line, ':', &name, &found));
+	if (!found)
+		return len;
+	name = str_trim(name);
+	if (str_ieq_cstr(name, "Lambda-Runtime-Aws-Request-Id")) {
+		if (!header_keep(h->request_id, sizeof(h->request_id), value))
+			h->request_id_bad = true;
+	} else if (str_ieq_cstr(name, "Lambda-Runtime-Deadline-Ms")) {
+		header_keep(h->deadline, sizeof(h->deadline), value);
+	} else if (str_ieq_cstr(name, "Lambda-Runtime-Invoked-Function-Arn")) {
+		header_keep(h->function_arn, sizeof(h->function_arn), value);
+	} else if (str_ieq_cstr(name, "Lambda-Runtime-Trace-Id")) {
+		header_keep(h->trace_id, sizeof(h->trace_id), value);
+	}
+	return len;
+}
+
+static int rt_init(struct rt *rt)
+{
+	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+	size_t i;
+
+	memset(rt, 0, sizeof(*rt));
+	buf_init(&rt->event, LAMBDA_EVENT_MAX);
+	buf_init(&rt->response, LAMBDA_RESPONSE_BUF_MAX);
+	buf_init(&rt->reply, RT_REPLY_MAX);
+	if (!api || !api[0] || strlen(api) > RT_HOST_MAX) {
+		log_msg(LVL_FATAL, "AWS_LAMBDA_RUNTIME_API is missing or too long");
+		return ERR_CONFIG;
+	}
+	for (i = 0; api[i]; i++) {
+		unsigned char c = (unsigned char)api[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '@') {
+			log_msg(LVL_FATAL, "AWS_LAMBDA_RUNTIME_API is not host:port");
+			return ERR_CONFIG;
+		}
+	}
+	snprintf(rt->base, sizeof(rt->base), "http://%s" RT_PREFIX, api);
+
+	rt->curl = curl_easy_init();
+	rt->post_headers = curl_slist_append(NULL, "Expect:");
+	if (rt->post_headers)
+		rt->post_headers =
+			curl_slist_append(rt->post_headers, "Content-Type: application/json");
+	if (!rt->curl || !rt->post_headers)
+		return ERR_NOMEM;
+
+	/* The Runtime API is plain HTTP on a local address: never through a proxy. */
+	curl_easy_setopt(rt->curl, CURLOPT_PROXY, "");
+	curl_easy_setopt(rt->curl, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(rt->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(rt->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(rt->curl, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(rt->curl, CURLOPT_CONNECTTIMEOUT_MS, RT_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(rt->curl, CURLOPT_ERRORBUFFER, rt->curl_err);
+	curl_easy_setopt(rt->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(rt->curl, CURLOPT_HEADERDATA, &rt->hdr);
+	curl_easy_setopt(rt->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(rt->curl, CURLOPT_WRITEDATA, &rt->sink);
+	return 0;
+}
+
+static void rt_release(struct rt *rt)
+{
+	if (rt->curl)
+		curl_easy_cleanup(rt->curl);
+	curl_slist_free_all(rt->post_headers);
+	buf_release(&rt->event);
+	buf_release(&rt->response);
+	buf_release(&rt->reply);
+}
+
+/* Run the request set up on the handle; OUT: the HTTP status. */
+static int rt_perform(struct rt *rt, const char *url, struct buf *into, long *status)
+{
+	CURLcode rc;
+
+	buf_reset(into);
+	rt->sink.b = into;
+	rt->sink.overflow = false;
+	rt->curl_err[0] = '\0';
+	memset(&rt->hdr, 0, sizeof(rt->hdr));
+	curl_easy_setopt(rt->curl, CURLOPT_URL, url);
+	rc = curl_easy_perform(rt->curl);
+	if (rc != CURLE_OK) {
+		log_emit(LVL_ERROR, "Runtime API unreachable",
+			 json_pack("{s:s,s:s}", "url", url, "error",
+				   rt->curl_err[0] ? rt->curl_err : curl_easy_strerror(rc)));
+		return ERR_HTTP;
+	}
+	*status = 0;
+	curl_easy_getinfo(rt->curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+/*
+ * POST `len` bytes to `path` (under the runtime prefix), with an error type
+ * header when `error_type` is given. A 500 means the container is broken
+ * and the runtime must exit (ERR_REMOTE); other refusals are logged.
+ */
+static int rt_post(struct rt *rt, const char *path, const char *body, size_t len,
+		   const char *error_type)
+{
+	char url[RT_URL_MAX], type_hdr[sizeof(((struct lambda_error *)0)->type) + 48];
+	struct curl_slist *extra = NULL, *headers = rt->post_headers;
+	long status;
+	int err;
+
+	snprintf(url, sizeof(url), "%s%s", rt->base, path);
+	if (error_type) {
+		snprintf(type_hdr, sizeof(type_hdr), "Lambda-Runtime-Function-Error-Type: %s",
+			 error_type);
+		extra = curl_slist_append(NULL, "Expect:");
+		if (extra)
+			extra = curl_slist_append(extra, "Content-Type: application/json");
+		if (extra)
+			extra = curl_slist_append(extra, type_hdr);
+		if (!extra)
+			return ERR_NOMEM;
+		headers = extra;
+	}
+	curl_easy_setopt(rt->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, headers);
+	err = rt_perform(rt, url, &rt->reply, &status);
+	curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(extra);
+	if (err)
+		return err;
+	if (status >= 200 && status < 300)
+		return 0;
+	log_emit(status >= 500 ? LVL_FATAL : LVL_ERROR, "Runtime API refused a post",
+		 json_pack("{s:s,s:I,s:s%}", "path", path, "status", (json_int_t)status, "body",
+			   rt->reply.ptr, rt->reply.len));
+	return status >= 500 ? ERR_REMOTE : 0;
+}
+
+/* POST {"errorMessage","errorType","stackTrace":[]} to `path`. */
+static int rt_post_error(struct rt *rt, const char *path, struct lambda_error *lerr)
+{
+	struct buf body;
+	json_t *v;
+	int err;
+
+	error_type_sanitize(lerr->type, sizeof(lerr->type));
+	utf8_sanitize(lerr->message);
+	log_emit(LVL_ERROR, "function error",
+		 json_pack("{s:s,s:s}", "errorType", lerr->type, "errorMessage", lerr->message));
+	v = json_pack("{s:s,s:s,s:[]}", "errorMessage", lerr->message, "errorType", lerr->type,
+		      "stackTrace");
+	if (!v)
+		return ERR_NOMEM;
+	buf_init(&body, RT_ERROR_BODY_MAX);
+	err = jsonx_dump(v, &body, 0);
+	json_decref(v);
+	if (!err)
+		err = rt_post(rt, path, body.ptr, body.len, lerr->type);
+	buf_release(&body);
+	return err;
+}
+
+/*
+ * GET `next` until an answer carries a usable request id; rt->hdr and
+ * rt->event then describe the invocation.
+ */
+static int rt_next(struct rt *rt, bool *event_too_large /* OUT */)
+{
+	char url[RT_URL_MAX];
+	unsigned misses = 0;
+	long status;
+	int err;
+
+	snprintf(url, sizeof(url), "%s%s", rt->base, "invocation/next");
+	for (;;) {
+		curl_easy_setopt(rt->curl, CURLOPT_HTTPGET, 1L);
+		err = rt_perform(rt, url, &rt->event, &status);
+		if (err)
+			return err;
+		if (status != 200) {
+			log_emit(LVL_FATAL, "Runtime API refused next",
+				 json_pack("{s:I,s:s%}", "status", (json_int_t)status, "body",
+					   rt->event.ptr,
+					   MIN(rt->event.len, (size_t)RT_REPLY_MAX)));
+			return ERR_REMOTE;
+		}
+		if (!rt->hdr.request_id_bad && request_id_valid(rt->hdr.request_id))
+			break;
+		/* Nothing to answer to: say so, and ask again (backing off if it persists). */
+		log_msg(LVL_ERROR, "next answered without a usable Lambda-Runtime-Aws-Request-Id");
+		if (misses++) {
+			unsigned ms = MIN(RT_RETRY_MAX_MS, 10u << MIN(misses, 7u));
+			struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	*event_too_large = rt->sink.overflow;
+	return 0;
+}
+
+/* Free buffers that one big invocation grew, so that a warm process stays small. */
+static void rt_trim(struct rt *rt)
+{
+	if (rt->event.alloc > RT_KEEP_MAX)
+		buf_release(&rt->event);
+	if (rt->response.alloc > RT_KEEP_MAX)
+		buf_release(&rt->response);
+	buf_reset(&rt->response);
+}
+
+static void context_from_headers(struct rt *rt, struct lambda_context *ctx)
+{
+	long long deadline = 0;
+
+	ctx->request_id = rt->hdr.request_id;
+	ctx->function_arn = rt->hdr.function_arn;
+	ctx->trace_id = rt->hdr.trace_id;
+	if (rt->hdr.deadline[0] &&
+	    str_to_i64(str_from(rt->hdr.deadline), 0, INT64_MAX, &deadline)) {
+		log_msg(LVL_WARN, "ignoring a malformed Lambda-Runtime-Deadline-Ms");
+		deadline = 0;
+	}
+	ctx->deadline_ms = deadline;
+	if (ctx->trace_id[0])
+		setenv("_X_AMZN_TRACE_ID", ctx->trace_id, 1);
+	else
+		unsetenv("_X_AMZN_TRACE_ID");
+}
+
+/* One invocation: next, handle, then response or error. */
+static int rt_invoke(struct rt *rt, const struct lambda_function *fn, void *state)
+{
+	char path[RT_PATH_MAX];
+	struct lambda_context ctx;
+	struct lambda_error lerr;
+	bool too_large = false;
+	int failed, err;
+
+	err = rt_next(rt, &too_large);
+	if (err)
+		return err;
+	context_from_headers(rt, &ctx);
+	log_set_request_id(ctx.request_id);
+	lerr.type[0] = lerr.message[0] = '\0';
+	buf_reset(&rt->response);
+
+	if (too_large)
+		failed = lambda_fail(&lerr, "Runtime.EventTooLarge",
+				     "Event payload exceeded the runtime's limit (%d bytes).",
+				     LAMBDA_EVENT_MAX);
+	else
+		failed =
+			fn->handle(state, rt->event.ptr, rt->event.len, &ctx, &rt->response, &lerr);
+	if (!failed && rt->response.len > LAMBDA_RESPONSE_MAX)
+		failed = lambda_fail(&lerr, "Function.ResponseSizeTooLarge",
+				     "Response payload size (%zu bytes) exceeded maximum allowed "
+				     "payload size (%d bytes).",
+				     rt->response.len, LAMBDA_RESPONSE_MAX);
+
+	if (failed) {
+		if (!lerr.message[0])
+			snprintf(lerr.message, sizeof(lerr.message), "%s", "the handler failed");
+		snprintf(path, sizeof(path), "invocation/%s/error", ctx.request_id);
+		err = rt_post_error(rt, path, &lerr);
+	} else {
+		snprintf(path, sizeof(path), "invocation/%s/response", ctx.request_id);
+		err = rt_post(rt, path, rt->response.ptr, rt->response.len, NULL);
+	}
+	rt_trim(rt);
+	log_set_request_id(NULL);
+	return err;
+}
+
+int lambda_run(const struct lambda_function *fn, long max_invocations)
+{
+	struct lambda_error lerr;
+	void *state = NULL;
+	struct rt rt;
+	long n;
+	int err;
+
+	err = rt_init(&rt);
+	if (err)
+		goto out;
+	if (fn->init) {
+		lerr.type[0] = lerr.message[0] = '\0';
+		if (fn->init(&state, &lerr)) {
+			if (!lerr.type[0])
+				snprintf(lerr.type, sizeof(lerr.type), "%s", "Runtime.InitError");
+			if (!lerr.message[0])
+				snprintf(lerr.message, sizeof(lerr.message), "%s",
+					 "the function's initialisation failed");
+			err = rt_post_error(&rt, "init/error", &lerr);
+			if (!err)
+				err = ERR_INVAL;
+			goto out;
+		}
+	}
+	for (n = 0; !err && (max_invocations <= 0 || n < max_invocations); n++)
+		err = rt_invoke(&rt, fn, state);
+	if (fn->fini)
+		fn->fini(state);
+out:
+	rt_release(&rt);
+	return err;
+}
