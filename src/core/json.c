@@ -67,6 +67,9 @@ int jsonx_dump(const json_t *v, struct buf *out, size_t flags)
 
 	if (!v)
 		return ERR_INVAL;
+	/* 15 significant digits print 0.34 as 0.34, not 0.34000000000000002. */
+	if ((flags & JSON_REAL_PRECISION(0x1F)) == 0)
+		flags |= JSON_REAL_PRECISION(15);
 	if (json_dump_callback(v, dump_cb, &ctx, JSON_COMPACT | JSON_ENCODE_ANY | flags) != 0) {
 		buf_truncate(out, start);
 		return ctx.err ? ctx.err : ERR_NOMEM;
