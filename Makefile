@@ -26,7 +26,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LDFLAGS ?=
+LDFLAGS ?= -Wl,--as-needed -Wl,-O1
 LIBS    := $(PKG_LIBS) -lm -lpthread
 
 ifneq ($(SANITIZE),)
