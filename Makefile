@@ -52,6 +52,9 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/replay/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
+# Keep object files of tests and drivers between runs.
+.SECONDARY:
+
 .PHONY: all deps test unit fuzz-replay protocol check-templates lint format fuzz bench clean run package
 all: $(BUILD)/bootstrap $(BUILD)/sluice
 
