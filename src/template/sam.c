@@ -402,7 +402,7 @@ static int add_policy_entry(struct tctx *c, const struct template_resource *fn,
 			    struct role_parts *rp, const struct tval *e, size_t idx)
 {
 	const struct policy_tpl *pt;
-	struct tval *doc;
+	struct tval *doc = NULL;
 	int err;
 
 	if (e->kind == TVAL_STRING)

@@ -277,6 +277,14 @@ static const char *scalar_attr(struct tctx *c, const struct tval *body, const ch
 
 	if (!v)
 		return NULL;
+	/*
+	 * With the AWS::LanguageExtensions transform, DeletionPolicy and
+	 * UpdateReplacePolicy may be intrinsics (!If [IsProd, Retain, Delete]);
+	 * resolve_policy_attr() decides them once conditions are known.
+	 */
+	if (tv_is_intrinsic(v) &&
+	    (!strcmp(key, "DeletionPolicy") || !strcmp(key, "UpdateReplacePolicy")))
+		return NULL;
 	if (v->kind != TVAL_STRING) {
 		*err = tctx_fail(c, v->pos, ERR_PARSE, "%s must be a string", key);
 		return NULL;
@@ -353,6 +361,41 @@ static int check_depends(struct tctx *c, struct template_resource *r)
 	return 0;
 }
 
+/*
+ * Resolve an intrinsic DeletionPolicy/UpdateReplacePolicy. When a condition
+ * leaves both branches open, the one that keeps the resource wins ("Retain",
+ * "RetainExceptOnCreate", "Snapshot" over "Delete"), since rules about
+ * retained resources must consider it.
+ */
+static int resolve_policy_attr(struct tctx *c, const struct template_resource *r, const char *key,
+			       const char **out)
+{
+	const struct tval *raw = tval_get(r->raw, key);
+	const struct tval *alts[16];
+	struct tval *v = NULL;
+	size_t i, n;
+	int err;
+
+	if (*out || !raw || !tv_is_intrinsic(raw))
+		return 0;
+	err = tresolve(c, raw, &v);
+	if (err)
+		return err;
+	if (!v)
+		return 0;
+	n = tval_alts(v, alts, ARRAY_SIZE(alts));
+	for (i = 0; i < n && i < ARRAY_SIZE(alts); i++) {
+		const char *s = alts[i] ? tval_str(alts[i]) : NULL;
+
+		if (!s)
+			return tctx_fail(c, raw->pos, ERR_PARSE, "%s of %s must be a string", key,
+					 r->id);
+		if (!*out || !strcmp(*out, "Delete"))
+			*out = s;
+	}
+	return 0;
+}
+
 static int resolve_resources(struct tctx *c)
 {
 	struct template *t = c->t;
@@ -377,6 +420,11 @@ static int resolve_resources(struct tctx *c)
 			r->cond_value = cd->value;
 		}
 		err = check_depends(c, r);
+		if (!err)
+			err = resolve_policy_attr(c, r, "DeletionPolicy", &r->deletion_policy);
+		if (!err)
+			err = resolve_policy_attr(c, r, "UpdateReplacePolicy",
+						  &r->update_replace_policy);
 		if (err)
 			return err;
 		props = NULL;
