@@ -1,0 +1,62 @@
+/*
+ * The local AWS endpoint of `sluice dev`: one evhttp server on 127.0.0.1
+ * that answers the S3 API (path-style /bucket/key and virtual-host style
+ * Host: bucket.localhost[:port]) from a directory on disk, with SigV4
+ * verification against one configured access key id and secret. Requests
+ * carrying an X-Amz-Target header that starts with "DynamoDB_" get
+ * 400 {"__type":"UnknownOperationException"} until DynamoDB lands.
+ *
+ * The endpoint runs on the caller's event_base; it owns no thread and no
+ * loop. Objects live under <data_dir>/s3/<bucket>/ (see s3_store.h).
+ */
+#ifndef SLUICE_LOCAL_AWS_ENDPOINT_H
+#define SLUICE_LOCAL_AWS_ENDPOINT_H
+
+#include <stdint.h>
+
+struct event_base;
+struct aws_endpoint;
+
+/* Defaults used by `sluice dev` when nothing else is configured. */
+#define AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID "sluice"
+#define AWS_ENDPOINT_DEFAULT_SECRET "sluice-local"
+#define AWS_ENDPOINT_DEFAULT_REGION "us-east-1"
+#define AWS_ENDPOINT_DEFAULT_PORT 4566
+
+/* The credentials requests must be signed with. Strings are copied. */
+struct aws_endpoint_credentials {
+	const char *access_key_id;     /* NULL: AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID */
+	const char *secret_access_key; /* NULL: AWS_ENDPOINT_DEFAULT_SECRET */
+};
+
+/*
+ * Start the endpoint on `base`, listening on `address`:`port` (address NULL
+ * means "127.0.0.1"; port 0 picks an ephemeral port, see aws_endpoint_port()).
+ * `creds` may be NULL (defaults). `data_dir` is the stage directory (e.g.
+ * ".sluice/dev"); objects go to <data_dir>/s3/, created when missing, and the
+ * buckets already there are loaded. All arguments are borrowed for the call.
+ *
+ * Returns 0 and *out, or ERR_INVAL (NULL base/data_dir/out), ERR_IO (cannot
+ * bind or cannot create/read the data directory), ERR_NOMEM. *out is NULL on
+ * failure.
+ */
+int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port,
+		     const struct aws_endpoint_credentials *creds, const char *data_dir,
+		     struct aws_endpoint **out /* OUT */);
+
+/*
+ * Create bucket `name` if it does not exist yet (for the template's buckets
+ * at start). An existing bucket is kept with its objects and is not an
+ * error. Returns 0, ERR_INVAL (NULL, or a name S3 would refuse: 3-63 of
+ * [a-z0-9.-], starting and ending with a letter or digit, not an IP address),
+ * ERR_IO or ERR_NOMEM.
+ */
+int aws_endpoint_create_bucket(struct aws_endpoint *ep, const char *name);
+
+/* The port actually bound (useful after port 0). 0 for a NULL ep. */
+uint16_t aws_endpoint_port(const struct aws_endpoint *ep);
+
+/* Stop listening and free everything; in-flight requests are dropped. NULL is a no-op. */
+void aws_endpoint_free(struct aws_endpoint *ep);
+
+#endif

@@ -1,0 +1,1063 @@
+/*
+ * The local S3 endpoint's object store (see s3_store.h for the layout). The
+ * commit protocol: bytes -> .tmp file, fsync, rename to a fresh data name;
+ * sidecar -> .tmp file, fsync, rename over o-<hash>.json (the commit);
+ * fsync the directory; then unlink the previous data file. Opening a bucket
+ * deletes temporaries and data files that no sidecar names, which is all a
+ * kill at any step can leave behind.
+ */
+#include "core/common.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/enc.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "local/s3_store.h"
+
+#define PATH_CAP 4096
+#define COPY_CHUNK (256u << 10)
+
+struct s3_bucket {
+	struct s3_store *store;
+	char *name;
+	char *dir;
+	int64_t created_ms;
+	struct s3_object **objs; /* sorted by key */
+	size_t n, alloc;
+};
+
+struct s3_store {
+	char *root;
+	struct s3_bucket **buckets; /* sorted by name */
+	size_t n;
+};
+
+static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = MIN(alen, blen) ? memcmp(a, b, MIN(alen, blen)) : 0;
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	struct buf b;
+	buf_init(&b, PATH_CAP);
+	if (buf_addf(&b, "%s/%s", dir, name)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ERR_IO;
+	int rc = fsync(fd) ? ERR_IO : 0;
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ERR_IO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, size_t cap, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ERR_NOTFOUND : ERR_IO;
+	char tmp[8192];
+	int rc = 0;
+	buf_init(out, cap);
+	for (;;) {
+		ssize_t r = read(fd, tmp, sizeof(tmp));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = ERR_IO;
+			break;
+		}
+		if (r == 0)
+			break;
+		rc = buf_add(out, tmp, (size_t)r);
+		if (rc)
+			break;
+	}
+	close(fd);
+	if (rc)
+		buf_release(out);
+	return rc;
+}
+
+/* Write `data` atomically as `dir`/`name` through a temporary file. */
+static int write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+	char tmp[PATH_CAP];
+	int n = snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ERR_TOOLARGE;
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ERR_IO;
+	int rc = write_all(fd, data, len);
+	if (!rc && fsync(fd))
+		rc = ERR_IO;
+	close(fd);
+	char *dst = path_join(dir, name);
+	if (!rc && !dst)
+		rc = ERR_NOMEM;
+	if (!rc && rename(tmp, dst))
+		rc = ERR_IO;
+	if (rc)
+		unlink(tmp);
+	free(dst);
+	return rc;
+}
+
+static int rm_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return unlink(path) && errno != ENOENT ? ERR_IO : 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *p = path_join(path, e->d_name);
+		if (!p) {
+			rc = ERR_NOMEM;
+			break;
+		}
+		if (e->d_type == DT_DIR)
+			rc = rm_tree(p);
+		else if (unlink(p) && errno != ENOENT)
+			rc = ERR_IO;
+		free(p);
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT)
+		rc = ERR_IO;
+	return rc;
+}
+
+bool s3_bucket_name_valid(struct str name)
+{
+	if (name.len < 3 || name.len > 63)
+		return false;
+	bool all_ip = true;
+	int dots = 0;
+	for (size_t i = 0; i < name.len; i++) {
+		char c = name.ptr[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (!alnum && c != '.' && c != '-')
+			return false;
+		if ((i == 0 || i == name.len - 1) && !alnum)
+			return false;
+		/* No "..", ".-" or "-." (S3 bucket naming rules). */
+		char prev = i ? name.ptr[i - 1] : 'a';
+		if ((c == '.' && (prev == '.' || prev == '-')) || (c == '-' && prev == '.'))
+			return false;
+		if (c == '.')
+			dots++;
+		else if (!(c >= '0' && c <= '9'))
+			all_ip = false;
+	}
+	if (all_ip && dots == 3)
+		return false; /* formatted as an IP address */
+	if (str_has_prefix(name, STR_LIT("xn--")) || str_has_suffix(name, STR_LIT("-s3alias")))
+		return false;
+	return true;
+}
+
+/* ---- objects in memory ---- */
+
+static void object_free(struct s3_object *o)
+{
+	if (!o)
+		return;
+	free(o->key);
+	free(o->content_type);
+	json_decref(o->meta);
+	free(o->data_name);
+	free(o);
+}
+
+static bool key_valid(struct str key)
+{
+	return key.len > 0 && key.len <= S3_MAX_KEY_LEN && !memchr(key.ptr, '\0', key.len) &&
+	       utf8_valid(key.ptr, key.len);
+}
+
+static void key_hash(struct str key, char hex[65])
+{
+	sha256_hex(key.ptr, key.len, hex);
+}
+
+/* Index of `key` in b->objs, or of where it would go (with *found false). */
+static size_t find_index(const struct s3_bucket *b, struct str key, bool *found)
+{
+	size_t lo = 0, hi = b->n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct s3_object *o = b->objs[mid];
+		int c = key_cmp(o->key, o->key_len, key.ptr, key.len);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Put `o` in the index, replacing (and returning through *old) a same-key object. */
+static int index_put(struct s3_bucket *b, struct s3_object *o, struct s3_object **old)
+{
+	bool found;
+	size_t i = find_index(b, str_make(o->key, o->key_len), &found);
+	*old = NULL;
+	if (found) {
+		*old = b->objs[i];
+		b->objs[i] = o;
+		return 0;
+	}
+	if (b->n == b->alloc) {
+		size_t na = b->alloc ? b->alloc * 2 : 16;
+		struct s3_object **no = realloc(b->objs, na * sizeof(*no));
+		if (!no)
+			return ERR_NOMEM;
+		b->objs = no;
+		b->alloc = na;
+	}
+	memmove(b->objs + i + 1, b->objs + i, (b->n - i) * sizeof(*b->objs));
+	b->objs[i] = o;
+	b->n++;
+	return 0;
+}
+
+static json_t *object_json(const struct s3_object *o)
+{
+	return json_pack("{s:s%, s:I, s:s, s:s, s:O, s:I, s:s}", "key", o->key, o->key_len,
+			 "size", (json_int_t)o->size, "etag", o->etag, "content_type",
+			 o->content_type, "meta", o->meta, "last_modified",
+			 (json_int_t)o->last_modified_ms, "data", o->data_name);
+}
+
+static bool meta_valid(const json_t *meta)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(meta))
+		return false;
+	json_object_foreach((json_t *)meta, k, v) if (!json_is_string(v)) return false;
+	return true;
+}
+
+/* Parse a sidecar; NULL when malformed or its key does not hash to `hash`. */
+static struct s3_object *object_parse(const struct buf *text, const char *hash)
+{
+	json_t *j = jsonx_parse(text->ptr, text->len, NULL, 0);
+	struct s3_object *o = calloc(1, sizeof(*o));
+	json_t *key = json_object_get(j, "key"), *size = json_object_get(j, "size");
+	json_t *lm = json_object_get(j, "last_modified"), *meta = json_object_get(j, "meta");
+	const char *etag = jsonx_str(j, "etag"), *ct = jsonx_str(j, "content_type");
+	const char *data = jsonx_str(j, "data");
+	char h[65];
+	if (!o || !json_is_string(key) || !json_is_integer(size) || !json_is_integer(lm) || !etag ||
+	    strlen(etag) >= S3_ETAG_MAX || !ct || !data || !meta_valid(meta) ||
+	    strchr(data, '/') || json_integer_value(size) < 0)
+		goto fail;
+	struct str k = str_make(json_string_value(key), json_string_length(key));
+	if (!key_valid(k))
+		goto fail;
+	key_hash(k, h);
+	if (strcmp(h, hash))
+		goto fail;
+	o->key = str_dup(k);
+	o->key_len = k.len;
+	o->size = (uint64_t)json_integer_value(size);
+	snprintf(o->etag, sizeof(o->etag), "%s", etag);
+	o->content_type = strdup(ct);
+	o->meta = json_incref(meta);
+	o->last_modified_ms = json_integer_value(lm);
+	o->data_name = strdup(data);
+	json_decref(j);
+	if (!o->key || !o->content_type || !o->data_name) {
+		object_free(o);
+		return NULL;
+	}
+	return o;
+fail:
+	json_decref(j);
+	free(o);
+	return NULL;
+}
+
+/* ---- buckets ---- */
+
+static void bucket_free(struct s3_bucket *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		object_free(b->objs[i]);
+	free(b->objs);
+	free(b->name);
+	free(b->dir);
+	free(b);
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), c = strlen(suf);
+	return a >= c && !strcmp(s + a - c, suf);
+}
+
+/* Load the sidecars of b->dir, then delete temporaries and unreferenced data files. */
+static int bucket_load(struct s3_bucket *b)
+{
+	DIR *d = opendir(b->dir);
+	struct dirent *e;
+	if (!d)
+		return ERR_IO;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strncmp(n, "o-", 2) || strlen(n) != 2 + 64 + 5 || !has_suffix(n, ".json"))
+			continue;
+		char hash[65], *p = path_join(b->dir, n);
+		struct buf text;
+		snprintf(hash, sizeof(hash), "%.64s", n + 2);
+		if (!p || read_file(p, S3_MAX_SIDECAR, &text)) {
+			free(p);
+			continue;
+		}
+		struct s3_object *o = object_parse(&text, hash), *old = NULL;
+		buf_release(&text);
+		if (!o || index_put(b, o, &old)) {
+			log_msg(LVL_WARN, "s3: skipping malformed sidecar %s", p);
+			object_free(o);
+		}
+		object_free(old);
+		free(p);
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		bool orphan = !strncmp(n, ".tmp-", 5);
+		if (!strncmp(n, "o-", 2) && has_suffix(n, ".data")) {
+			orphan = true;
+			for (size_t i = 0; i < b->n && orphan; i++)
+				orphan = strcmp(b->objs[i]->data_name, n) != 0;
+		}
+		if (orphan) {
+			char *p = path_join(b->dir, n);
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int bucket_new(struct s3_store *st, const char *name, struct s3_bucket **out)
+{
+	struct s3_bucket *b = calloc(1, sizeof(*b));
+	struct stat sb;
+	if (!b)
+		return ERR_NOMEM;
+	b->store = st;
+	b->name = strdup(name);
+	b->dir = path_join(st->root, name);
+	if (!b->name || !b->dir) {
+		bucket_free(b);
+		return ERR_NOMEM;
+	}
+	if (stat(b->dir, &sb) == 0)
+		b->created_ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+	*out = b;
+	return 0;
+}
+
+static size_t bucket_index(const struct s3_store *st, struct str name, bool *found)
+{
+	size_t lo = 0, hi = st->n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *bn = st->buckets[mid]->name;
+		int c = key_cmp(bn, strlen(bn), name.ptr, name.len);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int store_insert(struct s3_store *st, struct s3_bucket *b)
+{
+	bool found;
+	size_t i = bucket_index(st, str_from(b->name), &found);
+	if (found)
+		return ERR_EXISTS;
+	if (st->n >= S3_MAX_BUCKETS)
+		return ERR_TOOLARGE;
+	struct s3_bucket **nb = realloc(st->buckets, (st->n + 1) * sizeof(*nb));
+	if (!nb)
+		return ERR_NOMEM;
+	st->buckets = nb;
+	memmove(nb + i + 1, nb + i, (st->n - i) * sizeof(*nb));
+	nb[i] = b;
+	st->n++;
+	return 0;
+}
+
+int s3_store_open(const char *root, struct s3_store **out)
+{
+	if (!root || !out)
+		return ERR_INVAL;
+	*out = NULL;
+	if (mkdir(root, 0755) && errno != EEXIST)
+		return ERR_IO;
+	struct s3_store *st = calloc(1, sizeof(*st));
+	if (!st || !(st->root = strdup(root))) {
+		free(st);
+		return ERR_NOMEM;
+	}
+	DIR *d = opendir(root);
+	if (!d) {
+		s3_store_close(st);
+		return ERR_IO;
+	}
+	struct dirent *e;
+	int rc = 0;
+	while (!rc && (e = readdir(d))) {
+		struct s3_bucket *b;
+		if (!s3_bucket_name_valid(str_from(e->d_name)) || e->d_type != DT_DIR)
+			continue;
+		rc = bucket_new(st, e->d_name, &b);
+		if (!rc && (rc = bucket_load(b)) == 0)
+			rc = store_insert(st, b);
+		if (rc)
+			bucket_free(b);
+	}
+	closedir(d);
+	if (rc) {
+		s3_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void s3_store_close(struct s3_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		bucket_free(st->buckets[i]);
+	free(st->buckets);
+	free(st->root);
+	free(st);
+}
+
+int s3_store_create_bucket(struct s3_store *st, struct str name)
+{
+	bool found;
+	if (!st || !s3_bucket_name_valid(name))
+		return ERR_INVAL;
+	bucket_index(st, name, &found);
+	if (found)
+		return ERR_EXISTS;
+	if (st->n >= S3_MAX_BUCKETS)
+		return ERR_TOOLARGE;
+	char *n = str_dup(name);
+	struct s3_bucket *b = NULL;
+	int rc = n ? bucket_new(st, n, &b) : ERR_NOMEM;
+	free(n);
+	if (rc)
+		return rc;
+	if (mkdir(b->dir, 0755) && errno != EEXIST)
+		rc = ERR_IO;
+	if (!rc) {
+		fsync_dir(st->root);
+		b->created_ms = time_now_ms();
+		rc = bucket_load(b);
+	}
+	if (!rc)
+		rc = store_insert(st, b);
+	if (rc)
+		bucket_free(b);
+	return rc;
+}
+
+int s3_store_delete_bucket(struct s3_store *st, struct str name)
+{
+	bool found;
+	size_t i = bucket_index(st, name, &found);
+	if (!found)
+		return ERR_NOTFOUND;
+	struct s3_bucket *b = st->buckets[i];
+	if (b->n)
+		return ERR_PRECONDITION;
+	int rc = rm_tree(b->dir);
+	if (rc)
+		return rc;
+	memmove(st->buckets + i, st->buckets + i + 1, (st->n - i - 1) * sizeof(*st->buckets));
+	st->n--;
+	bucket_free(b);
+	return 0;
+}
+
+struct s3_bucket *s3_store_bucket(struct s3_store *st, struct str name)
+{
+	bool found;
+	size_t i = bucket_index(st, name, &found);
+	return found ? st->buckets[i] : NULL;
+}
+
+size_t s3_store_n_buckets(const struct s3_store *st) { return st->n; }
+struct s3_bucket *s3_store_bucket_at(struct s3_store *st, size_t i) { return st->buckets[i]; }
+const char *s3_bucket_name(const struct s3_bucket *b) { return b->name; }
+int64_t s3_bucket_created_ms(const struct s3_bucket *b) { return b->created_ms; }
+size_t s3_bucket_count(const struct s3_bucket *b) { return b->n; }
+const struct s3_object *s3_bucket_at(const struct s3_bucket *b, size_t i) { return b->objs[i]; }
+
+size_t s3_bucket_lower_bound(const struct s3_bucket *b, struct str key)
+{
+	bool found;
+	return find_index(b, key, &found);
+}
+
+const struct s3_object *s3_bucket_find(const struct s3_bucket *b, struct str key)
+{
+	bool found;
+	size_t i = find_index(b, key, &found);
+	return found ? b->objs[i] : NULL;
+}
+
+int s3_object_open(const struct s3_bucket *b, const struct s3_object *obj, int *fd)
+{
+	char *p = path_join(b->dir, obj->data_name);
+	if (!p)
+		return ERR_NOMEM;
+	*fd = open(p, O_RDONLY | O_CLOEXEC);
+	free(p);
+	return *fd < 0 ? ERR_IO : 0;
+}
+
+static void unlink_in(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name);
+	if (p)
+		unlink(p);
+	free(p);
+}
+
+int s3_bucket_delete_object(struct s3_bucket *b, struct str key)
+{
+	bool found;
+	size_t i = find_index(b, key, &found);
+	if (!found)
+		return ERR_NOTFOUND;
+	struct s3_object *o = b->objs[i];
+	char hash[65], side[80];
+	key_hash(key, hash);
+	snprintf(side, sizeof(side), "o-%s.json", hash);
+	char *p = path_join(b->dir, side);
+	if (!p)
+		return ERR_NOMEM;
+	int rc = unlink(p) && errno != ENOENT ? ERR_IO : 0;
+	free(p);
+	if (rc)
+		return rc;
+	unlink_in(b->dir, o->data_name);
+	memmove(b->objs + i, b->objs + i + 1, (b->n - i - 1) * sizeof(*b->objs));
+	b->n--;
+	object_free(o);
+	return 0;
+}
+
+/* ---- writing ---- */
+
+int s3_writer_begin(struct s3_bucket *b, struct s3_writer *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->bucket = b;
+	int n = snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.tmp-XXXXXX", b->dir);
+	if (n < 0 || (size_t)n >= sizeof(w->tmp_path))
+		return ERR_TOOLARGE;
+	w->md5 = EVP_MD_CTX_new();
+	if (!w->md5 || !EVP_DigestInit_ex(w->md5, EVP_md5(), NULL)) {
+		EVP_MD_CTX_free(w->md5);
+		w->md5 = NULL;
+		return ERR_NOMEM;
+	}
+	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
+	if (w->fd < 0) {
+		EVP_MD_CTX_free(w->md5);
+		w->md5 = NULL;
+		return ERR_IO;
+	}
+	return 0;
+}
+
+int s3_writer_write(struct s3_writer *w, const void *data, size_t len)
+{
+	if (w->fd < 0)
+		return ERR_INVAL;
+	if (len == 0)
+		return 0;
+	if (!EVP_DigestUpdate(w->md5, data, len))
+		return ERR_NOMEM;
+	w->size += len;
+	return write_all(w->fd, data, len);
+}
+
+void s3_writer_abort(struct s3_writer *w)
+{
+	if (w->fd >= 0) {
+		close(w->fd);
+		unlink(w->tmp_path);
+	}
+	w->fd = -1;
+	EVP_MD_CTX_free(w->md5);
+	w->md5 = NULL;
+}
+
+/* fsync and close the temporary file and finish the MD5. */
+static int writer_finish(struct s3_writer *w)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	if (w->fd < 0)
+		return ERR_INVAL;
+	if (!EVP_DigestFinal_ex(w->md5, d, &dl) || dl != MD5_LEN)
+		return ERR_NOMEM;
+	hex_lower(w->md5_hex, d, MD5_LEN);
+	if (fsync(w->fd))
+		return ERR_IO;
+	close(w->fd);
+	w->fd = -2; /* closed, the temporary file still exists */
+	return 0;
+}
+
+static void writer_drop(struct s3_writer *w)
+{
+	if (w->fd == -2)
+		unlink(w->tmp_path);
+	w->fd = -1;
+	EVP_MD_CTX_free(w->md5);
+	w->md5 = NULL;
+}
+
+/* Commit the closed temporary file at `tmp` as object `key` of `b`. */
+static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, struct str key,
+		       const char *content_type, const json_t *meta, const char *etag,
+		       const struct s3_object **out)
+{
+	char hash[65], rnd[8], rhex[17], side[80];
+	struct s3_object *o = calloc(1, sizeof(*o)), *old = NULL;
+	json_t *j = NULL;
+	struct buf text;
+	int rc = ERR_NOMEM;
+	buf_init(&text, S3_MAX_SIDECAR);
+	if (!o)
+		return ERR_NOMEM;
+	key_hash(key, hash);
+	if (random_bytes(rnd, sizeof(rnd))) {
+		rc = ERR_IO;
+		goto fail;
+	}
+	hex_lower(rhex, rnd, sizeof(rnd));
+	o->key = str_dup(key);
+	o->key_len = key.len;
+	o->size = size;
+	snprintf(o->etag, sizeof(o->etag), "%s", etag);
+	o->content_type = strdup(content_type ? content_type : "binary/octet-stream");
+	o->meta = meta ? json_deep_copy(meta) : json_object();
+	o->last_modified_ms = time_now_ms();
+	struct buf dn;
+	buf_init(&dn, 128);
+	if (buf_addf(&dn, "o-%s-%s.data", hash, rhex) == 0)
+		o->data_name = buf_detach(&dn, NULL);
+	buf_release(&dn);
+	if (!o->key || !o->content_type || !o->meta || !o->data_name)
+		goto fail;
+	char *dpath = path_join(b->dir, o->data_name);
+	if (!dpath)
+		goto fail;
+	rc = rename(tmp, dpath) ? ERR_IO : 0;
+	free(dpath);
+	if (rc)
+		goto fail;
+	j = object_json(o);
+	rc = j ? jsonx_dump(j, &text, 0) : ERR_NOMEM;
+	snprintf(side, sizeof(side), "o-%s.json", hash);
+	if (!rc)
+		rc = write_atomic(b->dir, side, text.ptr, text.len);
+	if (rc) {
+		unlink_in(b->dir, o->data_name);
+		goto fail;
+	}
+	fsync_dir(b->dir);
+	rc = index_put(b, o, &old);
+	if (rc) /* on disk but not indexed: it reappears at the next open */
+		goto fail;
+	if (old)
+		unlink_in(b->dir, old->data_name);
+	object_free(old);
+	json_decref(j);
+	buf_release(&text);
+	if (out)
+		*out = o;
+	return 0;
+fail:
+	json_decref(j);
+	buf_release(&text);
+	object_free(o);
+	return rc;
+}
+
+int s3_writer_commit(struct s3_writer *w, struct str key, const char *content_type,
+		     const json_t *meta, const char *etag, const struct s3_object **out)
+{
+	if (!key_valid(key) || (meta && !meta_valid(meta)))
+		return ERR_INVAL;
+	int rc = writer_finish(w);
+	if (!rc)
+		rc = commit_file(w->bucket, w->tmp_path, w->size, key, content_type, meta,
+				 etag ? etag : w->md5_hex, out);
+	if (!rc)
+		w->fd = -1; /* renamed: nothing left to unlink */
+	writer_drop(w);
+	return rc;
+}
+
+/* ---- multipart uploads ---- */
+
+static bool upload_id_valid(struct str id)
+{
+	if (id.len != S3_UPLOAD_ID_LEN)
+		return false;
+	for (size_t i = 0; i < id.len; i++)
+		if (!((id.ptr[i] >= '0' && id.ptr[i] <= '9') || (id.ptr[i] >= 'a' && id.ptr[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* "<bucket dir>/.uploads/<id>" (and an optional file name under it). */
+static char *upload_path(const struct s3_bucket *b, struct str id, const char *file)
+{
+	struct buf p;
+	buf_init(&p, PATH_CAP);
+	int rc = buf_addf(&p, "%s/.uploads/%.*s", b->dir, STR_FMT(id));
+	if (!rc && file)
+		rc = buf_addf(&p, "/%s", file);
+	if (rc) {
+		buf_release(&p);
+		return NULL;
+	}
+	return buf_detach(&p, NULL);
+}
+
+int s3_upload_create(struct s3_bucket *b, struct str key, const char *content_type,
+		     const json_t *meta, char id[S3_UPLOAD_ID_LEN + 1])
+{
+	unsigned char rnd[S3_UPLOAD_ID_LEN / 2];
+	if (!key_valid(key) || (meta && !meta_valid(meta)))
+		return ERR_INVAL;
+	if (random_bytes(rnd, sizeof(rnd)))
+		return ERR_IO;
+	hex_lower(id, rnd, sizeof(rnd));
+	char *ups = path_join(b->dir, ".uploads");
+	char *dir = upload_path(b, str_make(id, S3_UPLOAD_ID_LEN), NULL);
+	json_t *j = json_pack("{s:s%, s:s, s:O, s:I}", "key", key.ptr, key.len, "content_type",
+			      content_type ? content_type : "binary/octet-stream", "meta",
+			      meta ? (json_t *)meta : json_object(), "initiated",
+			      (json_int_t)time_now_ms());
+	struct buf text;
+	int rc = ERR_NOMEM;
+	buf_init(&text, S3_MAX_SIDECAR);
+	if (!ups || !dir || !j)
+		goto out;
+	if ((mkdir(ups, 0755) && errno != EEXIST) || mkdir(dir, 0755)) {
+		rc = ERR_IO;
+		goto out;
+	}
+	rc = jsonx_dump(j, &text, 0);
+	if (!rc)
+		rc = write_atomic(dir, "upload.json", text.ptr, text.len);
+out:
+	buf_release(&text);
+	json_decref(j);
+	free(ups);
+	free(dir);
+	return rc;
+}
+
+int s3_upload_get(struct s3_bucket *b, struct str id, struct s3_upload *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!upload_id_valid(id))
+		return ERR_NOTFOUND;
+	char *p = upload_path(b, id, "upload.json");
+	struct buf text;
+	if (!p)
+		return ERR_NOMEM;
+	int rc = read_file(p, S3_MAX_SIDECAR, &text);
+	free(p);
+	if (rc)
+		return rc;
+	json_t *j = jsonx_parse(text.ptr, text.len, NULL, 0);
+	buf_release(&text);
+	json_t *key = json_object_get(j, "key"), *meta = json_object_get(j, "meta");
+	const char *ct = jsonx_str(j, "content_type");
+	if (!json_is_string(key) || !ct || !meta_valid(meta)) {
+		json_decref(j);
+		return ERR_IO;
+	}
+	out->key = str_dup(str_make(json_string_value(key), json_string_length(key)));
+	out->key_len = json_string_length(key);
+	out->content_type = strdup(ct);
+	out->meta = json_incref(meta);
+	out->initiated_ms = json_integer_value(json_object_get(j, "initiated"));
+	json_decref(j);
+	if (!out->key || !out->content_type) {
+		s3_upload_release(out);
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+void s3_upload_release(struct s3_upload *u)
+{
+	free(u->key);
+	free(u->content_type);
+	json_decref(u->meta);
+	memset(u, 0, sizeof(*u));
+}
+
+int s3_writer_commit_part(struct s3_writer *w, struct str id, int number)
+{
+	char name[32];
+	if (number < 1 || number > S3_MAX_PARTS)
+		return ERR_INVAL;
+	if (!upload_id_valid(id))
+		return ERR_NOTFOUND;
+	char *dir = upload_path(w->bucket, id, NULL), *dst = NULL;
+	struct stat sb;
+	int rc = dir ? 0 : ERR_NOMEM;
+	if (!rc && stat(dir, &sb))
+		rc = ERR_NOTFOUND;
+	if (!rc)
+		rc = writer_finish(w);
+	snprintf(name, sizeof(name), "%05d.part", number);
+	if (!rc && !(dst = path_join(dir, name)))
+		rc = ERR_NOMEM;
+	if (!rc && rename(w->tmp_path, dst))
+		rc = ERR_IO;
+	if (!rc) {
+		w->fd = -1;
+		fsync_dir(dir);
+	}
+	writer_drop(w);
+	free(dir);
+	free(dst);
+	return rc;
+}
+
+/* MD5 hex of a whole file, streamed. */
+static int file_md5(const char *path, char hex[33], uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ERR_IO;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char *tmp = malloc(COPY_CHUNK), d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	int rc = c && tmp && EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : ERR_NOMEM;
+	*size = 0;
+	while (!rc) {
+		ssize_t r = read(fd, tmp, COPY_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			rc = ERR_IO;
+		if (r <= 0)
+			break;
+		*size += (uint64_t)r;
+		EVP_DigestUpdate(c, tmp, (size_t)r);
+	}
+	if (!rc && EVP_DigestFinal_ex(c, d, &dl))
+		hex_lower(hex, d, MD5_LEN);
+	EVP_MD_CTX_free(c);
+	free(tmp);
+	close(fd);
+	return rc;
+}
+
+static int part_cmp(const void *a, const void *b)
+{
+	return ((const struct s3_part *)a)->number - ((const struct s3_part *)b)->number;
+}
+
+int s3_upload_parts(struct s3_bucket *b, struct str id, struct s3_part **parts, size_t *n)
+{
+	*parts = NULL;
+	*n = 0;
+	if (!upload_id_valid(id))
+		return ERR_NOTFOUND;
+	char *dir = upload_path(b, id, NULL);
+	if (!dir)
+		return ERR_NOMEM;
+	DIR *d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return ERR_NOTFOUND;
+	}
+	struct dirent *e;
+	size_t alloc = 0;
+	int rc = 0;
+	while (!rc && (e = readdir(d))) {
+		int num = 0;
+		if (strlen(e->d_name) != 10 || !has_suffix(e->d_name, ".part"))
+			continue;
+		for (int i = 0; i < 5; i++) {
+			char c = e->d_name[i];
+			num = c >= '0' && c <= '9' ? num * 10 + (c - '0') : -1000000;
+		}
+		if (num < 1 || num > S3_MAX_PARTS)
+			continue;
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			struct s3_part *np = realloc(*parts, alloc * sizeof(*np));
+			if (!np) {
+				rc = ERR_NOMEM;
+				break;
+			}
+			*parts = np;
+		}
+		struct s3_part *p = &(*parts)[*n];
+		char *path = path_join(dir, e->d_name);
+		struct stat sb;
+		p->number = num;
+		rc = path ? file_md5(path, p->etag, &p->size) : ERR_NOMEM;
+		if (!rc && stat(path, &sb) == 0)
+			p->last_modified_ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
+					      sb.st_mtim.tv_nsec / 1000000;
+		free(path);
+		if (!rc)
+			(*n)++;
+	}
+	closedir(d);
+	free(dir);
+	if (rc) {
+		free(*parts);
+		*parts = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n)
+		qsort(*parts, *n, sizeof(**parts), part_cmp);
+	return 0;
+}
+
+static int append_file(struct s3_writer *w, const char *path, unsigned char *tmp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	if (fd < 0)
+		return ERR_IO;
+	for (;;) {
+		ssize_t r = read(fd, tmp, COPY_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			rc = ERR_IO;
+		if (r <= 0)
+			break;
+		rc = s3_writer_write(w, tmp, (size_t)r);
+		if (rc)
+			break;
+	}
+	close(fd);
+	return rc;
+}
+
+int s3_upload_complete(struct s3_bucket *b, struct str id, const int *numbers, size_t n,
+		       const char *etag, const struct s3_object **out)
+{
+	struct s3_upload up;
+	struct s3_writer w;
+	int rc = s3_upload_get(b, id, &up);
+	if (rc)
+		return rc;
+	unsigned char *tmp = malloc(COPY_CHUNK);
+	rc = tmp ? s3_writer_begin(b, &w) : ERR_NOMEM;
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%05d.part", numbers[i]);
+		char *dir = upload_path(b, id, name);
+		rc = dir ? append_file(&w, dir, tmp) : ERR_NOMEM;
+		free(dir);
+	}
+	if (!rc)
+		rc = s3_writer_commit(&w, str_make(up.key, up.key_len), up.content_type, up.meta,
+				      etag, out);
+	else
+		s3_writer_abort(&w);
+	if (!rc)
+		s3_upload_abort(b, id);
+out:
+	free(tmp);
+	s3_upload_release(&up);
+	return rc;
+}
+
+int s3_upload_abort(struct s3_bucket *b, struct str id)
+{
+	struct stat sb;
+	if (!upload_id_valid(id))
+		return ERR_NOTFOUND;
+	char *dir = upload_path(b, id, NULL);
+	if (!dir)
+		return ERR_NOMEM;
+	int rc = stat(dir, &sb) ? ERR_NOTFOUND : rm_tree(dir);
+	free(dir);
+	return rc;
+}
