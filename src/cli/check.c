@@ -22,8 +22,8 @@
 #include "policy/report.h"
 #include "template/template.h"
 
-#define CHECK_MAX_FILES 10000	/* templates one run looks at */
-#define CHECK_MAX_DEPTH 32	/* folder nesting walked */
+#define CHECK_MAX_FILES	   10000 /* templates one run looks at */
+#define CHECK_MAX_DEPTH	   32	 /* folder nesting walked */
 #define CHECK_DEFAULT_PATH "infra"
 
 enum check_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_JUNIT };
@@ -53,7 +53,8 @@ void cmd_check_usage(FILE *out)
 	      "  --format text|json|sarif|junit  report format (default text)\n"
 	      "  --output FILE                   write the report to FILE\n"
 	      "  --fail-on error|warning         exit 1 at or above this severity (default error)\n"
-	      "  --parameters FILE               parameter values: [{ParameterKey, ParameterValue}]\n"
+	      "  --parameters FILE               parameter values: [{ParameterKey, "
+	      "ParameterValue}]\n"
 	      "                                  or {\"Key\": \"Value\"}\n"
 	      "  --show-suppressed               list suppressed findings and their reasons\n"
 	      "  --list-rules                    print the rule catalogue and exit\n"
@@ -64,7 +65,8 @@ void cmd_check_usage(FILE *out)
 	      "or for the repository in .sluice-check.yaml (current folder or above PATH):\n"
 	      "  rules: [{id: S3-009, enabled: false, reason: \"...\"}]\n"
 	      "\n"
-	      "Exit: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input.\n",
+	      "Exit: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable "
+	      "input.\n",
 	      out);
 }
 
@@ -97,7 +99,7 @@ static void list_release(struct file_list *l)
 
 static bool template_name(const char *name)
 {
-	static const char *const exts[] = { ".yaml", ".yml", ".json", ".template" };
+	static const char *const exts[] = {".yaml", ".yml", ".json", ".template"};
 	size_t n = strlen(name);
 
 	for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
@@ -146,16 +148,16 @@ static int walk_dir(struct file_list *l, const char *dir, int depth)
 static int parse_args(int argc, char **argv, struct check_opts *o)
 {
 	static const struct option longs[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "parameters", required_argument, NULL, 'p' },
-		{ "show-suppressed", no_argument, NULL, 's' },
-		{ "list-rules", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"fail-on", required_argument, NULL, 'F'},
+		{"parameters", required_argument, NULL, 'p'},
+		{"show-suppressed", no_argument, NULL, 's'},
+		{"list-rules", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	static const char *const formats[] = { "text", "json", "sarif", "junit" };
+	static const char *const formats[] = {"text", "json", "sarif", "junit"};
 	int c;
 
 	optind = 1;
@@ -163,7 +165,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	while ((c = getopt_long(argc, argv, "ho:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			o->format = (enum check_format)-1;
+			o->format = (enum check_format) - 1;
 			for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
 				if (!strcmp(optarg, formats[i]))
 					o->format = (enum check_format)i;
@@ -206,7 +208,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 /* Expand the PATH arguments; explicit files are taken whatever their name. */
 static int collect(int argc, char **argv, struct file_list *files, const char **first)
 {
-	char *deflt[] = { CHECK_DEFAULT_PATH };
+	char *deflt[] = {CHECK_DEFAULT_PATH};
 	char **paths = optind < argc ? argv + optind : deflt;
 	int n = optind < argc ? argc - optind : 1;
 
@@ -219,7 +221,8 @@ static int collect(int argc, char **argv, struct file_list *files, const char **
 			fprintf(stderr, "sluice check: %s: no such file or folder\n", paths[i]);
 			return ERR_NOTFOUND;
 		}
-		err = S_ISDIR(st.st_mode) ? walk_dir(files, paths[i], 0) : list_add(files, paths[i]);
+		err = S_ISDIR(st.st_mode) ? walk_dir(files, paths[i], 0)
+					  : list_add(files, paths[i]);
 		if (err) {
 			fprintf(stderr, "sluice check: %s: %s\n", paths[i], err_str(err));
 			return err;
@@ -320,8 +323,8 @@ static bool checked_any(const struct policy_report *rep)
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_opts o = { .format = FMT_TEXT, .fail_on = POLICY_ERROR };
-	struct file_list files = { 0 };
+	struct check_opts o = {.format = FMT_TEXT, .fail_on = POLICY_ERROR};
+	struct file_list files = {0};
 	struct template_params params;
 	struct policy_config cfg;
 	struct policy_report rep;

@@ -17,7 +17,7 @@
 #endif
 
 #define EXIT_FINDINGS 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE    2
 
 /*
  * `sluice check [PATH...]`: validate CloudFormation/SAM templates against

@@ -17,8 +17,8 @@
 #include "local/aws_endpoint.h"
 #include "local/s3_server.h"
 
-#define ENDPOINT_MAX_HEADERS (64u << 10) /* bytes of one request's header block */
-#define ENDPOINT_TIMEOUT_SECONDS 120     /* idle connection / slow upload */
+#define ENDPOINT_MAX_HEADERS	 (64u << 10) /* bytes of one request's header block */
+#define ENDPOINT_TIMEOUT_SECONDS 120	     /* idle connection / slow upload */
 
 struct aws_endpoint {
 	struct evhttp *http;
@@ -30,8 +30,8 @@ struct aws_endpoint {
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct aws_endpoint *ep = arg;
-	const char *target = evhttp_find_header(evhttp_request_get_input_headers(req),
-						"X-Amz-Target");
+	const char *target =
+		evhttp_find_header(evhttp_request_get_input_headers(req), "X-Amz-Target");
 	if (target && !strncmp(target, "DynamoDB_", 9)) {
 		struct evbuffer *b = evbuffer_new();
 		if (!b) {
@@ -86,8 +86,7 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(ep->http, on_request, ep);
-	ep->sock = evhttp_bind_socket_with_handle(ep->http, address ? address : "127.0.0.1",
-						  port);
+	ep->sock = evhttp_bind_socket_with_handle(ep->http, address ? address : "127.0.0.1", port);
 	if (!ep->sock) {
 		log_msg(LVL_ERROR, "aws endpoint: cannot listen on %s:%u",
 			address ? address : "127.0.0.1", port);

@@ -19,9 +19,9 @@ struct aws_endpoint;
 
 /* Defaults used by `sluice dev` when nothing else is configured. */
 #define AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID "sluice"
-#define AWS_ENDPOINT_DEFAULT_SECRET "sluice-local"
-#define AWS_ENDPOINT_DEFAULT_REGION "us-east-1"
-#define AWS_ENDPOINT_DEFAULT_PORT 4566
+#define AWS_ENDPOINT_DEFAULT_SECRET	   "sluice-local"
+#define AWS_ENDPOINT_DEFAULT_REGION	   "us-east-1"
+#define AWS_ENDPOINT_DEFAULT_PORT	   4566
 
 /* The credentials requests must be signed with. Strings are copied. */
 struct aws_endpoint_credentials {

@@ -28,17 +28,17 @@
 #include "local/s3_server.h"
 #include "local/s3_store.h"
 
-#define MAX_QUERY_PARAMS 64
-#define MAX_CHUNK_SIZE (64ull << 20)
-#define XML_MAX_DEPTH 8
-#define XML_MAX_TEXT (64u << 10)
-#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
-#define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-#define OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
-#define STREAMING_SIGNED "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-#define STREAMING_SIGNED_TRAILER "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+#define MAX_QUERY_PARAMS	   64
+#define MAX_CHUNK_SIZE		   (64ull << 20)
+#define XML_MAX_DEPTH		   8
+#define XML_MAX_TEXT		   (64u << 10)
+#define S3_XMLNS		   "http://s3.amazonaws.com/doc/2006-03-01/"
+#define XML_DECL		   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define OWNER_ID		   "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+#define STREAMING_SIGNED	   "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+#define STREAMING_SIGNED_TRAILER   "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 #define STREAMING_UNSIGNED_TRAILER "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define EMPTY_SHA256		   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct s3_server {
 	struct s3_store *store;
@@ -55,11 +55,11 @@ struct s3_req {
 	struct evhttp_request *req;
 	enum evhttp_cmd_type method;
 	char request_id[17];
-	struct str bucket;    /* empty: the service (ListBuckets) */
+	struct str bucket; /* empty: the service (ListBuckets) */
 	char bucket_buf[64];
-	struct buf key;       /* decoded */
+	struct buf key; /* decoded */
 	bool has_key;
-	struct buf resource;  /* "/bucket/key" for error bodies */
+	struct buf resource; /* "/bucket/key" for error bodies */
 	struct qparam query[MAX_QUERY_PARAMS];
 	size_t n_query;
 	struct evkeyvalq *in;
@@ -78,11 +78,21 @@ static void xml_esc(struct buf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&apos;"); break;
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&apos;");
+			break;
 		default:
 			if (c < 0x20 && c != '\t' && c != '\n')
 				buf_addf(b, "&#x%X;", c);
@@ -216,8 +226,7 @@ static void not_implemented(struct s3_req *r, const char *what)
 static void internal_error(struct s3_req *r, int err)
 {
 	log_msg(LVL_ERROR, "s3: internal error %s on %s", err_name(err), r->resource.ptr);
-	reply_error(r, 500, "InternalError",
-		    "We encountered an internal error. Please try again.");
+	reply_error(r, 500, "InternalError", "We encountered an internal error. Please try again.");
 }
 
 /* ---- request parsing ---- */
@@ -328,21 +337,29 @@ static const char *lookup_secret(void *ctx, struct str akid)
 static const char *method_name(enum evhttp_cmd_type m)
 {
 	switch (m) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-	case EVHTTP_REQ_TRACE: return "TRACE";
-	case EVHTTP_REQ_CONNECT: return "CONNECT";
-	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
 	}
 	return "GET";
 }
 
-static void sig_mismatch(struct s3_req *r, const struct sigv4_result *res,
-			 const char *provided)
+static void sig_mismatch(struct s3_req *r, const struct sigv4_result *res, const char *provided)
 {
 	struct buf x, hex;
 	buf_init(&x, BUF_NOCAP);
@@ -384,12 +401,20 @@ static bool authenticate(struct s3_req *r, struct str path, struct str query)
 		n++;
 	}
 	struct sigv4_request sr = {
-		.method = method_name(r->method), .path = path, .query = query,
-		.headers = hs, .n_headers = n, .body = r->body, .body_len = r->body_len,
+		.method = method_name(r->method),
+		.path = path,
+		.query = query,
+		.headers = hs,
+		.n_headers = n,
+		.body = r->body,
+		.body_len = r->body_len,
 	};
 	struct sigv4_verify_params vp = {
-		.service = "s3", .s3 = true, .now = time(NULL),
-		.lookup = lookup_secret, .lookup_ctx = r->srv,
+		.service = "s3",
+		.s3 = true,
+		.now = time(NULL),
+		.lookup = lookup_secret,
+		.lookup_ctx = r->srv,
 	};
 	struct sigv4_result res;
 	sigv4_result_init(&res);
@@ -403,8 +428,8 @@ static bool authenticate(struct s3_req *r, struct str path, struct str query)
 	switch (res.status) {
 	case SIGV4_OK:
 		if (!res.presigned && authz)
-			r->header_signed = !sigv4_parse_authorization(str_from(authz), &r->authz,
-								     NULL);
+			r->header_signed =
+				!sigv4_parse_authorization(str_from(authz), &r->authz, NULL);
 		break;
 	case SIGV4_MISSING:
 		if ((authz && !strncmp(authz, "AWS ", 4)) || qhas(r, "AWSAccessKeyId"))
@@ -593,8 +618,8 @@ static bool receive_body(struct s3_req *r, struct s3_writer *w)
 {
 	const char *sha = header(r, "x-amz-content-sha256");
 	const char *dlen = header(r, "x-amz-decoded-content-length");
-	bool signed_chunks = sha && (!strcmp(sha, STREAMING_SIGNED) ||
-				     !strcmp(sha, STREAMING_SIGNED_TRAILER));
+	bool signed_chunks =
+		sha && (!strcmp(sha, STREAMING_SIGNED) || !strcmp(sha, STREAMING_SIGNED_TRAILER));
 	bool unsigned_chunks = sha && !strcmp(sha, STREAMING_UNSIGNED_TRAILER);
 	int rc;
 	if (sha && !strncmp(sha, "STREAMING-", 10) && !signed_chunks && !unsigned_chunks) {
@@ -633,8 +658,8 @@ static bool receive_body(struct s3_req *r, struct s3_writer *w)
 			return false;
 		}
 		sink.verify = true;
-		sigv4_signing_key(r->srv->secret, r->authz.date, r->authz.region,
-				  r->authz.service, sink.key);
+		sigv4_signing_key(r->srv->secret, r->authz.date, r->authz.region, r->authz.service,
+				  sink.key);
 		snprintf(sink.prev, sizeof(sink.prev), "%.*s", STR_FMT(r->authz.signature));
 		buf_addf(&sink.sts_prefix, "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%.*s\n", date,
 			 STR_FMT(r->authz.scope));
@@ -655,8 +680,7 @@ static bool receive_body(struct s3_req *r, struct s3_writer *w)
 		return false;
 	}
 	if (rc == ERR_PARSE) {
-		reply_error(r, 400, "IncompleteBody",
-			    "The request body terminated unexpectedly");
+		reply_error(r, 400, "IncompleteBody", "The request body terminated unexpectedly");
 		return false;
 	}
 	if (rc) {
@@ -778,7 +802,7 @@ static void list_buckets(struct s3_req *r)
 	char t[32];
 	buf_init(&b, BUF_NOCAP);
 	buf_adds(&b, XML_DECL "<ListAllMyBucketsResult xmlns=\"" S3_XMLNS "\"><Owner><ID>" OWNER_ID
-		      "</ID><DisplayName>sluice</DisplayName></Owner><Buckets>");
+			      "</ID><DisplayName>sluice</DisplayName></Owner><Buckets>");
 	for (size_t i = 0; i < s3_store_n_buckets(r->srv->store); i++) {
 		struct s3_bucket *bk = s3_store_bucket_at(r->srv->store, i);
 		iso_time(t, s3_bucket_created_ms(bk));
@@ -862,17 +886,18 @@ static void add_contents(struct buf *b, const struct s3_object *o, bool url, boo
 	xml_els(b, "LastModified", t);
 	buf_addf(b, "<ETag>&quot;%s&quot;</ETag><Size>%" PRIu64 "</Size>", o->etag, o->size);
 	if (owner)
-		buf_adds(b, "<Owner><ID>" OWNER_ID "</ID><DisplayName>sluice</DisplayName></Owner>");
+		buf_adds(b,
+			 "<Owner><ID>" OWNER_ID "</ID><DisplayName>sluice</DisplayName></Owner>");
 	buf_adds(b, "<StorageClass>STANDARD</StorageClass></Contents>");
 }
 
 static void list_objects(struct s3_req *r, bool v2)
 {
-	static const char *const p2[] = {"list-type", "prefix", "delimiter", "max-keys",
-					 "continuation-token", "start-after", "encoding-type",
-					 "fetch-owner", NULL};
-	static const char *const p1[] = {"prefix", "delimiter", "max-keys", "marker",
-					 "encoding-type", NULL};
+	static const char *const p2[] = {
+		"list-type",   "prefix",	"delimiter",   "max-keys", "continuation-token",
+		"start-after", "encoding-type", "fetch-owner", NULL};
+	static const char *const p1[] = {"prefix", "delimiter",	    "max-keys",
+					 "marker", "encoding-type", NULL};
 	struct s3_bucket *bk;
 	if (!only_params(r, v2 ? p2 : p1) || !(bk = need_bucket(r)))
 		return;
@@ -882,12 +907,14 @@ static void list_objects(struct s3_req *r, bool v2)
 	const char *after = v2 ? qget(r, "start-after") : qget(r, "marker");
 	long long max_keys = 1000;
 	if (mk && str_to_i64(str_from(mk), 0, LLONG_MAX, &max_keys)) {
-		reply_error(r, 400, "InvalidArgument", "Provided max-keys not an integer or within "
-						      "integer range");
+		reply_error(r, 400, "InvalidArgument",
+			    "Provided max-keys not an integer or within "
+			    "integer range");
 		return;
 	}
 	if (enc && strcmp(enc, "url")) {
-		reply_error(r, 400, "InvalidArgument", "Invalid Encoding Method specified in Request");
+		reply_error(r, 400, "InvalidArgument",
+			    "Invalid Encoding Method specified in Request");
 		return;
 	}
 	bool url = enc != NULL;
@@ -896,14 +923,15 @@ static void list_objects(struct s3_req *r, bool v2)
 	buf_init(&cur_prefix, 4096);
 	buf_init(&b, BUF_NOCAP);
 	if (token && (b64_decode(&marker, token, strlen(token)) || marker.len == 0)) {
-		reply_error(r, 400, "InvalidArgument", "The continuation token provided is incorrect");
+		reply_error(r, 400, "InvalidArgument",
+			    "The continuation token provided is incorrect");
 		goto out;
 	}
 	if (!token && after)
 		buf_adds(&marker, after);
 	struct str pfx = str_from(prefix ? prefix : ""), dl = str_from(delim ? delim : "");
 	size_t i = s3_bucket_lower_bound(bk, marker.len > pfx.len ? str_make(marker.ptr, marker.len)
-								 : pfx);
+								  : pfx);
 	long long count = 0;
 	bool truncated = false;
 	struct buf items, last;
@@ -919,10 +947,10 @@ static void list_objects(struct s3_req *r, bool v2)
 				break; /* past every key with the prefix */
 			continue;
 		}
-		if (marker.len && (str_eq(k, str_make(marker.ptr, marker.len)) ||
-				   memcmp(o->key, marker.ptr, MIN(marker.len, o->key_len)) < 0 ||
-				   (o->key_len < marker.len &&
-				    !memcmp(o->key, marker.ptr, o->key_len))))
+		if (marker.len &&
+		    (str_eq(k, str_make(marker.ptr, marker.len)) ||
+		     memcmp(o->key, marker.ptr, MIN(marker.len, o->key_len)) < 0 ||
+		     (o->key_len < marker.len && !memcmp(o->key, marker.ptr, o->key_len))))
 			continue;
 		struct str entry = k;
 		bool is_prefix = false;
@@ -936,12 +964,12 @@ static void list_objects(struct s3_req *r, bool v2)
 				}
 			}
 		}
-		if (is_prefix && cur_prefix.len && str_eq(entry, str_make(cur_prefix.ptr,
-									cur_prefix.len)))
+		if (is_prefix && cur_prefix.len &&
+		    str_eq(entry, str_make(cur_prefix.ptr, cur_prefix.len)))
 			continue;
 		/* A resumed listing skips the rest of the common prefix it stopped at. */
-		if (is_prefix && marker.len && str_has_prefix(str_make(marker.ptr, marker.len),
-							      entry))
+		if (is_prefix && marker.len &&
+		    str_has_prefix(str_make(marker.ptr, marker.len), entry))
 			continue;
 		if (count >= max_keys) {
 			truncated = true;
@@ -1043,8 +1071,8 @@ static void XMLCALL xr_text(void *ud, const XML_Char *s, int len)
 		x->failed = true;
 }
 
-static void XMLCALL xr_doctype(void *ud, const XML_Char *n, const XML_Char *s,
-			       const XML_Char *p, int i)
+static void XMLCALL xr_doctype(void *ud, const XML_Char *n, const XML_Char *s, const XML_Char *p,
+			       int i)
 {
 	struct xml_reader *x = ud;
 	x->failed = true;
@@ -1115,8 +1143,8 @@ static void put_object(struct s3_req *r)
 		return;
 	}
 	json_t *meta = user_meta(r);
-	rc = s3_writer_commit(&w, str_make(r->key.ptr, r->key.len), header(r, "Content-Type"),
-			      meta, NULL, &o);
+	rc = s3_writer_commit(&w, str_make(r->key.ptr, r->key.len), header(r, "Content-Type"), meta,
+			      NULL, &o);
 	json_decref(meta);
 	s3_writer_abort(&w);
 	if (rc) {
@@ -1194,10 +1222,13 @@ static bool get_conditions(struct s3_req *r, const struct s3_object *o)
 
 static void get_object(struct s3_req *r, bool head)
 {
-	static const char *const allowed[] = {
-		"response-content-type", "response-content-language", "response-expires",
-		"response-cache-control", "response-content-disposition",
-		"response-content-encoding", NULL};
+	static const char *const allowed[] = {"response-content-type",
+					      "response-content-language",
+					      "response-expires",
+					      "response-cache-control",
+					      "response-content-disposition",
+					      "response-content-encoding",
+					      NULL};
 	struct s3_bucket *bk;
 	if (!only_params(r, allowed) || !(bk = need_bucket(r)))
 		return;
@@ -1339,8 +1370,9 @@ static void delete_objects(struct s3_req *r)
 		if (rc && rc != ERR_NOTFOUND) {
 			buf_adds(&b, "<Error>");
 			xml_els(&b, "Key", k);
-			buf_adds(&b, "<Code>InternalError</Code><Message>We encountered an internal "
-				     "error. Please try again.</Message></Error>");
+			buf_adds(&b,
+				 "<Code>InternalError</Code><Message>We encountered an internal "
+				 "error. Please try again.</Message></Error>");
 		} else if (!d.quiet) {
 			buf_adds(&b, "<Deleted>");
 			xml_els(&b, "Key", k);
@@ -1396,10 +1428,11 @@ static void copy_object(struct s3_req *r, const char *src)
 		goto out;
 	}
 	if (sb == bk && str_eq(skey, str_make(r->key.ptr, r->key.len)) && !replace) {
-		reply_error(r, 400, "InvalidRequest",
-			    "This copy request is illegal because it is trying to copy an object to "
-			    "itself without changing the object's metadata, storage class, website "
-			    "redirect location or encryption attributes.");
+		reply_error(
+			r, 400, "InvalidRequest",
+			"This copy request is illegal because it is trying to copy an object to "
+			"itself without changing the object's metadata, storage class, website "
+			"redirect location or encryption attributes.");
 		goto out;
 	}
 	const char *cm = header(r, "x-amz-copy-source-if-match");
@@ -1501,8 +1534,8 @@ static bool need_upload(struct s3_req *r, struct s3_bucket *bk, struct s3_upload
 {
 	const char *id = qget(r, "uploadId");
 	int rc = s3_upload_get(bk, str_from(id), up);
-	if (rc == ERR_NOTFOUND || (!rc && !str_eq(str_make(up->key, up->key_len),
-						  str_make(r->key.ptr, r->key.len)))) {
+	if (rc == ERR_NOTFOUND ||
+	    (!rc && !str_eq(str_make(up->key, up->key_len), str_make(r->key.ptr, r->key.len)))) {
 		if (!rc)
 			s3_upload_release(up);
 		no_such_upload(r, id);
@@ -1581,8 +1614,7 @@ static void complete_leaf(void *ctx, const char *parent, const char *name, struc
 		struct str e = str_trim(str_make(text->ptr, text->len));
 		if (e.len >= 2 && e.ptr[0] == '"' && e.ptr[e.len - 1] == '"')
 			e = str_make(e.ptr + 1, e.len - 2);
-		snprintf(c->cur_etag, sizeof(c->cur_etag), "%.*s", (int)MIN(e.len, 40),
-			 e.ptr);
+		snprintf(c->cur_etag, sizeof(c->cur_etag), "%.*s", (int)MIN(e.len, 40), e.ptr);
 	}
 }
 
@@ -1611,8 +1643,8 @@ static void invalid_part(struct s3_req *r)
 }
 
 /* Check the listed parts against the uploaded ones and compute the multipart ETag. */
-static bool check_parts(struct s3_req *r, const struct complete_ctx *c,
-			const struct s3_part *parts, size_t np, char etag[S3_ETAG_MAX])
+static bool check_parts(struct s3_req *r, const struct complete_ctx *c, const struct s3_part *parts,
+			size_t np, char etag[S3_ETAG_MAX])
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	unsigned char d[EVP_MAX_MD_SIZE];
@@ -1636,8 +1668,9 @@ static bool check_parts(struct s3_req *r, const struct complete_ctx *c,
 			break;
 		}
 		if (i + 1 < c->n && p->size < S3_MIN_PART_SIZE) {
-			reply_error(r, 400, "EntityTooSmall",
-				    "Your proposed upload is smaller than the minimum allowed size");
+			reply_error(
+				r, 400, "EntityTooSmall",
+				"Your proposed upload is smaller than the minimum allowed size");
 			ok = false;
 			break;
 		}

@@ -33,7 +33,7 @@ struct s3_server;
 #define S3_MIN_PART_SIZE (5u << 20)
 /* Keys in one DeleteObjects request, and the most max-keys may be. */
 #define S3_MAX_DELETE_KEYS 1000
-#define S3_MAX_LIST_KEYS 1000
+#define S3_MAX_LIST_KEYS   1000
 /* Bytes of an XML request body (DeleteObjects, CompleteMultipartUpload). */
 #define S3_MAX_XML_BODY (2u << 20)
 

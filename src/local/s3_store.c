@@ -21,7 +21,7 @@
 #include "core/timeutil.h"
 #include "local/s3_store.h"
 
-#define PATH_CAP 4096
+#define PATH_CAP   4096
 #define COPY_CHUNK (256u << 10)
 
 struct s3_bucket {
@@ -264,10 +264,10 @@ static int index_put(struct s3_bucket *b, struct s3_object *o, struct s3_object 
 
 static json_t *object_json(const struct s3_object *o)
 {
-	return json_pack("{s:s%, s:I, s:s, s:s, s:O, s:I, s:s}", "key", o->key, o->key_len,
-			 "size", (json_int_t)o->size, "etag", o->etag, "content_type",
-			 o->content_type, "meta", o->meta, "last_modified",
-			 (json_int_t)o->last_modified_ms, "data", o->data_name);
+	return json_pack("{s:s%, s:I, s:s, s:s, s:O, s:I, s:s}", "key", o->key, o->key_len, "size",
+			 (json_int_t)o->size, "etag", o->etag, "content_type", o->content_type,
+			 "meta", o->meta, "last_modified", (json_int_t)o->last_modified_ms, "data",
+			 o->data_name);
 }
 
 static bool meta_valid(const json_t *meta)
@@ -291,8 +291,8 @@ static struct s3_object *object_parse(const struct buf *text, const char *hash)
 	const char *data = jsonx_str(j, "data");
 	char h[65];
 	if (!o || !json_is_string(key) || !json_is_integer(size) || !json_is_integer(lm) || !etag ||
-	    strlen(etag) >= S3_ETAG_MAX || !ct || !data || !meta_valid(meta) ||
-	    strchr(data, '/') || json_integer_value(size) < 0)
+	    strlen(etag) >= S3_ETAG_MAX || !ct || !data || !meta_valid(meta) || strchr(data, '/') ||
+	    json_integer_value(size) < 0)
 		goto fail;
 	struct str k = str_make(json_string_value(key), json_string_length(key));
 	if (!key_valid(k))
@@ -548,12 +548,30 @@ struct s3_bucket *s3_store_bucket(struct s3_store *st, struct str name)
 	return found ? st->buckets[i] : NULL;
 }
 
-size_t s3_store_n_buckets(const struct s3_store *st) { return st->n; }
-struct s3_bucket *s3_store_bucket_at(struct s3_store *st, size_t i) { return st->buckets[i]; }
-const char *s3_bucket_name(const struct s3_bucket *b) { return b->name; }
-int64_t s3_bucket_created_ms(const struct s3_bucket *b) { return b->created_ms; }
-size_t s3_bucket_count(const struct s3_bucket *b) { return b->n; }
-const struct s3_object *s3_bucket_at(const struct s3_bucket *b, size_t i) { return b->objs[i]; }
+size_t s3_store_n_buckets(const struct s3_store *st)
+{
+	return st->n;
+}
+struct s3_bucket *s3_store_bucket_at(struct s3_store *st, size_t i)
+{
+	return st->buckets[i];
+}
+const char *s3_bucket_name(const struct s3_bucket *b)
+{
+	return b->name;
+}
+int64_t s3_bucket_created_ms(const struct s3_bucket *b)
+{
+	return b->created_ms;
+}
+size_t s3_bucket_count(const struct s3_bucket *b)
+{
+	return b->n;
+}
+const struct s3_object *s3_bucket_at(const struct s3_bucket *b, size_t i)
+{
+	return b->objs[i];
+}
 
 size_t s3_bucket_lower_bound(const struct s3_bucket *b, struct str key)
 {
@@ -774,7 +792,8 @@ static bool upload_id_valid(struct str id)
 	if (id.len != S3_UPLOAD_ID_LEN)
 		return false;
 	for (size_t i = 0; i < id.len; i++)
-		if (!((id.ptr[i] >= '0' && id.ptr[i] <= '9') || (id.ptr[i] >= 'a' && id.ptr[i] <= 'f')))
+		if (!((id.ptr[i] >= '0' && id.ptr[i] <= '9') ||
+		      (id.ptr[i] >= 'a' && id.ptr[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -977,8 +996,8 @@ int s3_upload_parts(struct s3_bucket *b, struct str id, struct s3_part **parts, 
 		p->number = num;
 		rc = path ? file_md5(path, p->etag, &p->size) : ERR_NOMEM;
 		if (!rc && stat(path, &sb) == 0)
-			p->last_modified_ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
-					      sb.st_mtim.tv_nsec / 1000000;
+			p->last_modified_ms =
+				(int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
 		free(path);
 		if (!rc)
 			(*n)++;

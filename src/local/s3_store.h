@@ -27,26 +27,26 @@
 
 #include "core/str.h"
 
-#define S3_MAX_KEY_LEN 1024          /* bytes of UTF-8, as S3 */
-#define S3_MAX_BUCKETS 1000          /* per store */
-#define S3_MAX_SIDECAR (256u << 10)  /* bytes of one metadata sidecar */
-#define S3_MAX_PARTS 10000           /* part numbers 1..10000, as S3 */
-#define S3_UPLOAD_ID_LEN 32          /* hex digits */
-#define S3_ETAG_MAX 48               /* "<32 hex>-<up to 5 digits>" and the NUL */
+#define S3_MAX_KEY_LEN	 1024	      /* bytes of UTF-8, as S3 */
+#define S3_MAX_BUCKETS	 1000	      /* per store */
+#define S3_MAX_SIDECAR	 (256u << 10) /* bytes of one metadata sidecar */
+#define S3_MAX_PARTS	 10000	      /* part numbers 1..10000, as S3 */
+#define S3_UPLOAD_ID_LEN 32	      /* hex digits */
+#define S3_ETAG_MAX	 48	      /* "<32 hex>-<up to 5 digits>" and the NUL */
 
 struct s3_store;
 struct s3_bucket;
 
 /* One stored object. Owned by its bucket's index; read-only for callers. */
 struct s3_object {
-	char *key;       /* NUL-terminated (keys hold no NUL) */
+	char *key; /* NUL-terminated (keys hold no NUL) */
 	size_t key_len;
 	uint64_t size;
 	char etag[S3_ETAG_MAX]; /* without quotes */
-	char *content_type;     /* never NULL */
-	json_t *meta;           /* object: user metadata name (lowercase) -> string */
+	char *content_type;	/* never NULL */
+	json_t *meta;		/* object: user metadata name (lowercase) -> string */
 	int64_t last_modified_ms;
-	char *data_name;        /* file name of the bytes in the bucket directory */
+	char *data_name; /* file name of the bytes in the bucket directory */
 };
 
 /*
@@ -112,8 +112,8 @@ struct s3_writer {
 	int fd;
 	char tmp_path[4096];
 	uint64_t size;
-	void *md5;          /* EVP_MD_CTX */
-	char md5_hex[33];   /* set by a commit */
+	void *md5;	  /* EVP_MD_CTX */
+	char md5_hex[33]; /* set by a commit */
 };
 
 /* Returns 0, ERR_IO or ERR_NOMEM; on failure `w` needs no abort. */
@@ -131,8 +131,7 @@ int s3_writer_write(struct s3_writer *w, const void *data, size_t len);
  * ERR_IO or ERR_NOMEM.
  */
 int s3_writer_commit(struct s3_writer *w, struct str key, const char *content_type,
-		     const json_t *meta, const char *etag,
-		     const struct s3_object **out /* OUT */);
+		     const json_t *meta, const char *etag, const struct s3_object **out /* OUT */);
 
 /* Drop the temporary file. */
 void s3_writer_abort(struct s3_writer *w);

@@ -34,8 +34,7 @@ void policy_config_release(struct policy_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-const struct policy_config_rule *policy_config_rule(const struct policy_config *cfg,
-						    const char *id)
+const struct policy_config_rule *policy_config_rule(const struct policy_config *cfg, const char *id)
 {
 	for (size_t i = 0; cfg && i < cfg->n; i++)
 		if (strcmp(cfg->rules[i].id, id) == 0)
@@ -59,8 +58,8 @@ static const char *scalar(struct fy_node *map, const char *key)
 	return v && fy_node_is_scalar(v) ? fy_node_get_scalar0(v) : NULL;
 }
 
-static int parse_entry(struct policy_config *cfg, const char *path, struct fy_node *e,
-		       char *err, size_t err_len)
+static int parse_entry(struct policy_config *cfg, const char *path, struct fy_node *e, char *err,
+		       size_t err_len)
 {
 	struct policy_config_rule *r = &cfg->rules[cfg->n];
 	struct fy_node_pair *pair;
@@ -79,8 +78,9 @@ static int parse_entry(struct policy_config *cfg, const char *path, struct fy_no
 
 		if (!k || (strcmp(k, "id") && strcmp(k, "reason") && strcmp(k, "severity") &&
 			   strcmp(k, "enabled"))) {
-			snprintf(err, err_len, "%s:%d: unknown key '%s' (id, enabled, severity, reason)",
-				 path, line, k ? k : "?");
+			snprintf(err, err_len,
+				 "%s:%d: unknown key '%s' (id, enabled, severity, reason)", path,
+				 line, k ? k : "?");
 			return ERR_PARSE;
 		}
 	}
@@ -127,8 +127,8 @@ static int parse_doc(struct policy_config *cfg, const char *path, struct fy_docu
 
 	if (!root)
 		return 0; /* an empty file: nothing configured */
-	rules = fy_node_is_mapping(root)
-			? fy_node_mapping_lookup_by_string(root, "rules", 5) : NULL;
+	rules = fy_node_is_mapping(root) ? fy_node_mapping_lookup_by_string(root, "rules", 5)
+					 : NULL;
 	if (!rules || !fy_node_is_sequence(rules)) {
 		snprintf(err, err_len, "%s: expected a map with a list 'rules'", path);
 		return ERR_PARSE;
@@ -150,7 +150,7 @@ static int parse_doc(struct policy_config *cfg, const char *path, struct fy_docu
 
 int policy_config_load(struct policy_config *cfg, const char *path, char *err, size_t err_len)
 {
-	struct fy_parse_cfg pcfg = { .flags = FYPCF_QUIET };
+	struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET};
 	struct fy_document *doc = NULL;
 	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;

@@ -17,11 +17,11 @@
 #define POLICY_MAX_RULES 256
 
 static const struct policy_rule *const rule_tables[] = {
-	policy_rules_s3,	  policy_rules_iam,	     policy_rules_lambda,
-	policy_rules_apigw,	  policy_rules_dynamodb,     policy_rules_rds,
-	policy_rules_kms,	  policy_rules_sns_sqs,	     policy_rules_logs,
-	policy_rules_ec2,	  policy_rules_codebuild,    policy_rules_secretsmanager,
-	policy_rules_cloudtrail, policy_rules_credentials,	     policy_rules_sluice,
+	policy_rules_s3,	 policy_rules_iam,	   policy_rules_lambda,
+	policy_rules_apigw,	 policy_rules_dynamodb,	   policy_rules_rds,
+	policy_rules_kms,	 policy_rules_sns_sqs,	   policy_rules_logs,
+	policy_rules_ec2,	 policy_rules_codebuild,   policy_rules_secretsmanager,
+	policy_rules_cloudtrail, policy_rules_credentials, policy_rules_sluice,
 };
 
 static struct policy_rule catalogue[POLICY_MAX_RULES];
@@ -198,8 +198,8 @@ static int report_push(struct policy_report *rep, struct policy_finding **out)
 	return 0;
 }
 
-void policy_flag(struct policy_ctx *cx, const struct template_resource *r,
-		 const struct tpos *pos, const char *fmt, ...)
+void policy_flag(struct policy_ctx *cx, const struct template_resource *r, const struct tpos *pos,
+		 const char *fmt, ...)
 {
 	struct policy_report *rep = cx->rep;
 	struct policy_finding *f;
@@ -273,9 +273,9 @@ static bool find_suppression(struct policy_report *rep, const struct tval *meta,
 	static const struct {
 		const char *tool, *list, *reason;
 	} kinds[] = {
-		{ "sluice", "sluice.suppress", "reason" },
-		{ "cfn_nag", "cfn_nag.rules_to_suppress", "reason" },
-		{ "checkov", "checkov.skip", "comment" },
+		{"sluice", "sluice.suppress", "reason"},
+		{"cfn_nag", "cfn_nag.rules_to_suppress", "reason"},
+		{"checkov", "checkov.skip", "comment"},
 	};
 	const char *reason;
 
@@ -293,9 +293,10 @@ static bool find_suppression(struct policy_report *rep, const struct tval *meta,
 				continue;
 			f->suppressed = true;
 			f->reason = arena_strdup(&rep->arena, reason);
-			f->suppressed_by = k == 0 ? "sluice"
-						  : arena_printf(&rep->arena, "%s %s", kinds[k].tool,
-								 tval_scalar(tval_get(e, "id")));
+			f->suppressed_by =
+				k == 0 ? "sluice"
+				       : arena_printf(&rep->arena, "%s %s", kinds[k].tool,
+						      tval_scalar(tval_get(e, "id")));
 			return f->reason && f->suppressed_by;
 		}
 	}
@@ -307,8 +308,8 @@ static void apply_suppressions(struct policy_report *rep, const struct template 
 {
 	for (size_t i = first; i < rep->n; i++) {
 		struct policy_finding *f = &rep->items[i];
-		const struct policy_config_rule *c = cfg ? policy_config_rule(cfg, f->rule->id)
-							 : NULL;
+		const struct policy_config_rule *c =
+			cfg ? policy_config_rule(cfg, f->rule->id) : NULL;
 		const struct template_resource *r;
 
 		if (c && c->severity != POLICY_NONE)
@@ -349,7 +350,7 @@ static bool rule_applies(const struct policy_rule *rule, const char *type)
 int policy_check_template(struct policy_report *rep, const struct template *t,
 			  const struct policy_config *cfg)
 {
-	struct policy_ctx cx = { .t = t, .rep = rep };
+	struct policy_ctx cx = {.t = t, .rep = rep};
 	const struct policy_rule *all;
 	size_t nrules, first = rep->n;
 

@@ -26,14 +26,14 @@
 #include "template/template.h"
 
 /* Caps, named once. */
-#define POLICY_MAX_FINDINGS 1000000	/* findings in one run */
-#define POLICY_ARENA_CAP (256u << 20)	/* all the text findings may hold */
-#define POLICY_MAX_MESSAGE 1024		/* one finding's message */
-#define POLICY_CONFIG_MAX_BYTES (1u << 20) /* .sluice-check.yaml */
-#define POLICY_CONFIG_NAME ".sluice-check.yaml"
+#define POLICY_MAX_FINDINGS	1000000	     /* findings in one run */
+#define POLICY_ARENA_CAP	(256u << 20) /* all the text findings may hold */
+#define POLICY_MAX_MESSAGE	1024	     /* one finding's message */
+#define POLICY_CONFIG_MAX_BYTES (1u << 20)   /* .sluice-check.yaml */
+#define POLICY_CONFIG_NAME	".sluice-check.yaml"
 
 enum policy_severity {
-	POLICY_NONE = 0,	/* "no override" in a config entry */
+	POLICY_NONE = 0, /* "no override" in a config entry */
 	POLICY_WARNING = 1,
 	POLICY_ERROR = 2,
 };
@@ -57,12 +57,12 @@ struct policy_ctx;
  * ("S3_BUCKET_LOGGING_ENABLED"), or NULL where that tool has none.
  */
 struct policy_rule {
-	const char *id;		/* "S3-001": service prefix, dash, 3 digits */
-	const char *service;	/* "S3", "IAM", ..., as printed by --list-rules */
+	const char *id;	     /* "S3-001": service prefix, dash, 3 digits */
+	const char *service; /* "S3", "IAM", ..., as printed by --list-rules */
 	enum policy_severity severity;
-	const char *title;	/* one line, sentence case, no period */
-	const char *why;	/* why it matters: one or two sentences */
-	const char *fix;	/* how to fix it, with the property to set */
+	const char *title; /* one line, sentence case, no period */
+	const char *why;   /* why it matters: one or two sentences */
+	const char *fix;   /* how to fix it, with the property to set */
 	const char *cfn_nag;
 	const char *checkov;
 	const char *guard;
@@ -93,7 +93,7 @@ bool policy_id_in_list(const char *list, const char *id);
  */
 struct policy_finding {
 	const struct policy_rule *rule;
-	enum policy_severity severity;	/* the rule's, or the config's override */
+	enum policy_severity severity; /* the rule's, or the config's override */
 	const char *file;
 	int line;
 	int col;
@@ -107,7 +107,7 @@ struct policy_finding {
 /* A file the run looked at: a checked template or a skipped file. */
 struct policy_file {
 	const char *path;
-	bool checked;		/* false: skipped, with `note` saying why */
+	bool checked; /* false: skipped, with `note` saying why */
 	const char *note;
 };
 
@@ -118,7 +118,7 @@ struct policy_report {
 	struct policy_file *files;
 	size_t nfiles;
 	size_t files_alloc;
-	struct arena arena;	/* owns the findings' strings */
+	struct arena arena; /* owns the findings' strings */
 };
 
 /* An empty report. Allocates nothing. */
@@ -161,13 +161,13 @@ bool policy_report_fails(const struct policy_report *rep, enum policy_severity t
 struct policy_config_rule {
 	char *id;
 	bool disabled;
-	enum policy_severity severity;	/* POLICY_NONE: unchanged */
+	enum policy_severity severity; /* POLICY_NONE: unchanged */
 	char *reason;
 	int line;
 };
 
 struct policy_config {
-	char *path;		/* the file read, or NULL when there was none */
+	char *path; /* the file read, or NULL when there was none */
 	struct policy_config_rule *rules;
 	size_t n;
 };
@@ -215,8 +215,8 @@ struct policy_ctx {
 	const struct template *t;
 	const struct policy_rule *rule;
 	struct policy_report *rep;
-	size_t first;		/* index of the first finding of this check call */
-	int err;		/* the first error while recording; checks need not look */
+	size_t first; /* index of the first finding of this check call */
+	int err;      /* the first error while recording; checks need not look */
 };
 
 /*
@@ -227,8 +227,7 @@ struct policy_ctx {
  * A second finding at the same place from the same call is dropped, so a
  * rule may report every alternative of an Fn::If without duplicates.
  */
-void policy_flag(struct policy_ctx *cx, const struct template_resource *r,
-		 const struct tpos *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+void policy_flag(struct policy_ctx *cx, const struct template_resource *r, const struct tpos *pos,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -20,10 +20,10 @@
 #include "policy/policy.h"
 
 struct report_opts {
-	bool color;		/* ANSI colours (text only) */
-	bool show_suppressed;	/* text: list suppressed findings with their reason */
+	bool color;		      /* ANSI colours (text only) */
+	bool show_suppressed;	      /* text: list suppressed findings with their reason */
 	enum policy_severity fail_on; /* JUnit: findings below it are not failures */
-	const char *version;	/* the tool's version, e.g. "0.1.0" */
+	const char *version;	      /* the tool's version, e.g. "0.1.0" */
 };
 
 /*

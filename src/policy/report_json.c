@@ -57,13 +57,16 @@ int report_json(FILE *out, const struct policy_report *rep, const struct report_
 		if (!f || json_array_append_new(findings, f))
 			goto fail;
 	}
-	json_object_set_new(summary, "errors",
-			    json_integer((json_int_t)policy_report_count(rep, POLICY_ERROR, false)));
-	json_object_set_new(summary, "warnings",
-			    json_integer((json_int_t)policy_report_count(rep, POLICY_WARNING, false)));
-	json_object_set_new(summary, "suppressed",
-			    json_integer((json_int_t)(policy_report_count(rep, POLICY_ERROR, true) +
-						      policy_report_count(rep, POLICY_WARNING, true))));
+	json_object_set_new(
+		summary, "errors",
+		json_integer((json_int_t)policy_report_count(rep, POLICY_ERROR, false)));
+	json_object_set_new(
+		summary, "warnings",
+		json_integer((json_int_t)policy_report_count(rep, POLICY_WARNING, false)));
+	json_object_set_new(
+		summary, "suppressed",
+		json_integer((json_int_t)(policy_report_count(rep, POLICY_ERROR, true) +
+					  policy_report_count(rep, POLICY_WARNING, true))));
 	json_object_set_new(root, "tool", json_string("sluice check"));
 	json_object_set_new(root, "version", json_string(o->version ? o->version : ""));
 	json_object_set_new(root, "templates", templates);

@@ -47,7 +47,7 @@ struct case_count {
 static struct case_count count(const struct policy_report *rep, const char *file,
 			       const struct policy_rule *rule, enum policy_severity fail_on)
 {
-	struct case_count c = { 0, 0, 0 };
+	struct case_count c = {0, 0, 0};
 
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct policy_finding *f = &rep->items[i];
@@ -87,7 +87,8 @@ static void print_case(FILE *out, const struct policy_report *rep, const char *f
 		if (f->rule != rule || strcmp(f->file, file) || f->suppressed ||
 		    f->severity < fail_on)
 			continue;
-		fprintf(out, "      <failure type=\"%s\" message=\"", policy_severity_name(f->severity));
+		fprintf(out, "      <failure type=\"%s\" message=\"",
+			policy_severity_name(f->severity));
 		xml_text(out, f->message);
 		fputs("\">", out);
 		xml_text(out, f->file);
@@ -108,7 +109,8 @@ static void print_case(FILE *out, const struct policy_report *rep, const char *f
 			    f->severity >= fail_on)
 				continue;
 			xml_text(out, f->file);
-			fprintf(out, ":%d:%d %s ", f->line, f->col, policy_severity_name(f->severity));
+			fprintf(out, ":%d:%d %s ", f->line, f->col,
+				policy_severity_name(f->severity));
 			xml_text(out, f->message);
 			fputc('\n', out);
 		}

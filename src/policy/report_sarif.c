@@ -17,7 +17,7 @@
 #include "core/enc.h"
 #include "policy/report.h"
 
-#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+#define SARIF_SCHEMA  "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_URI_MAX 8192
 
 static const char *level(enum policy_severity s)
@@ -62,9 +62,9 @@ static json_t *rule_json(const struct policy_rule *r)
 	if (props && r->guard)
 		json_object_set_new(props, "guard", id_list(r->guard));
 	o = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:o}", "id", r->id, "name",
-		      name, "shortDescription", "text", r->title, "fullDescription", "text",
-		      r->why, "help", "text", help.ptr, "defaultConfiguration", "level",
-		      level(r->severity), "properties", props);
+		      name, "shortDescription", "text", r->title, "fullDescription", "text", r->why,
+		      "help", "text", help.ptr, "defaultConfiguration", "level", level(r->severity),
+		      "properties", props);
 	buf_release(&help);
 	return o;
 }
@@ -103,21 +103,23 @@ static json_t *result_json(const struct policy_finding *f, size_t index)
 		json_object_set_new(json_object_get(loc, "physicalLocation"), "region", region);
 	}
 	if (loc && f->resource)
-		json_object_set_new(loc, "logicalLocations",
-				    json_pack("[{s:s, s:s}]", "name", f->resource, "kind",
-					      "resource"));
+		json_object_set_new(
+			loc, "logicalLocations",
+			json_pack("[{s:s, s:s}]", "name", f->resource, "kind", "resource"));
 	res = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o]}", "ruleId", f->rule->id, "ruleIndex",
 			(json_int_t)index, "level", level(f->severity), "message", "text",
 			f->message, "locations", loc);
 	if (res && f->suppressed)
-		json_object_set_new(res, "suppressions",
-				    json_pack("[{s:s, s:s}]", "kind",
-					      strcmp(f->suppressed_by, "sluice") &&
-							      strncmp(f->suppressed_by, "cfn_nag", 7) &&
-							      strncmp(f->suppressed_by, "checkov", 7)
-						      ? "external" : "inSource",
-					      "justification",
-					      f->reason && *f->reason ? f->reason : "(no reason)"));
+		json_object_set_new(
+			res, "suppressions",
+			json_pack("[{s:s, s:s}]", "kind",
+				  strcmp(f->suppressed_by, "sluice") &&
+						  strncmp(f->suppressed_by, "cfn_nag", 7) &&
+						  strncmp(f->suppressed_by, "checkov", 7)
+					  ? "external"
+					  : "inSource",
+				  "justification",
+				  f->reason && *f->reason ? f->reason : "(no reason)"));
 	return res;
 }
 
@@ -144,9 +146,9 @@ int report_sarif(FILE *out, const struct policy_report *rep, const struct report
 			goto fail;
 	}
 	log = json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o, s:s}]}", "$schema",
-			SARIF_SCHEMA, "version", "2.1.0", "runs", "tool", "driver", "name", "sluice",
-			"version", o->version ? o->version : "0", "rules", rules, "results", results,
-			"columnKind", "unicodeCodePoints");
+			SARIF_SCHEMA, "version", "2.1.0", "runs", "tool", "driver", "name",
+			"sluice", "version", o->version ? o->version : "0", "rules", rules,
+			"results", results, "columnKind", "unicodeCodePoints");
 	rules = results = NULL;
 	if (!log)
 		goto fail;

@@ -10,12 +10,12 @@
 
 #include "policy/report.h"
 
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
-#define C_DIM "\033[2m"
-#define C_RED "\033[31m"
+#define C_RESET	 "\033[0m"
+#define C_BOLD	 "\033[1m"
+#define C_DIM	 "\033[2m"
+#define C_RED	 "\033[31m"
 #define C_YELLOW "\033[33m"
-#define C_CYAN "\033[36m"
+#define C_CYAN	 "\033[36m"
 
 static const char *col(const struct report_opts *o, const char *code)
 {
@@ -106,7 +106,7 @@ void report_rule_name(const struct policy_rule *r, char *out, size_t len)
 
 int report_rules(FILE *out, bool color)
 {
-	struct report_opts o = { .color = color };
+	struct report_opts o = {.color = color};
 	size_t n;
 	const struct policy_rule *all = policy_rules(&n);
 	const char *service = NULL;

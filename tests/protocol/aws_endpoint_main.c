@@ -39,8 +39,7 @@ int main(int argc, char **argv)
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--port") && !str_to_i64(str_from(v), 0, 65535, &port))
 			continue;
-		if (!strcmp(k, "--max-seconds") &&
-		    !str_to_i64(str_from(v), 1, 86400, &max_seconds))
+		if (!strcmp(k, "--max-seconds") && !str_to_i64(str_from(v), 1, 86400, &max_seconds))
 			continue;
 		if (!strcmp(k, "--data-dir"))
 			data_dir = v;

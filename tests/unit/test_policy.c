@@ -183,15 +183,14 @@ static void test_undecided_if_checks_both_branches(void **state)
 static void test_false_condition_skips_resource(void **state)
 {
 	struct policy_report rep;
-	static const char *const yaml =
-		"Parameters:\n"
-		"  Env: {Type: String, Default: dev}\n"
-		"Conditions:\n"
-		"  Prod: !Equals [!Ref Env, prod]\n"
-		"Resources:\n"
-		"  Topic:\n"
-		"    Type: AWS::SNS::Topic\n"
-		"    Condition: Prod\n";
+	static const char *const yaml = "Parameters:\n"
+					"  Env: {Type: String, Default: dev}\n"
+					"Conditions:\n"
+					"  Prod: !Equals [!Ref Env, prod]\n"
+					"Resources:\n"
+					"  Topic:\n"
+					"    Type: AWS::SNS::Topic\n"
+					"    Condition: Prod\n";
 
 	check(&rep, yaml, NULL);
 	assert_int_equal(rep.n, 0);
@@ -240,12 +239,13 @@ static void test_config_errors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-		{ "rules:\n  - id: S3-009\n    enabled: false\n", ":2: S3-009 needs a reason" },
-		{ "rules:\n  - {id: S3-999, enabled: false, reason: x}\n", ":2: no such rule: S3-999" },
-		{ "rules:\n  - {id: S3-009, severity: fatal, reason: x}\n", "severity is error or" },
-		{ "rules:\n  - {id: S3-009, disabled: true, reason: x}\n", "unknown key 'disabled'" },
-		{ "rules: {S3-009: off}\n", "expected a map with a list 'rules'" },
-		{ "rules: [unclosed\n", "not valid YAML" },
+		{"rules:\n  - id: S3-009\n    enabled: false\n", ":2: S3-009 needs a reason"},
+		{"rules:\n  - {id: S3-999, enabled: false, reason: x}\n",
+		 ":2: no such rule: S3-999"},
+		{"rules:\n  - {id: S3-009, severity: fatal, reason: x}\n", "severity is error or"},
+		{"rules:\n  - {id: S3-009, disabled: true, reason: x}\n", "unknown key 'disabled'"},
+		{"rules: {S3-009: off}\n", "expected a map with a list 'rules'"},
+		{"rules: [unclosed\n", "not valid YAML"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -13,18 +13,28 @@
 #include "policy/rules/rules.h"
 
 static const char *const log_types[] = {
-	"AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage", "AWS::Serverless::Api",
-	"AWS::Serverless::HttpApi", NULL,
+	"AWS::ApiGateway::Stage",
+	"AWS::ApiGatewayV2::Stage",
+	"AWS::Serverless::Api",
+	"AWS::Serverless::HttpApi",
+	NULL,
 };
 static const char *const method_types[] = {
-	"AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Route", NULL,
+	"AWS::ApiGateway::Method",
+	"AWS::ApiGatewayV2::Route",
+	NULL,
 };
 static const char *const domain_types[] = {
-	"AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName", "AWS::Serverless::Api",
-	"AWS::Serverless::HttpApi", NULL,
+	"AWS::ApiGateway::DomainName",
+	"AWS::ApiGatewayV2::DomainName",
+	"AWS::Serverless::Api",
+	"AWS::Serverless::HttpApi",
+	NULL,
 };
 static const char *const rest_stage_types[] = {
-	"AWS::ApiGateway::Stage", "AWS::Serverless::Api", NULL,
+	"AWS::ApiGateway::Stage",
+	"AWS::Serverless::Api",
+	NULL,
 };
 
 static bool is_v2(const struct template_resource *r)
@@ -40,13 +50,14 @@ static const char *noun(const struct template_resource *r)
 
 static void check_access_log(struct policy_ctx *cx, const struct template_resource *r)
 {
-	const char *path = is_v2(r) ? "AccessLogSettings.DestinationArn"
-				    : "AccessLogSetting.DestinationArn";
+	const char *path =
+		is_v2(r) ? "AccessLogSettings.DestinationArn" : "AccessLogSetting.DestinationArn";
 
 	if (pr_any(r->props, path, pr_missing, NULL))
 		policy_flag(cx, r, NULL,
 			    "%s '%s' writes no access logs; set %s with a DestinationArn and a "
-			    "Format", noun(r), r->id, is_v2(r) ? "AccessLogSettings" : "AccessLogSetting");
+			    "Format",
+			    noun(r), r->id, is_v2(r) ? "AccessLogSettings" : "AccessLogSetting");
 }
 
 static bool auth_none(const struct tval *v)
@@ -115,8 +126,8 @@ static void check_domain_tls(struct policy_ctx *cx, const struct template_resour
 	else if (!strcmp(r->type, "AWS::ApiGatewayV2::DomainName"))
 		bad = pr_any(r->props, "DomainNameConfigurations.0.SecurityPolicy", tls10, &hit);
 	else if (!pr_any(r->props, "Domain", pr_missing, NULL))
-		bad = pr_any(r->props, "Domain.SecurityPolicy",
-			     is_v2(r) ? tls10 : tls10_or_missing, &hit);
+		bad = pr_any(r->props, "Domain.SecurityPolicy", is_v2(r) ? tls10 : tls10_or_missing,
+			     &hit);
 	if (bad)
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "custom domain of '%s' accepts TLS 1.0; set SecurityPolicy: TLS_1_2",
@@ -142,7 +153,7 @@ static void method_setting(const struct tval *item, void *arg)
 
 static void check_throttling(struct policy_ctx *cx, const struct template_resource *r)
 {
-	struct throttle_ctx c = { false };
+	struct throttle_ctx c = {false};
 
 	if (is_v2(r)) {
 		const struct tval *d = tval_get(r->props, "DefaultRouteSettings");
@@ -155,8 +166,8 @@ static void check_throttling(struct policy_ctx *cx, const struct template_resour
 	if (!c.found)
 		policy_flag(cx, r, NULL,
 			    "%s '%s' has no throttling limits; set %s ThrottlingRateLimit and "
-			    "ThrottlingBurstLimit", noun(r), r->id,
-			    is_v2(r) ? "DefaultRouteSettings" : "MethodSettings");
+			    "ThrottlingBurstLimit",
+			    noun(r), r->id, is_v2(r) ? "DefaultRouteSettings" : "MethodSettings");
 }
 
 static void check_tracing(struct policy_ctx *cx, const struct template_resource *r)
@@ -170,69 +181,95 @@ static void check_tracing(struct policy_ctx *cx, const struct template_resource 
 }
 
 static const char *const throttle_types[] = {
-	"AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage", "AWS::Serverless::Api",
-	"AWS::Serverless::HttpApi", NULL,
+	"AWS::ApiGateway::Stage",
+	"AWS::ApiGatewayV2::Stage",
+	"AWS::Serverless::Api",
+	"AWS::Serverless::HttpApi",
+	NULL,
 };
 
 const struct policy_rule policy_rules_apigw[] = {
 	{
-		.id = "APIGW-001", .service = "API Gateway", .severity = POLICY_ERROR,
+		.id = "APIGW-001",
+		.service = "API Gateway",
+		.severity = POLICY_ERROR,
 		.title = "API stage without access logging",
 		.why = "Access logs are the only record of who called which route, from "
 		       "where, and with what result.",
 		.fix = "Set AccessLogSetting (REST) or AccessLogSettings (HTTP) with a log "
 		       "group ARN as DestinationArn and a Format.",
-		.cfn_nag = "W69", .checkov = "CKV_AWS_76,CKV_AWS_95",
+		.cfn_nag = "W69",
+		.checkov = "CKV_AWS_76,CKV_AWS_95",
 		.guard = "API_GW_EXECUTION_LOGGING_ENABLED,API_GWV2_ACCESS_LOGS_ENABLED",
-		.types = log_types, .check = check_access_log,
+		.types = log_types,
+		.check = check_access_log,
 	},
 	{
-		.id = "APIGW-002", .service = "API Gateway", .severity = POLICY_WARNING,
+		.id = "APIGW-002",
+		.service = "API Gateway",
+		.severity = POLICY_WARNING,
 		.title = "Route or method without authorization",
 		.why = "A route without an authorizer can be called by anyone who knows the "
 		       "URL; authorization then depends on the function alone.",
 		.fix = "Set an authorizer (AWS_IAM, Cognito, JWT or Lambda) on the route, or "
 		       "a DefaultAuthorizer on the API; public routes suppress this rule with "
 		       "a reason.",
-		.cfn_nag = "W59", .checkov = "CKV_AWS_59",
+		.cfn_nag = "W59",
+		.checkov = "CKV_AWS_59",
 		.guard = "API_GWV2_AUTHORIZATION_TYPE_CONFIGURED",
-		.types = method_types, .check = check_method_auth,
+		.types = method_types,
+		.check = check_method_auth,
 	},
 	{
-		.id = "APIGW-003", .service = "API Gateway", .severity = POLICY_ERROR,
+		.id = "APIGW-003",
+		.service = "API Gateway",
+		.severity = POLICY_ERROR,
 		.title = "Custom domain accepting TLS below 1.2",
 		.why = "TLS 1.0 and 1.1 have known weaknesses and are deprecated (RFC 8996).",
 		.fix = "Set SecurityPolicy: TLS_1_2 on the domain name.",
-		.checkov = "CKV_AWS_206", .guard = "API_GW_SSL_ENABLED",
-		.types = domain_types, .check = check_domain_tls,
+		.checkov = "CKV_AWS_206",
+		.guard = "API_GW_SSL_ENABLED",
+		.types = domain_types,
+		.check = check_domain_tls,
 	},
 	{
-		.id = "APIGW-004", .service = "API Gateway", .severity = POLICY_WARNING,
+		.id = "APIGW-004",
+		.service = "API Gateway",
+		.severity = POLICY_WARNING,
 		.title = "API stage without throttling",
 		.why = "Without stage limits one client can consume the account's API "
 		       "Gateway and Lambda capacity and the bill that comes with it.",
 		.fix = "Set ThrottlingRateLimit and ThrottlingBurstLimit in MethodSettings "
 		       "(REST) or DefaultRouteSettings (HTTP).",
-		.types = throttle_types, .check = check_throttling,
+		.types = throttle_types,
+		.check = check_throttling,
 	},
 	{
-		.id = "APIGW-005", .service = "API Gateway", .severity = POLICY_WARNING,
+		.id = "APIGW-005",
+		.service = "API Gateway",
+		.severity = POLICY_WARNING,
 		.title = "REST API stage without X-Ray tracing",
 		.why = "Without tracing, a slow or failing request cannot be followed from "
 		       "the gateway into the functions and services it calls.",
 		.fix = "Set TracingEnabled: true on the stage (or the Serverless::Api).",
-		.checkov = "CKV_AWS_73", .guard = "API_GW_XRAY_ENABLED",
-		.types = rest_stage_types, .check = check_tracing,
+		.checkov = "CKV_AWS_73",
+		.guard = "API_GW_XRAY_ENABLED",
+		.types = rest_stage_types,
+		.check = check_tracing,
 	},
 	{
-		.id = "APIGW-006", .service = "API Gateway", .severity = POLICY_WARNING,
+		.id = "APIGW-006",
+		.service = "API Gateway",
+		.severity = POLICY_WARNING,
 		.title = "SAM route without authorizer",
 		.why = "A route without an authorizer can be called by anyone who knows the "
 		       "URL; authorization then depends on the function alone.",
 		.fix = "Set Auth.Authorizer on the Api/HttpApi event, or Auth.DefaultAuthorizer "
 		       "on the API; public routes suppress this rule with a reason.",
-		.checkov = "CKV_AWS_59", .guard = "API_GWV2_AUTHORIZATION_TYPE_CONFIGURED",
-		.types = NULL, .check = check_route_auth,
+		.checkov = "CKV_AWS_59",
+		.guard = "API_GWV2_AUTHORIZATION_TYPE_CONFIGURED",
+		.types = NULL,
+		.check = check_route_auth,
 	},
-	{ 0 },
+	{0},
 };

@@ -7,7 +7,7 @@
 
 #include "policy/rules/rules.h"
 
-static const char *const project_types[] = { "AWS::CodeBuild::Project", NULL };
+static const char *const project_types[] = {"AWS::CodeBuild::Project", NULL};
 
 static void check_privileged(struct policy_ctx *cx, const struct template_resource *r)
 {
@@ -16,7 +16,8 @@ static void check_privileged(struct policy_ctx *cx, const struct template_resour
 	if (pr_any(r->props, "Environment.PrivilegedMode", pr_is_true, &hit))
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "project '%s' runs builds in privileged mode; remove PrivilegedMode "
-			    "unless it builds container images", r->id);
+			    "unless it builds container images",
+			    r->id);
 }
 
 static void check_key(struct policy_ctx *cx, const struct template_resource *r)
@@ -24,7 +25,8 @@ static void check_key(struct policy_ctx *cx, const struct template_resource *r)
 	if (pr_any(r->props, "EncryptionKey", pr_missing, NULL))
 		policy_flag(cx, r, NULL,
 			    "project '%s' encrypts artifacts with the default key; set "
-			    "EncryptionKey to a customer managed KMS key", r->id);
+			    "EncryptionKey to a customer managed KMS key",
+			    r->id);
 }
 
 struct env_ctx {
@@ -53,37 +55,47 @@ static void env_var(const struct tval *item, void *arg)
 
 static void check_env(struct policy_ctx *cx, const struct template_resource *r)
 {
-	struct env_ctx e = { cx, r };
+	struct env_ctx e = {cx, r};
 
 	pr_items(r->props, "Environment.EnvironmentVariables", env_var, &e);
 }
 
 const struct policy_rule policy_rules_codebuild[] = {
 	{
-		.id = "CB-001", .service = "CodeBuild", .severity = POLICY_WARNING,
+		.id = "CB-001",
+		.service = "CodeBuild",
+		.severity = POLICY_WARNING,
 		.title = "Build project in privileged mode",
 		.why = "Privileged builds run with root on the build host's Docker daemon; "
 		       "a malicious dependency can escape the build container.",
 		.fix = "Remove Environment.PrivilegedMode unless the project builds images.",
-		.types = project_types, .check = check_privileged,
+		.types = project_types,
+		.check = check_privileged,
 	},
 	{
-		.id = "CB-002", .service = "CodeBuild", .severity = POLICY_ERROR,
+		.id = "CB-002",
+		.service = "CodeBuild",
+		.severity = POLICY_ERROR,
 		.title = "Build project without its own KMS key",
 		.why = "Artifacts are encrypted with the account's aws/s3 key, whose use "
 		       "cannot be restricted to the pipeline's roles.",
 		.fix = "Set EncryptionKey to a customer managed KMS key.",
-		.cfn_nag = "W32", .checkov = "CKV_AWS_147",
-		.types = project_types, .check = check_key,
+		.cfn_nag = "W32",
+		.checkov = "CKV_AWS_147",
+		.types = project_types,
+		.check = check_key,
 	},
 	{
-		.id = "CB-003", .service = "CodeBuild", .severity = POLICY_ERROR,
+		.id = "CB-003",
+		.service = "CodeBuild",
+		.severity = POLICY_ERROR,
 		.title = "Secret in a plain-text build variable",
 		.why = "PLAINTEXT variables are shown in the console, in BatchGetProjects and "
 		       "in build logs.",
 		.fix = "Use Type: SECRETS_MANAGER or PARAMETER_STORE with the secret's name.",
 		.guard = "CODEBUILD_PROJECT_ENVVAR_AWSCRED_CHECK",
-		.types = project_types, .check = check_env,
+		.types = project_types,
+		.check = check_env,
 	},
-	{ 0 },
+	{0},
 };

@@ -19,8 +19,8 @@
 
 struct walk {
 	struct policy_ctx *cx;
-	const struct template_resource *r;	/* the resource being walked, or NULL */
-	const char *section;			/* "Resources", "Mappings", ... */
+	const struct template_resource *r; /* the resource being walked, or NULL */
+	const char *section;		   /* "Resources", "Mappings", ... */
 	/* Report `s` (a string under `key`) if it holds what this rule looks for. */
 	void (*on_string)(struct walk *w, const char *key, const struct tval *s);
 };
@@ -30,12 +30,12 @@ static bool covered(const struct template_resource *r, const char *key)
 	static const struct {
 		const char *type, *key;
 	} skip[] = {
-		{ "AWS::RDS::DBInstance", "MasterUserPassword" },
-		{ "AWS::RDS::DBCluster", "MasterUserPassword" },
-		{ "AWS::IAM::User", "LoginProfile" },
-		{ "AWS::Lambda::Function", "Environment" },
-		{ "AWS::Serverless::Function", "Environment" },
-		{ "AWS::CodeBuild::Project", "Environment" },
+		{"AWS::RDS::DBInstance", "MasterUserPassword"},
+		{"AWS::RDS::DBCluster", "MasterUserPassword"},
+		{"AWS::IAM::User", "LoginProfile"},
+		{"AWS::Lambda::Function", "Environment"},
+		{"AWS::Serverless::Function", "Environment"},
+		{"AWS::CodeBuild::Project", "Environment"},
 	};
 
 	for (size_t i = 0; r && i < ARRAY_SIZE(skip); i++)
@@ -138,14 +138,15 @@ static void access_key(struct walk *w, const char *key, const struct tval *v)
 		where(w, key, loc, sizeof(loc));
 		policy_flag(w->cx, w->r, pr_pos(v, w->r),
 			    "%s holds the AWS access key id %.4s...%.4s; remove it, deactivate the "
-			    "key and use a role", loc, s + i, s + i + 16);
+			    "key and use a role",
+			    loc, s + i, s + i + 16);
 		return;
 	}
 }
 
 static void check_access_keys(struct policy_ctx *cx, const struct template_resource *none)
 {
-	struct walk w = { .cx = cx, .on_string = access_key };
+	struct walk w = {.cx = cx, .on_string = access_key};
 
 	walk_template(&w);
 }
@@ -180,9 +181,11 @@ static void secret_key(struct walk *w, const char *key, const struct tval *v)
 		}
 		if (j - i == 40 && up && low && dig) {
 			where(w, key, loc, sizeof(loc));
-			policy_flag(w->cx, w->r, pr_pos(v, w->r),
-				    "%s holds what looks like an AWS secret access key; remove it and "
-				    "rotate the key", loc);
+			policy_flag(
+				w->cx, w->r, pr_pos(v, w->r),
+				"%s holds what looks like an AWS secret access key; remove it and "
+				"rotate the key",
+				loc);
 			return;
 		}
 		i = j == i ? i + 1 : j;
@@ -191,7 +194,7 @@ static void secret_key(struct walk *w, const char *key, const struct tval *v)
 
 static void check_secret_keys(struct policy_ctx *cx, const struct template_resource *none)
 {
-	struct walk w = { .cx = cx, .on_string = secret_key };
+	struct walk w = {.cx = cx, .on_string = secret_key};
 
 	walk_template(&w);
 }
@@ -211,13 +214,14 @@ static void password(struct walk *w, const char *key, const struct tval *v)
 	where(w, key, loc, sizeof(loc));
 	policy_flag(w->cx, w->r, pr_pos(v, w->r),
 		    "%s is a password in plain text; use {{resolve:secretsmanager:...}} or a "
-		    "NoEcho parameter without Default", loc);
+		    "NoEcho parameter without Default",
+		    loc);
 }
 
 static void check_passwords(struct policy_ctx *cx, const struct template_resource *none)
 {
 	const struct template *t = cx->t;
-	struct walk w = { .cx = cx, .on_string = password };
+	struct walk w = {.cx = cx, .on_string = password};
 
 	for (size_t i = 0; i < t->nparams; i++) {
 		const struct template_param *p = &t->params[i];
@@ -234,31 +238,40 @@ static void check_passwords(struct policy_ctx *cx, const struct template_resourc
 
 const struct policy_rule policy_rules_credentials[] = {
 	{
-		.id = "SECRET-001", .service = "Secrets", .severity = POLICY_ERROR,
+		.id = "SECRET-001",
+		.service = "Secrets",
+		.severity = POLICY_ERROR,
 		.title = "AWS access key id in the template",
 		.why = "A key id next to its secret is a working credential; in a repository "
 		       "it is found by scanners within minutes.",
 		.fix = "Remove it, deactivate and delete the key, and give the workload a role.",
 		.checkov = "CKV_AWS_41,CKV_AWS_45,CKV_AWS_46",
-		.types = NULL, .check = check_access_keys,
+		.types = NULL,
+		.check = check_access_keys,
 	},
 	{
-		.id = "SECRET-002", .service = "Secrets", .severity = POLICY_ERROR,
+		.id = "SECRET-002",
+		.service = "Secrets",
+		.severity = POLICY_ERROR,
 		.title = "AWS secret access key in the template",
 		.why = "A secret access key in the template is in the repository history for "
 		       "good, and in every copy of the stack's template.",
 		.fix = "Remove it, rotate the key, and give the workload a role.",
 		.checkov = "CKV_AWS_41,CKV_AWS_45,CKV_AWS_46",
-		.types = NULL, .check = check_secret_keys,
+		.types = NULL,
+		.check = check_secret_keys,
 	},
 	{
-		.id = "SECRET-003", .service = "Secrets", .severity = POLICY_ERROR,
+		.id = "SECRET-003",
+		.service = "Secrets",
+		.severity = POLICY_ERROR,
 		.title = "Password in plain text",
 		.why = "A password in the template or a parameter default is readable by "
 		       "anyone with the repository or cloudformation:GetTemplate.",
 		.fix = "Use a dynamic reference {{resolve:secretsmanager:...}}, or a NoEcho "
 		       "parameter without Default.",
-		.types = NULL, .check = check_passwords,
+		.types = NULL,
+		.check = check_passwords,
 	},
-	{ 0 },
+	{0},
 };

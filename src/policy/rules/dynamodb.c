@@ -9,9 +9,11 @@
 #include "policy/rules/rules.h"
 
 static const char *const table_types[] = {
-	"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", NULL,
+	"AWS::DynamoDB::Table",
+	"AWS::DynamoDB::GlobalTable",
+	NULL,
 };
-static const char *const plain_types[] = { "AWS::DynamoDB::Table", NULL };
+static const char *const plain_types[] = {"AWS::DynamoDB::Table", NULL};
 
 static bool global(const struct template_resource *r)
 {
@@ -25,9 +27,9 @@ static const char *hint(const struct template_resource *r)
 
 static void check_pitr(struct policy_ctx *cx, const struct template_resource *r)
 {
-	const char *path = global(r)
-		? "Replicas.0.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"
-		: "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled";
+	const char *path =
+		global(r) ? "Replicas.0.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"
+			  : "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled";
 	const struct tval *hit;
 
 	if (pr_any(r->props, path, pr_not_true, &hit))
@@ -58,36 +60,50 @@ static void check_deletion(struct policy_ctx *cx, const struct template_resource
 	if (pr_any(r->props, "DeletionProtectionEnabled", pr_not_true, &hit))
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "table '%s' is retained by the stack but can be deleted by any caller "
-			    "with dynamodb:DeleteTable; set DeletionProtectionEnabled: true", r->id);
+			    "with dynamodb:DeleteTable; set DeletionProtectionEnabled: true",
+			    r->id);
 }
 
 const struct policy_rule policy_rules_dynamodb[] = {
 	{
-		.id = "DDB-001", .service = "DynamoDB", .severity = POLICY_ERROR,
+		.id = "DDB-001",
+		.service = "DynamoDB",
+		.severity = POLICY_ERROR,
 		.title = "Table without point-in-time recovery",
 		.why = "Without PITR a bad deploy or a buggy batch job that overwrites items "
 		       "cannot be undone; PITR restores to any second of the last 35 days.",
 		.fix = "Set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true.",
-		.cfn_nag = "W78", .checkov = "CKV_AWS_28", .guard = "DYNAMODB_PITR_ENABLED",
-		.types = table_types, .check = check_pitr,
+		.cfn_nag = "W78",
+		.checkov = "CKV_AWS_28",
+		.guard = "DYNAMODB_PITR_ENABLED",
+		.types = table_types,
+		.check = check_pitr,
 	},
 	{
-		.id = "DDB-002", .service = "DynamoDB", .severity = POLICY_WARNING,
+		.id = "DDB-002",
+		.service = "DynamoDB",
+		.severity = POLICY_WARNING,
 		.title = "Table not encrypted with a KMS key",
 		.why = "With the default AWS owned key, key use is not logged in CloudTrail "
 		       "and access cannot be limited by a key policy.",
 		.fix = "Set SSESpecification with SSEEnabled: true (SSEType KMS) and "
 		       "preferably a customer managed KMSMasterKeyId.",
-		.cfn_nag = "W74", .checkov = "CKV_AWS_119", .guard = "DYNAMODB_TABLE_ENCRYPTED_KMS",
-		.types = table_types, .check = check_kms,
+		.cfn_nag = "W74",
+		.checkov = "CKV_AWS_119",
+		.guard = "DYNAMODB_TABLE_ENCRYPTED_KMS",
+		.types = table_types,
+		.check = check_kms,
 	},
 	{
-		.id = "DDB-003", .service = "DynamoDB", .severity = POLICY_WARNING,
+		.id = "DDB-003",
+		.service = "DynamoDB",
+		.severity = POLICY_WARNING,
 		.title = "Retained table without deletion protection",
 		.why = "DeletionPolicy Retain protects the table from the stack, not from a "
 		       "DeleteTable call by a person or a script.",
 		.fix = "Set DeletionProtectionEnabled: true on tables the stack retains.",
-		.types = plain_types, .check = check_deletion,
+		.types = plain_types,
+		.check = check_deletion,
 	},
-	{ 0 },
+	{0},
 };

@@ -13,21 +13,24 @@
 #include "policy/rules/rules.h"
 
 static const char *const ingress_types[] = {
-	"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", NULL,
+	"AWS::EC2::SecurityGroup",
+	"AWS::EC2::SecurityGroupIngress",
+	NULL,
 };
 static const char *const egress_types[] = {
-	"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupEgress", NULL,
+	"AWS::EC2::SecurityGroup",
+	"AWS::EC2::SecurityGroupEgress",
+	NULL,
 };
-static const char *const subnet_types[] = { "AWS::EC2::Subnet", NULL };
+static const char *const subnet_types[] = {"AWS::EC2::Subnet", NULL};
 
 static const struct {
 	int port;
 	const char *name;
 } sensitive[] = {
-	{ 22, "SSH" },	       { 3389, "RDP" },	     { 3306, "MySQL" },
-	{ 5432, "PostgreSQL" }, { 1433, "SQL Server" }, { 1521, "Oracle" },
-	{ 27017, "MongoDB" },  { 6379, "Redis" },    { 11211, "Memcached" },
-	{ 9200, "Elasticsearch" }, { 5439, "Redshift" }, { 9042, "Cassandra" },
+	{22, "SSH"},	      {3389, "RDP"},	       {3306, "MySQL"},	   {5432, "PostgreSQL"},
+	{1433, "SQL Server"}, {1521, "Oracle"},	       {27017, "MongoDB"}, {6379, "Redis"},
+	{11211, "Memcached"}, {9200, "Elasticsearch"}, {5439, "Redshift"}, {9042, "Cassandra"},
 };
 
 /* The open CIDR of a rule ("0.0.0.0/0", "::/0"), or NULL. */
@@ -57,8 +60,8 @@ static bool port_range(const struct tval *rule, long long *lo, long long *hi)
 		*hi = 65535;
 		return true;
 	}
-	if (!p || (strcasecmp(p, "tcp") && strcasecmp(p, "udp") && strcmp(p, "6") &&
-		   strcmp(p, "17")))
+	if (!p ||
+	    (strcasecmp(p, "tcp") && strcasecmp(p, "udp") && strcmp(p, "6") && strcmp(p, "17")))
 		return false;
 	if (tval_int(tval_get(rule, "FromPort"), lo))
 		*lo = 0;
@@ -74,7 +77,7 @@ static bool port_range(const struct tval *rule, long long *lo, long long *hi)
 struct sg_ctx {
 	struct policy_ctx *cx;
 	const struct template_resource *r;
-	bool errors;		/* EC2-001: sensitive ports; else EC2-002: the others */
+	bool errors; /* EC2-001: sensitive ports; else EC2-002: the others */
 };
 
 static const char *noun(const struct template_resource *r)
@@ -113,13 +116,13 @@ static void ingress_rule(const struct tval *rule, void *arg)
 	if (s->errors && hits && lo == 0 && hi == 65535)
 		policy_flag(s->cx, s->r, rule_pos(rule, s->r),
 			    "%s '%s' opens every port, SSH and database ports included, to %s; "
-			    "allow only the ports and address ranges needed", noun(s->r), s->r->id,
-			    cidr);
+			    "allow only the ports and address ranges needed",
+			    noun(s->r), s->r->id, cidr);
 	else if (s->errors && hits)
 		policy_flag(s->cx, s->r, rule_pos(rule, s->r),
 			    "%s '%s' opens %s %s to %s; allow only known address ranges or use "
-			    "Session Manager", noun(s->r), s->r->id, hits > 1 ? "ports" : "port",
-			    ports, cidr);
+			    "Session Manager",
+			    noun(s->r), s->r->id, hits > 1 ? "ports" : "port", ports, cidr);
 	if (!s->errors && !hits) {
 		if (lo == hi)
 			snprintf(ports, sizeof(ports), "port %lld", lo);
@@ -127,13 +130,14 @@ static void ingress_rule(const struct tval *rule, void *arg)
 			snprintf(ports, sizeof(ports), "ports %lld-%lld", lo, hi);
 		policy_flag(s->cx, s->r, rule_pos(rule, s->r),
 			    "%s '%s' opens %s to %s; restrict the source if the service is not "
-			    "meant for the whole internet", noun(s->r), s->r->id, ports, cidr);
+			    "meant for the whole internet",
+			    noun(s->r), s->r->id, ports, cidr);
 	}
 }
 
 static void each_ingress(struct policy_ctx *cx, const struct template_resource *r, bool errors)
 {
-	struct sg_ctx s = { cx, r, errors };
+	struct sg_ctx s = {cx, r, errors};
 
 	if (!strcmp(r->type, "AWS::EC2::SecurityGroupIngress"))
 		ingress_rule(r->props, &s);
@@ -159,7 +163,8 @@ static void egress_rule(const struct tval *rule, void *arg)
 	if (cidr && all_protocols(rule))
 		policy_flag(s->cx, s->r, rule_pos(rule, s->r),
 			    "%s '%s' allows all outbound traffic to %s; list the destinations and "
-			    "ports it needs", noun(s->r), s->r->id, cidr);
+			    "ports it needs",
+			    noun(s->r), s->r->id, cidr);
 }
 
 /* True when a separate SecurityGroupEgress resource belongs to group `id`. */
@@ -174,7 +179,7 @@ static bool has_egress_resource(const struct template *t, const char *id)
 
 static void check_egress(struct policy_ctx *cx, const struct template_resource *r)
 {
-	struct sg_ctx s = { cx, r, false };
+	struct sg_ctx s = {cx, r, false};
 
 	if (!strcmp(r->type, "AWS::EC2::SecurityGroupEgress")) {
 		egress_rule(r->props, &s);
@@ -184,7 +189,8 @@ static void check_egress(struct policy_ctx *cx, const struct template_resource *
 	    !has_egress_resource(cx->t, r->id)) {
 		policy_flag(cx, r, NULL,
 			    "security group '%s' has no egress rules, so it allows all outbound "
-			    "traffic; set SecurityGroupEgress", r->id);
+			    "traffic; set SecurityGroupEgress",
+			    r->id);
 		return;
 	}
 	pr_items(r->props, "SecurityGroupEgress", egress_rule, &s);
@@ -203,43 +209,59 @@ static void check_subnet(struct policy_ctx *cx, const struct template_resource *
 
 const struct policy_rule policy_rules_ec2[] = {
 	{
-		.id = "EC2-001", .service = "EC2", .severity = POLICY_ERROR,
+		.id = "EC2-001",
+		.service = "EC2",
+		.severity = POLICY_ERROR,
 		.title = "Admin or database port open to the internet",
 		.why = "SSH, RDP and database ports open to 0.0.0.0/0 or ::/0 are scanned "
 		       "within minutes and attacked with stolen and guessed credentials.",
 		.fix = "Limit the source to known ranges or security groups; reach hosts "
 		       "through Session Manager and databases from inside the VPC.",
-		.cfn_nag = "W2,W9", .checkov = "CKV_AWS_24,CKV_AWS_25",
+		.cfn_nag = "W2,W9",
+		.checkov = "CKV_AWS_24,CKV_AWS_25",
 		.guard = "INCOMING_SSH_DISABLED,RESTRICTED_INCOMING_TRAFFIC",
-		.types = ingress_types, .check = check_admin_ports,
+		.types = ingress_types,
+		.check = check_admin_ports,
 	},
 	{
-		.id = "EC2-002", .service = "EC2", .severity = POLICY_WARNING,
+		.id = "EC2-002",
+		.service = "EC2",
+		.severity = POLICY_WARNING,
 		.title = "Port open to the internet",
 		.why = "A port open to the whole internet is reachable by anyone; that is "
 		       "right for a public load balancer and wrong almost everywhere else.",
 		.fix = "Restrict the source, or suppress with the reason the port is public.",
-		.cfn_nag = "W2,W9", .checkov = "CKV_AWS_260",
-		.types = ingress_types, .check = check_open_ports,
+		.cfn_nag = "W2,W9",
+		.checkov = "CKV_AWS_260",
+		.types = ingress_types,
+		.check = check_open_ports,
 	},
 	{
-		.id = "EC2-003", .service = "EC2", .severity = POLICY_WARNING,
+		.id = "EC2-003",
+		.service = "EC2",
+		.severity = POLICY_WARNING,
 		.title = "Unrestricted egress",
 		.why = "Allowing all outbound traffic makes exfiltration and command-and-"
 		       "control traffic from a compromised host easy.",
 		.fix = "Set SecurityGroupEgress with the destinations and ports needed.",
 		.cfn_nag = "W5,F1000",
-		.types = egress_types, .check = check_egress,
+		.types = egress_types,
+		.check = check_egress,
 	},
 	{
-		.id = "EC2-004", .service = "EC2", .severity = POLICY_ERROR,
+		.id = "EC2-004",
+		.service = "EC2",
+		.severity = POLICY_ERROR,
 		.title = "Subnet assigning public IP addresses",
 		.why = "Every instance launched in the subnet gets a public address, whether "
 		       "or not it was meant to be reachable.",
 		.fix = "Set MapPublicIpOnLaunch: false; give public addresses to the few "
 		       "resources that need them.",
-		.cfn_nag = "W33", .checkov = "CKV_AWS_130", .guard = "SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED",
-		.types = subnet_types, .check = check_subnet,
+		.cfn_nag = "W33",
+		.checkov = "CKV_AWS_130",
+		.guard = "SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED",
+		.types = subnet_types,
+		.check = check_subnet,
 	},
-	{ 0 },
+	{0},
 };

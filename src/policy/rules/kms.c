@@ -6,7 +6,7 @@
 
 #include "policy/rules/rules.h"
 
-static const char *const key_types[] = { "AWS::KMS::Key", NULL };
+static const char *const key_types[] = {"AWS::KMS::Key", NULL};
 
 static void check_rotation(struct policy_ctx *cx, const struct template_resource *r)
 {
@@ -36,35 +36,44 @@ static void star_stmt(const struct tval *stmt, void *arg)
 	    !tval_get(stmt, "Condition"))
 		policy_flag(s->cx, s->r, pr_pos(stmt, s->r),
 			    "key policy of '%s' allows any principal (Principal: *); name the "
-			    "account root or roles, or add a Condition", s->r->id);
+			    "account root or roles, or add a Condition",
+			    s->r->id);
 }
 
 static void check_policy(struct policy_ctx *cx, const struct template_resource *r)
 {
-	struct stmt_ctx s = { cx, r };
+	struct stmt_ctx s = {cx, r};
 
 	pr_statements(tval_get(r->props, "KeyPolicy"), star_stmt, &s);
 }
 
 const struct policy_rule policy_rules_kms[] = {
 	{
-		.id = "KMS-001", .service = "KMS", .severity = POLICY_ERROR,
+		.id = "KMS-001",
+		.service = "KMS",
+		.severity = POLICY_ERROR,
 		.title = "KMS key without automatic rotation",
 		.why = "Rotation limits how much data one key version protects and how long "
 		       "a compromised key version stays useful.",
 		.fix = "Set EnableKeyRotation: true on symmetric keys.",
-		.cfn_nag = "F19", .checkov = "CKV_AWS_7", .guard = "CMK_BACKING_KEY_ROTATION_ENABLED",
-		.types = key_types, .check = check_rotation,
+		.cfn_nag = "F19",
+		.checkov = "CKV_AWS_7",
+		.guard = "CMK_BACKING_KEY_ROTATION_ENABLED",
+		.types = key_types,
+		.check = check_rotation,
 	},
 	{
-		.id = "KMS-002", .service = "KMS", .severity = POLICY_ERROR,
+		.id = "KMS-002",
+		.service = "KMS",
+		.severity = POLICY_ERROR,
 		.title = "KMS key policy allowing any principal",
 		.why = "A key policy statement with Principal * and no Condition lets any AWS "
 		       "account use or manage the key.",
 		.fix = "Name the account root and the roles that use the key, or add a "
 		       "Condition (kms:CallerAccount, kms:ViaService).",
 		.checkov = "CKV_AWS_33",
-		.types = key_types, .check = check_policy,
+		.types = key_types,
+		.check = check_policy,
 	},
-	{ 0 },
+	{0},
 };

@@ -43,10 +43,10 @@ typedef bool (*pr_pred)(const struct tval *v);
 bool pr_any(const struct tval *v, const char *path, pr_pred pred, const struct tval **hit);
 
 /* Predicates for pr_any(). Unknown values satisfy none of the "bad" ones. */
-bool pr_missing(const struct tval *v);	  /* missing or AWS::NoValue */
-bool pr_not_true(const struct tval *v);	  /* missing, or known and not true */
-bool pr_is_true(const struct tval *v);	  /* known true */
-bool pr_is_false(const struct tval *v);	  /* known false */
+bool pr_missing(const struct tval *v);	/* missing or AWS::NoValue */
+bool pr_not_true(const struct tval *v); /* missing, or known and not true */
+bool pr_is_true(const struct tval *v);	/* known true */
+bool pr_is_false(const struct tval *v); /* known false */
 
 /*
  * The position to report a value at: the value's own when it has one, else

@@ -10,8 +10,8 @@
 
 #include "policy/rules/rules.h"
 
-static const char *const bucket_types[] = { "AWS::S3::Bucket", NULL };
-static const char *const policy_types[] = { "AWS::S3::BucketPolicy", NULL };
+static const char *const bucket_types[] = {"AWS::S3::Bucket", NULL};
+static const char *const policy_types[] = {"AWS::S3::BucketPolicy", NULL};
 
 static void check_encryption(struct policy_ctx *cx, const struct template_resource *r)
 {
@@ -28,10 +28,10 @@ static void check_public_access_block(struct policy_ctx *cx, const struct templa
 	static const struct {
 		const char *flag, *what;
 	} flags[] = {
-		{ "BlockPublicAcls", "lets public ACLs through" },
-		{ "IgnorePublicAcls", "honours public ACLs" },
-		{ "BlockPublicPolicy", "accepts public bucket policies" },
-		{ "RestrictPublicBuckets", "lets public policies grant access" },
+		{"BlockPublicAcls", "lets public ACLs through"},
+		{"IgnorePublicAcls", "honours public ACLs"},
+		{"BlockPublicPolicy", "accepts public bucket policies"},
+		{"RestrictPublicBuckets", "lets public policies grant access"},
 	};
 	char what[256] = "", names[128] = "";
 	const struct tval *hit, *first = NULL;
@@ -41,7 +41,8 @@ static void check_public_access_block(struct policy_ctx *cx, const struct templa
 	if (pr_any(r->props, "PublicAccessBlockConfiguration", pr_missing, NULL)) {
 		policy_flag(cx, r, NULL,
 			    "bucket '%s' declares no public access block; set "
-			    "PublicAccessBlockConfiguration with all four flags true", r->id);
+			    "PublicAccessBlockConfiguration with all four flags true",
+			    r->id);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
@@ -50,8 +51,8 @@ static void check_public_access_block(struct policy_ctx *cx, const struct templa
 			continue;
 		if (!first && hit)
 			first = hit;
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
-			 bad ? ", " : "", flags[i].what);
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s", bad ? ", " : "",
+			 flags[i].what);
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 			 bad ? ", " : "", flags[i].flag);
 		bad++;
@@ -74,7 +75,8 @@ static void check_acl(struct policy_ctx *cx, const struct template_resource *r)
 	if (pr_any(r->props, "AccessControl", public_acl, &hit))
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "bucket '%s' has the canned ACL %s; remove AccessControl and grant "
-			    "access through a bucket policy", r->id, hit->text);
+			    "access through a bucket policy",
+			    r->id, hit->text);
 }
 
 static bool not_enforced(const struct tval *v)
@@ -94,11 +96,13 @@ static void check_ownership(struct policy_ctx *cx, const struct template_resourc
 	if (hit)
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "bucket '%s' keeps ACLs enabled (ObjectOwnership %s); set "
-			    "BucketOwnerEnforced", r->id, hit->text);
+			    "BucketOwnerEnforced",
+			    r->id, hit->text);
 	else
 		policy_flag(cx, r, NULL,
 			    "bucket '%s' does not declare its object ownership; set "
-			    "OwnershipControls ObjectOwnership: BucketOwnerEnforced", r->id);
+			    "OwnershipControls ObjectOwnership: BucketOwnerEnforced",
+			    r->id);
 }
 
 /* A Deny of every request made without TLS. */
@@ -106,8 +110,7 @@ static void find_tls_deny(const struct tval *stmt, void *arg)
 {
 	bool *found = arg;
 
-	if (pr_deny(stmt) &&
-	    pr_any(stmt, "Condition.Bool.aws:SecureTransport", pr_is_false, NULL))
+	if (pr_deny(stmt) && pr_any(stmt, "Condition.Bool.aws:SecureTransport", pr_is_false, NULL))
 		*found = true;
 }
 
@@ -137,7 +140,8 @@ static void check_tls_only(struct policy_ctx *cx, const struct template_resource
 	}
 	policy_flag(cx, r, NULL,
 		    "bucket '%s' accepts requests without TLS; add a bucket policy that denies "
-		    "s3:* when aws:SecureTransport is false", r->id);
+		    "s3:* when aws:SecureTransport is false",
+		    r->id);
 }
 
 struct stmt_check {
@@ -153,12 +157,13 @@ static void public_stmt(const struct tval *stmt, void *arg)
 	    !tval_get(stmt, "Condition"))
 		policy_flag(sc->cx, sc->r, pr_pos(stmt, sc->r),
 			    "bucket policy '%s' allows anyone (Principal: *); name the principals "
-			    "or add a Condition that restricts them", sc->r->id);
+			    "or add a Condition that restricts them",
+			    sc->r->id);
 }
 
 static void check_public_policy(struct policy_ctx *cx, const struct template_resource *r)
 {
-	struct stmt_check sc = { cx, r };
+	struct stmt_check sc = {cx, r};
 
 	pr_statements(tval_get(r->props, "PolicyDocument"), public_stmt, &sc);
 }
@@ -171,12 +176,13 @@ static void star_action_stmt(const struct tval *stmt, void *arg)
 	if (pr_allow(stmt) && (pr_has(a, "*") || pr_has(a, "s3:*")))
 		policy_flag(sc->cx, sc->r, pr_pos(stmt, sc->r),
 			    "bucket policy '%s' allows every action (s3:*); list the actions the "
-			    "principal needs", sc->r->id);
+			    "principal needs",
+			    sc->r->id);
 }
 
 static void check_star_action(struct policy_ctx *cx, const struct template_resource *r)
 {
-	struct stmt_check sc = { cx, r };
+	struct stmt_check sc = {cx, r};
 
 	pr_statements(tval_get(r->props, "PolicyDocument"), star_action_stmt, &sc);
 }
@@ -196,7 +202,8 @@ static void check_versioning(struct policy_ctx *cx, const struct template_resour
 	if (pr_any(r->props, "VersioningConfiguration.Status", not_enabled, &hit))
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "bucket '%s' does not keep object versions; set "
-			    "VersioningConfiguration Status: Enabled", r->id);
+			    "VersioningConfiguration Status: Enabled",
+			    r->id);
 }
 
 static void check_logging(struct policy_ctx *cx, const struct template_resource *r)
@@ -204,24 +211,31 @@ static void check_logging(struct policy_ctx *cx, const struct template_resource 
 	if (pr_any(r->props, "LoggingConfiguration", pr_missing, NULL))
 		policy_flag(cx, r, NULL,
 			    "bucket '%s' has no access logging; set LoggingConfiguration with a "
-			    "DestinationBucketName", r->id);
+			    "DestinationBucketName",
+			    r->id);
 }
 
 const struct policy_rule policy_rules_s3[] = {
 	{
-		.id = "S3-001", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-001",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket without default encryption",
 		.why = "Without a default encryption configuration the bucket relies on "
 		       "S3's implicit SSE-S3 and cannot enforce a KMS key whose use is "
 		       "logged and whose access is controlled by a key policy.",
 		.fix = "Set BucketEncryption.ServerSideEncryptionConfiguration with "
 		       "SSEAlgorithm aws:kms (and a KMSMasterKeyID) or AES256.",
-		.cfn_nag = "W41", .checkov = "CKV_AWS_19",
+		.cfn_nag = "W41",
+		.checkov = "CKV_AWS_19",
 		.guard = "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
-		.types = bucket_types, .check = check_encryption,
+		.types = bucket_types,
+		.check = check_encryption,
 	},
 	{
-		.id = "S3-002", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-002",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket without all four Block Public Access flags",
 		.why = "Block Public Access is the guard rail that stops a later ACL or "
 		       "policy change from exposing the bucket's objects to the internet.",
@@ -229,77 +243,104 @@ const struct policy_rule policy_rules_s3[] = {
 		       "IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets all true.",
 		.checkov = "CKV_AWS_53,CKV_AWS_54,CKV_AWS_55,CKV_AWS_56",
 		.guard = "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED",
-		.types = bucket_types, .check = check_public_access_block,
+		.types = bucket_types,
+		.check = check_public_access_block,
 	},
 	{
-		.id = "S3-003", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-003",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket with a public canned ACL",
 		.why = "PublicRead, PublicReadWrite and AuthenticatedRead grant access to "
 		       "anyone, or to any AWS account holder, outside your control.",
 		.fix = "Remove AccessControl (or set Private) and grant access through a "
 		       "bucket policy naming the principals.",
-		.cfn_nag = "W31,F14", .checkov = "CKV_AWS_20,CKV_AWS_57",
+		.cfn_nag = "W31,F14",
+		.checkov = "CKV_AWS_20,CKV_AWS_57",
 		.guard = "S3_BUCKET_PUBLIC_READ_PROHIBITED,S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
-		.types = bucket_types, .check = check_acl,
+		.types = bucket_types,
+		.check = check_acl,
 	},
 	{
-		.id = "S3-004", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-004",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket ACLs not disabled (ObjectOwnership)",
 		.why = "While ACLs are enabled, objects written by other accounts can stay "
 		       "owned by them and ACL grants bypass the bucket policy review.",
 		.fix = "Set OwnershipControls.Rules[0].ObjectOwnership: BucketOwnerEnforced.",
 		.guard = "S3_BUCKET_ACL_PROHIBITED",
-		.types = bucket_types, .check = check_ownership,
+		.types = bucket_types,
+		.check = check_ownership,
 	},
 	{
-		.id = "S3-005", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-005",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket reachable without TLS",
 		.why = "Without a policy denying aws:SecureTransport false, clients may read "
 		       "and write objects over plain HTTP.",
 		.fix = "Add an AWS::S3::BucketPolicy with a Deny of s3:* on the bucket and its "
 		       "objects under Condition Bool aws:SecureTransport: false.",
 		.guard = "S3_BUCKET_SSL_REQUESTS_ONLY",
-		.types = bucket_types, .check = check_tls_only,
+		.types = bucket_types,
+		.check = check_tls_only,
 	},
 	{
-		.id = "S3-006", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-006",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket policy allowing any principal",
 		.why = "An Allow with Principal * and no Condition opens the bucket to every "
 		       "AWS account and to anonymous requests.",
 		.fix = "Name the principals, or restrict the statement with a Condition "
 		       "(aws:PrincipalOrgID, aws:SourceVpce, aws:SourceArn).",
-		.cfn_nag = "F16", .checkov = "CKV_AWS_70",
+		.cfn_nag = "F16",
+		.checkov = "CKV_AWS_70",
 		.guard = "S3_BUCKET_POLICY_GRANTEE_CHECK",
-		.types = policy_types, .check = check_public_policy,
+		.types = policy_types,
+		.check = check_public_policy,
 	},
 	{
-		.id = "S3-007", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-007",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket policy allowing every action",
 		.why = "Action * in a bucket policy hands out deletion, policy and ACL "
 		       "changes along with the access that was meant.",
 		.fix = "List the actions the principal needs (s3:GetObject, s3:PutObject, ...).",
 		.cfn_nag = "F15",
-		.types = policy_types, .check = check_star_action,
+		.types = policy_types,
+		.check = check_star_action,
 	},
 	{
-		.id = "S3-008", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-008",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket without versioning",
 		.why = "Without versioning an overwrite or a delete, by mistake or by an "
 		       "attacker, loses the object for good.",
 		.fix = "Set VersioningConfiguration.Status: Enabled (and a lifecycle rule "
 		       "expiring noncurrent versions).",
-		.checkov = "CKV_AWS_21", .guard = "S3_BUCKET_VERSIONING_ENABLED",
-		.types = bucket_types, .check = check_versioning,
+		.checkov = "CKV_AWS_21",
+		.guard = "S3_BUCKET_VERSIONING_ENABLED",
+		.types = bucket_types,
+		.check = check_versioning,
 	},
 	{
-		.id = "S3-009", .service = "S3", .severity = POLICY_ERROR,
+		.id = "S3-009",
+		.service = "S3",
+		.severity = POLICY_ERROR,
 		.title = "Bucket without access logging",
 		.why = "Server access logs are the record of who read or changed which object; "
 		       "without them an incident cannot be reconstructed.",
 		.fix = "Set LoggingConfiguration.DestinationBucketName to a log bucket "
 		       "(which itself suppresses this rule with a reason).",
-		.cfn_nag = "W35", .checkov = "CKV_AWS_18", .guard = "S3_BUCKET_LOGGING_ENABLED",
-		.types = bucket_types, .check = check_logging,
+		.cfn_nag = "W35",
+		.checkov = "CKV_AWS_18",
+		.guard = "S3_BUCKET_LOGGING_ENABLED",
+		.types = bucket_types,
+		.check = check_logging,
 	},
-	{ 0 },
+	{0},
 };

@@ -7,14 +7,15 @@
 
 #include "policy/rules/rules.h"
 
-static const char *const secret_types[] = { "AWS::SecretsManager::Secret", NULL };
+static const char *const secret_types[] = {"AWS::SecretsManager::Secret", NULL};
 
 static void check_kms(struct policy_ctx *cx, const struct template_resource *r)
 {
 	if (pr_any(r->props, "KmsKeyId", pr_missing, NULL))
 		policy_flag(cx, r, NULL,
 			    "secret '%s' is encrypted with the default aws/secretsmanager key; set "
-			    "KmsKeyId", r->id);
+			    "KmsKeyId",
+			    r->id);
 }
 
 static void check_rotation(struct policy_ctx *cx, const struct template_resource *r)
@@ -32,21 +33,29 @@ static void check_rotation(struct policy_ctx *cx, const struct template_resource
 
 const struct policy_rule policy_rules_secretsmanager[] = {
 	{
-		.id = "SM-001", .service = "Secrets Manager", .severity = POLICY_WARNING,
+		.id = "SM-001",
+		.service = "Secrets Manager",
+		.severity = POLICY_WARNING,
 		.title = "Secret without a customer managed KMS key",
 		.why = "With the default key, anyone allowed secretsmanager:GetSecretValue "
 		       "can read the secret; a key policy adds a second, separate gate.",
 		.fix = "Set KmsKeyId to a customer managed key.",
-		.cfn_nag = "W77", .checkov = "CKV_AWS_149", .guard = "SECRETSMANAGER_USING_CMK",
-		.types = secret_types, .check = check_kms,
+		.cfn_nag = "W77",
+		.checkov = "CKV_AWS_149",
+		.guard = "SECRETSMANAGER_USING_CMK",
+		.types = secret_types,
+		.check = check_kms,
 	},
 	{
-		.id = "SM-002", .service = "Secrets Manager", .severity = POLICY_WARNING,
+		.id = "SM-002",
+		.service = "Secrets Manager",
+		.severity = POLICY_WARNING,
 		.title = "Secret without rotation",
 		.why = "A secret that never changes stays valid for whoever copied it once.",
 		.fix = "Add an AWS::SecretsManager::RotationSchedule for the secret.",
 		.guard = "SECRETSMANAGER_ROTATION_ENABLED_CHECK",
-		.types = secret_types, .check = check_rotation,
+		.types = secret_types,
+		.check = check_rotation,
 	},
-	{ 0 },
+	{0},
 };

@@ -26,7 +26,7 @@ static int any_cb(const struct tval *alt, void *arg)
 
 bool pr_any(const struct tval *v, const char *path, pr_pred pred, const struct tval **hit)
 {
-	struct any_ctx a = { pred, NULL };
+	struct any_ctx a = {pred, NULL};
 	bool found;
 
 	if (!v)
@@ -110,7 +110,7 @@ static int stmt_list_cb(const struct tval *alt, void *arg)
 void pr_statements(const struct tval *doc, void (*fn)(const struct tval *stmt, void *arg),
 		   void *arg)
 {
-	struct stmt_ctx s = { fn, arg };
+	struct stmt_ctx s = {fn, arg};
 
 	if (doc)
 		tval_each(doc, "Statement", stmt_list_cb, &s);
@@ -146,8 +146,8 @@ bool pr_glob(const char *p, const char *s)
 		if (*p == '*') {
 			star = p++;
 			resume = s;
-		} else if (*p == '?' || (*p && tolower((unsigned char)*p) ==
-						 tolower((unsigned char)*s))) {
+		} else if (*p == '?' ||
+			   (*p && tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
 			p++;
 			s++;
 		} else if (star) {
@@ -242,7 +242,7 @@ static int items_cb(const struct tval *alt, void *arg)
 void pr_items(const struct tval *v, const char *path,
 	      void (*fn)(const struct tval *item, void *arg), void *arg)
 {
-	struct items_ctx c = { fn, arg };
+	struct items_ctx c = {fn, arg};
 
 	if (v)
 		tval_each(v, path, items_cb, &c);
@@ -251,8 +251,8 @@ void pr_items(const struct tval *v, const char *path,
 bool pr_secret_name(const char *name)
 {
 	static const char *const words[] = {
-		"PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY",
-		"ACCESSKEY", "CREDENTIAL",
+		"PASSWORD", "PASSWD",	  "SECRET",    "TOKEN",
+		"APIKEY",   "PRIVATEKEY", "ACCESSKEY", "CREDENTIAL",
 	};
 	char up[128];
 	size_t n = 0;
@@ -287,8 +287,8 @@ bool pr_refers_to(const struct tval *v, const char *id)
 bool pr_plaintext_secret(const char *name, const struct tval *v)
 {
 	static const char *const pointers[] = {
-		"ARN", "NAME", "ID", "TABLE", "PATH", "PARAM", "PARAMETER", "URL", "TTL",
-		"ENDPOINT", "HEADER", "FILE", "TYPE", "ENABLED",
+		"ARN", "NAME", "ID",	   "TABLE",  "PATH", "PARAM", "PARAMETER",
+		"URL", "TTL",  "ENDPOINT", "HEADER", "FILE", "TYPE",  "ENABLED",
 	};
 	size_t nlen;
 
