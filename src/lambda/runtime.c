@@ -223,8 +223,14 @@ static int rt_init(struct rt *rt)
 	for (i = 0; api[i]; i++) {
 		unsigned char c = (unsigned char)api[i];
 
-		if (c <= ' ' || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '@') {
-			log_msg(LVL_FATAL, "AWS_LAMBDA_RUNTIME_API is not host:port");
+		/*
+		 * host:port, optionally followed by a path prefix: `sluice dev`
+		 * runs many workers behind one Runtime API port and tells them
+		 * apart by "/w/<id>".
+		 */
+		if (c <= ' ' || c >= 0x7f || c == '?' || c == '#' || c == '@' || c == '\\' ||
+		    (i == 0 && c == '/')) {
+			log_msg(LVL_FATAL, "AWS_LAMBDA_RUNTIME_API is not host:port[/prefix]");
 			return ERR_CONFIG;
 		}
 	}

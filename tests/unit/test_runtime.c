@@ -412,7 +412,12 @@ static void test_runtime_api_failures(void **state)
 
 	unsetenv("AWS_LAMBDA_RUNTIME_API");
 	assert_int_equal(lambda_run(&echo_fn, 1), ERR_CONFIG);
-	setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1/x", 1);
+	/* A path prefix is allowed (sluice dev's "/w/<id>"); these are not. */
+	setenv("AWS_LAMBDA_RUNTIME_API", "/w/1", 1);
+	assert_int_equal(lambda_run(&echo_fn, 1), ERR_CONFIG);
+	setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1?x", 1);
+	assert_int_equal(lambda_run(&echo_fn, 1), ERR_CONFIG);
+	setenv("AWS_LAMBDA_RUNTIME_API", "user@127.0.0.1:1", 1);
 	assert_int_equal(lambda_run(&echo_fn, 1), ERR_CONFIG);
 	assert_int_equal(seen.fini_calls, 0);
 
