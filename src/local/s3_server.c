@@ -218,8 +218,9 @@ static void no_such_key(struct s3_req *r)
 
 static void not_implemented(struct s3_req *r, const char *what)
 {
-	char msg[200];
-	snprintf(msg, sizeof(msg), "%s is not implemented by the sluice local endpoint", what);
+	char msg[256];
+	/* `what` is a parameter or header name; a long one is cut, not overflowed. */
+	snprintf(msg, sizeof(msg), "%.160s is not implemented by the sluice local endpoint", what);
 	reply_error(r, 501, "NotImplemented", msg);
 }
 
