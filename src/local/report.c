@@ -1,0 +1,89 @@
+/*
+ * START / END / REPORT lines as Lambda prints them (see report.h), and the
+ * peak memory of a worker from /proc. Each line is formatted into a capped
+ * buffer first and written in one fwrite(), then flushed.
+ */
+#include "core/common.h"
+
+#include <math.h>
+
+#include "core/buf.h"
+#include "local/report.h"
+
+#define REPORT_LINE_MAX 4096
+#define PROC_STATUS_MAX 8192
+
+static void put(FILE *f, struct buf *b)
+{
+	if (!f)
+		f = stderr;
+	if (b->len == 0 || b->ptr[b->len - 1] != '\n')
+		buf_addch(b, '\n');
+	fwrite(b->ptr, 1, b->len, f);
+	fflush(f);
+	buf_release(b);
+}
+
+void report_line(FILE *f, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b, REPORT_LINE_MAX);
+	va_start(ap, fmt);
+	if (buf_vaddf(&b, fmt, ap) != 0)
+		buf_adds(&b, "(log line too long)");
+	va_end(ap);
+	put(f, &b);
+}
+
+void report_start(FILE *f, const char *request_id)
+{
+	report_line(f, "START RequestId: %s Version: $LATEST", request_id ? request_id : "");
+}
+
+void report_end(FILE *f, const char *request_id)
+{
+	report_line(f, "END RequestId: %s", request_id ? request_id : "");
+}
+
+void report_report(FILE *f, const struct report *r)
+{
+	double billed = ceil(r->duration_ms + r->init_duration_ms);
+	struct buf b;
+
+	buf_init(&b, REPORT_LINE_MAX);
+	buf_addf(&b,
+		 "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\t"
+		 "Memory Size: %" PRIu32 " MB\tMax Memory Used: %" PRIu32 " MB\t",
+		 r->request_id ? r->request_id : "", r->duration_ms, billed < 1 ? 1 : billed,
+		 r->memory_mb, r->max_memory_used_mb);
+	if (r->init_duration_ms > 0)
+		buf_addf(&b, "Init Duration: %.2f ms\t", r->init_duration_ms);
+	if (r->status && *r->status) {
+		buf_addf(&b, "Status: %s\t", r->status);
+		if (r->error_type && *r->error_type)
+			buf_addf(&b, "Error Type: %s\t", r->error_type);
+	}
+	put(f, &b);
+}
+
+uint32_t report_vmhwm_mb(pid_t pid)
+{
+	char path[64], text[PROC_STATUS_MAX];
+	unsigned long long kb = 0;
+	const char *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if (pid <= 0 || !(f = fopen(path, "r")))
+		return 0;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	p = strstr(text, "\nVmHWM:");
+	if (!p || sscanf(p + 7, "%llu", &kb) != 1)
+		return 0;
+	return (uint32_t)((kb + 1023) / 1024);
+}
