@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""A stand-in for the Lambda Runtime API, for `make package-check`.
+
+    runtime-standin.py [--handler NAME] -- COMMAND [ARGS...]
+
+Starts a Runtime API on 127.0.0.1 (a free port), runs COMMAND with an empty
+environment apart from the variables Lambda gives a custom runtime
+(AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT), hands it one API Gateway
+v2 `GET /health` event, and answers the next `next` with a 500, which ends
+the runtime. Exits 0 when the command posted a 200 response for the event.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+
+PREFIX = "/2018-06-01/runtime"
+REQUEST_ID = "package-check-1"
+TIMEOUT_S = 20
+
+HEALTH_EVENT = {
+    "version": "2.0",
+    "routeKey": "GET /health",
+    "rawPath": "/health",
+    "rawQueryString": "",
+    "headers": {"host": "api.example.com"},
+    "requestContext": {
+        "accountId": "123456789012",
+        "apiId": "api",
+        "domainName": "api.example.com",
+        "http": {"method": "GET", "path": "/health", "protocol": "HTTP/1.1",
+                 "sourceIp": "203.0.113.7", "userAgent": "package-check"},
+        "requestId": "gw-1",
+        "routeKey": "GET /health",
+        "stage": "$default",
+        "timeEpoch": 1741616400000,
+    },
+    "isBase64Encoded": False,
+}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"{}", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path != PREFIX + "/invocation/next":
+            return self.reply(404)
+        with self.server.lock:
+            first = not self.server.served
+            self.server.served = True
+        if not first:
+            return self.reply(500, b'{"errorType":"PackageCheck.Done"}')
+        self.reply(200, json.dumps(HEALTH_EVENT).encode(), [
+            ("Lambda-Runtime-Aws-Request-Id", REQUEST_ID),
+            ("Lambda-Runtime-Deadline-Ms", "4102444800000"),
+            ("Lambda-Runtime-Invoked-Function-Arn",
+             "arn:aws:lambda:us-east-1:123456789012:function:health"),
+        ])
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with self.server.lock:
+            self.server.posts.append((self.path, body))
+        self.reply(202, b'{"status":"OK"}')
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--handler", default="health")
+    parser.add_argument("command", nargs="+")
+    args = parser.parse_args()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.lock = threading.Lock()
+    server.served = False
+    server.posts = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    env = {
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % server.server_address[1],
+        "_HANDLER": args.handler,
+        "LAMBDA_TASK_ROOT": os.path.dirname(os.path.abspath(args.command[0])),
+    }
+    proc = subprocess.Popen(args.command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        _, stderr = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        print("runtime-standin: %s did not end within %d s" % (args.command[0], TIMEOUT_S))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    want = PREFIX + "/invocation/%s/response" % REQUEST_ID
+    for path, body in server.posts:
+        if path != want:
+            continue
+        try:
+            status = json.loads(body).get("statusCode")
+        except (ValueError, AttributeError):
+            status = None
+        if status == 200:
+            print("runtime-standin: %s answered %s with statusCode 200" % (
+                args.command[0], REQUEST_ID))
+            return 0
+    print("runtime-standin: no 200 response for %s; posts: %r" % (REQUEST_ID, server.posts))
+    sys.stdout.write(stderr.decode(errors="replace")[-2000:])
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
