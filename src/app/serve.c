@@ -78,12 +78,35 @@ static int guess_version(const char *event, size_t len)
 	return version;
 }
 
+/*
+ * The path to route on. An HTTP API with a named stage puts the stage in
+ * rawPath ("/dev/objects" on https://id.execute-api.../dev/objects), the
+ * $default stage does not; REST APIs keep it out of `path`. So for payload
+ * 2.0 a leading "/<stage>" segment is dropped when the stage is named.
+ */
+static struct str route_path(const struct apigw_request *req)
+{
+	struct str path = str_from(req->path);
+	const char *stage = req->ctx.stage;
+	size_t n = stage ? strlen(stage) : 0;
+
+	if (req->version != APIGW_V2 || n == 0 || strcmp(stage, "$default") == 0)
+		return path;
+	if (path.len < n + 1 || path.ptr[0] != '/' || memcmp(path.ptr + 1, stage, n) != 0)
+		return path;
+	if (path.len == n + 1)
+		return STR_LIT("/");
+	if (path.ptr[n + 1] != '/')
+		return path;
+	return str_make(path.ptr + n + 1, path.len - n - 1);
+}
+
 /* Route and dispatch a parsed request; every outcome ends as a response in `call->resp`. */
 static int dispatch(const struct route *routes, size_t nroutes, const struct serve_handler *h,
 		    struct serve_call *call)
 {
 	enum router_result r = router_match(routes, nroutes, str_from(call->req.method),
-					    str_from(call->req.path), &call->match);
+					    route_path(&call->req), &call->match);
 	struct buf text;
 	int status = 500, err;
 

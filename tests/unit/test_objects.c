@@ -250,6 +250,7 @@ struct req {
 	bool base64;	   /* send the body base64-encoded (isBase64Encoded) */
 	const char *param; /* 1.0 only: pathParameters.name, with resource /objects/{name+} */
 	const char *const *cookies; /* 2.0 only */
+	const char *stage;	    /* 2.0 only: requestContext.stage, "$default" when NULL */
 };
 
 static json_t *body_value(const struct req *r)
@@ -306,9 +307,9 @@ static char *event_v2(const struct req *r)
 		"abcdef1234.execute-api.eu-west-1.amazonaws.com", "domainPrefix", "abcdef1234",
 		"http", "method", r->method, "path", r->path, "protocol", "HTTP/1.1", "sourceIp",
 		"198.51.100.7", "userAgent", "curl/8.5.0", "requestId",
-		"JKJaXmPLvHcESHA=", "routeKey", "ANY /{proxy+}", "stage", "$default", "time",
-		"14/Nov/2023:22:13:20 +0000", "timeEpoch", (json_int_t)1700000000123LL, "body",
-		body_value(r), "isBase64Encoded", r->base64);
+		"JKJaXmPLvHcESHA=", "routeKey", "ANY /{proxy+}", "stage",
+		r->stage ? r->stage : "$default", "time", "14/Nov/2023:22:13:20 +0000", "timeEpoch",
+		(json_int_t)1700000000123LL, "body", body_value(r), "isBase64Encoded", r->base64);
 	assert_non_null(ev);
 	if (r->cookies) {
 		json_t *c = json_array();
@@ -468,6 +469,31 @@ static void test_health(void **state)
 		answer_release(&a);
 	}
 	assert_string_equal(app_version(), "0.1.0");
+}
+
+/* A named HTTP API stage is in rawPath ("/dev/health"); the app routes without it. */
+static void test_named_stage_in_raw_path(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a;
+
+	run(f, 2, &(struct req){.method = "GET", .path = "/dev/health", .stage = "dev"}, &a);
+	assert_int_equal(a.status, 200);
+	answer_release(&a);
+	run(f, 2, &(struct req){.method = "GET", .path = "/health", .stage = "dev"}, &a);
+	assert_int_equal(a.status, 200);
+	answer_release(&a);
+	/* Only a whole leading segment that names the stage is dropped. */
+	run(f, 2, &(struct req){.method = "GET", .path = "/devx/health", .stage = "dev"}, &a);
+	assert_int_equal(a.status, 404);
+	answer_release(&a);
+	run(f, 2, &(struct req){.method = "GET", .path = "/dev", .stage = "dev"}, &a);
+	assert_int_equal(a.status, 404);
+	answer_release(&a);
+	/* $default keeps the path as it is. */
+	run(f, 2, &(struct req){.method = "GET", .path = "/dev/health"}, &a);
+	assert_int_equal(a.status, 404);
+	answer_release(&a);
 }
 
 static void test_health_function_alone(void **state)
@@ -1284,6 +1310,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_health),
+		T(test_named_stage_in_raw_path),
 		cmocka_unit_test(test_health_function_alone),
 		cmocka_unit_test(test_app_table),
 		cmocka_unit_test(test_init_requires_bucket),
