@@ -5,6 +5,7 @@
 #include "core/common.h"
 
 #include "cli/cli.h"
+#include "cli/local.h"
 
 static const struct {
 	const char *name;
@@ -12,6 +13,9 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "check", cmd_check, "validate CloudFormation/SAM templates against security policies" },
+	{ "dev", cmd_dev, "run the service locally: API Gateway, Lambda workers, S3" },
+	{ "invoke", cmd_invoke, "run one invocation of a function, like sam local invoke" },
+	{ "event", cmd_event, "print a sample API Gateway event" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,23 @@
+/*
+ * The local cloud's subcommands (src/cli/dev.c, invoke.c, event.c), declared
+ * here so that cli.h stays the check command's. Conventions as in cli.h: argv
+ * starts at the subcommand's name, the result is the exit code.
+ */
+#ifndef SLUICE_CLI_LOCAL_H
+#define SLUICE_CLI_LOCAL_H
+
+/*
+ * `sluice dev [--template FILE] [--port N] [--aws-port N] [--stage NAME]
+ * [--data-dir DIR] [--build-dir DIR] [--parameter-overrides K=V ...]
+ * [--access-key-id ID] [--secret-access-key KEY] [--no-watch]`: the local
+ * cloud (src/local/dev.h) until SIGINT/SIGTERM.
+ */
+int cmd_dev(int argc, char **argv);
+
+/* `sluice invoke FUNCTION [--event FILE|-]` plus dev's template options. */
+int cmd_invoke(int argc, char **argv);
+
+/* `sluice event apigw-v1|apigw-v2 --method M --path P [--body B] [--query Q] [--header K:V]`. */
+int cmd_event(int argc, char **argv);
+
+#endif

@@ -1,0 +1,637 @@
+/*
+ * `sluice dev` at run time (dev.h): the AWS endpoint, one pool per function
+ * on a shared Runtime API server, the gateway, the file watcher and the
+ * signals, all on one event_base. The template-reading half is dev_app.c.
+ *
+ * Reload: inotify watches the directories of the template and of every
+ * function binary (a linker unlinks and creates, an editor renames: watching
+ * the file itself would lose it). Each relevant event re-arms a DEV_QUIET_MS
+ * timer; when it fires, changed binaries are reloaded (pool_reload()), and a
+ * changed template is loaded again and swapped in whole, or kept out with
+ * the reason logged.
+ */
+#include "core/common.h"
+
+#include <libgen.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "lambda/apigw.h"
+#include "local/aws_endpoint.h"
+#include "local/dev.h"
+#include "local/gateway.h"
+#include "local/pool.h"
+#include "local/runtime_api.h"
+
+#define DEV_WATCH_MAX 64
+
+/* The pool of one function, kept across template reloads by logical id. */
+struct dev_pool {
+	char *id;
+	struct pool *pool;
+};
+
+struct dev {
+	const struct dev_options *o;
+	struct event_base *base;
+	struct aws_endpoint *aws;
+	struct runtime_api *rt;
+	struct gateway *gw;
+	struct dev_app app;
+	struct dev_pool pools[DEV_MAX_FUNCTIONS * 4];
+	size_t npools;
+	char aws_url[64];
+	char data_dir[4096];
+	/* watching */
+	int ifd;
+	struct event *iev;
+	struct event *quiet;
+	struct {
+		int wd;
+		char *dir;
+	} watches[DEV_WATCH_MAX];
+	size_t nwatches;
+	bool template_dirty;
+	char *dirty_bins[DEV_MAX_FUNCTIONS];
+	size_t ndirty;
+	struct event *sigint, *sigterm;
+};
+
+static const char *opt_or(const char *v, const char *dflt)
+{
+	return v ? v : dflt;
+}
+
+static struct pool *dev_pool_find(struct dev *d, const char *id)
+{
+	for (size_t i = 0; i < d->npools; i++)
+		if (!strcmp(d->pools[i].id, id))
+			return d->pools[i].pool;
+	return NULL;
+}
+
+/* The pool's copy of the id: it lives as long as `d`, unlike the app's. */
+static char *dev_pool_id(struct dev *d, const char *id)
+{
+	for (size_t i = 0; i < d->npools; i++)
+		if (!strcmp(d->pools[i].id, id))
+			return d->pools[i].id;
+	return NULL;
+}
+
+static void pool_cfg(const struct dev *d, const struct dev_function *f, struct pool_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->function_name = f->id;
+	c->binary = f->binary;
+	c->handler = f->handler;
+	c->env = (const char *const *)f->env;
+	c->timeout_ms = f->timeout_ms;
+	c->memory_mb = f->memory_mb;
+	c->max_workers = f->max_workers;
+	c->region = opt_or(d->o->region, AWS_ENDPOINT_DEFAULT_REGION);
+	c->access_key_id = opt_or(d->o->access_key_id, AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID);
+	c->secret_access_key = opt_or(d->o->secret_access_key, AWS_ENDPOINT_DEFAULT_SECRET);
+}
+
+/* Pools for every function of `app`: existing ones are reloaded when asked, new ones made. */
+static int dev_pools_sync(struct dev *d, const struct dev_app *app, bool reload_existing)
+{
+	for (size_t i = 0; i < app->nfns; i++) {
+		const struct dev_function *f = &app->fns[i];
+		struct pool *p = dev_pool_find(d, f->id);
+		struct pool_config c;
+		int err;
+
+		pool_cfg(d, f, &c);
+		if (p) {
+			if (reload_existing && (err = pool_reload(p, &c, NULL, NULL)))
+				log_msg(LVL_ERROR, "%s: reload failed: %s", f->id, err_str(err));
+			continue;
+		}
+		if (d->npools == ARRAY_SIZE(d->pools))
+			return ERR_TOOLARGE;
+		err = pool_new(d->base, d->rt, &c, &p);
+		if (err) {
+			log_msg(LVL_ERROR, "%s: cannot create its worker pool: %s", f->id, err_str(err));
+			return err;
+		}
+		d->pools[d->npools].id = strdup(f->id);
+		d->pools[d->npools].pool = p;
+		d->npools++;
+		if (!d->o->no_prewarm && access(f->binary, X_OK) == 0)
+			pool_prewarm(p);
+	}
+	return 0;
+}
+
+static int dev_routes_build(struct dev *d, const struct dev_app *app, struct gateway_routes **out)
+{
+	struct gateway_routes *rt;
+	int err = gateway_routes_new(&rt);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < app->nroutes; i++) {
+		const struct dev_route *r = &app->routes[i];
+		struct gateway_cors cors = {
+			.allow_origins = r->cors.allow_origins,
+			.allow_methods = r->cors.allow_methods,
+			.allow_headers = r->cors.allow_headers,
+			.expose_headers = r->cors.expose_headers,
+			.max_age = r->cors.max_age,
+			.allow_credentials = r->cors.allow_credentials,
+		};
+		struct gateway_route_spec s = {
+			.version = r->version,
+			.api = r->api,
+			.stage = r->stage,
+			.method = r->method,
+			.path = r->path,
+			.function = app->fns[r->function].id,
+			.iam = r->iam,
+			.pool = dev_pool_find(d, app->fns[r->function].id),
+			.cors = r->has_cors ? &cors : NULL,
+		};
+
+		err = gateway_routes_add(rt, &s);
+		if (err) {
+			log_msg(LVL_ERROR, "route %s %s: %s", r->method, r->path, err_str(err));
+			gateway_routes_free(rt);
+			return err;
+		}
+	}
+	*out = rt;
+	return 0;
+}
+
+static void dev_create_buckets(struct dev *d, const struct dev_app *app)
+{
+	for (size_t i = 0; i < app->nbuckets; i++) {
+		int err = aws_endpoint_create_bucket(d->aws, app->buckets[i]);
+
+		if (err)
+			log_msg(LVL_ERROR, "bucket %s (%s): %s", app->buckets[i], app->bucket_ids[i],
+				err_str(err));
+	}
+}
+
+static void dev_print_banner(struct dev *d)
+{
+	FILE *f = d->o->out ? d->o->out : stdout;
+	const struct dev_app *app = &d->app;
+	const char *stage = opt_or(d->o->stage, DEV_DEFAULT_STAGE);
+	unsigned port = gateway_port(d->gw);
+
+	fprintf(f, "sluice dev: stage %s (stack %s), data in %s\n", stage, app->stack_name,
+		d->data_dir);
+	fprintf(f, "  API            http://127.0.0.1:%u\n", port);
+	for (size_t i = 0; i < app->nroutes; i++) {
+		if (!app->routes[i].stage)
+			continue;
+		fprintf(f, "                 http://127.0.0.1:%u/%s (stage %s)\n", port,
+			app->routes[i].stage, app->routes[i].stage);
+		break;
+	}
+	fprintf(f, "  AWS endpoint   %s (S3)\n", d->aws_url);
+	fprintf(f, "  Routes:\n");
+	for (size_t i = 0; i < app->nroutes; i++) {
+		const struct dev_route *r = &app->routes[i];
+
+		fprintf(f, "    %-7s %-28s -> %s%s%s\n", r->method, r->path,
+			app->fns[r->function].id, r->iam ? "  (AWS_IAM)" : "",
+			r->version == APIGW_V1 ? "  [REST]" : "");
+	}
+	for (size_t i = 0; i < app->nbuckets; i++)
+		fprintf(f, "  Bucket         %s = %s\n", app->bucket_ids[i], app->buckets[i]);
+	fprintf(f, "  Credentials for awscli and boto3:\n"
+		   "    export AWS_ACCESS_KEY_ID=%s\n"
+		   "    export AWS_SECRET_ACCESS_KEY=%s\n"
+		   "    export AWS_DEFAULT_REGION=%s\n"
+		   "    export AWS_ENDPOINT_URL=%s\n",
+		opt_or(d->o->access_key_id, AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID),
+		opt_or(d->o->secret_access_key, AWS_ENDPOINT_DEFAULT_SECRET),
+		opt_or(d->o->region, AWS_ENDPOINT_DEFAULT_REGION), d->aws_url);
+	fprintf(f, "sluice dev: ready\n");
+	fflush(f);
+}
+
+/* ---- Watching -------------------------------------------------------------------------- */
+
+static void dev_watch_path(struct dev *d, const char *path)
+{
+	char *copy = strdup(path), *dir;
+	int wd;
+
+	if (!copy || d->ifd < 0)
+		goto out;
+	dir = dirname(copy);
+	for (size_t i = 0; i < d->nwatches; i++)
+		if (!strcmp(d->watches[i].dir, dir))
+			goto out;
+	if (d->nwatches == DEV_WATCH_MAX)
+		goto out;
+	wd = inotify_add_watch(d->ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB);
+	if (wd < 0) {
+		log_msg(LVL_WARN, "cannot watch %s: %s; changes there need a restart", dir,
+			strerror(errno));
+		goto out;
+	}
+	d->watches[d->nwatches].wd = wd;
+	d->watches[d->nwatches].dir = strdup(dir);
+	if (d->watches[d->nwatches].dir)
+		d->nwatches++;
+out:
+	free(copy);
+}
+
+static void dev_watch_all(struct dev *d)
+{
+	dev_watch_path(d, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE));
+	for (size_t i = 0; i < d->app.nfns; i++)
+		dev_watch_path(d, d->app.fns[i].binary);
+}
+
+/* True when `dir`/`name` is the file `path` names. */
+static bool same_file(const char *dir, const char *name, const char *path)
+{
+	char *copy = strdup(path);
+	bool same = false;
+
+	if (copy) {
+		char *base = strrchr(copy, '/');
+		const char *pdir = base ? copy : ".";
+
+		if (base) {
+			*base = '\0';
+			base++;
+			if (!*pdir)
+				pdir = "/";
+		} else {
+			base = copy;
+		}
+		same = !strcmp(base, name) && !strcmp(pdir, dir);
+	}
+	free(copy);
+	return same;
+}
+
+static void dev_mark_binary(struct dev *d, const char *binary)
+{
+	for (size_t i = 0; i < d->ndirty; i++)
+		if (!strcmp(d->dirty_bins[i], binary))
+			return;
+	if (d->ndirty < ARRAY_SIZE(d->dirty_bins) && (d->dirty_bins[d->ndirty] = strdup(binary)))
+		d->ndirty++;
+}
+
+static void dev_inotify(evutil_socket_t fd, short what, void *arg)
+{
+	struct dev *d = arg;
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool hit = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			const char *dir = NULL;
+
+			p += sizeof(*ev) + ev->len;
+			for (size_t i = 0; i < d->nwatches; i++)
+				if (d->watches[i].wd == ev->wd)
+					dir = d->watches[i].dir;
+			if (!dir || !ev->len)
+				continue;
+			if (same_file(dir, ev->name,
+				      opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE))) {
+				d->template_dirty = true;
+				hit = true;
+			}
+			for (size_t i = 0; i < d->app.nfns; i++) {
+				if (same_file(dir, ev->name, d->app.fns[i].binary)) {
+					dev_mark_binary(d, d->app.fns[i].binary);
+					hit = true;
+				}
+			}
+		}
+	}
+	if (hit) {
+		struct timeval tv = { 0, DEV_QUIET_MS * 1000 };
+
+		evtimer_add(d->quiet, &tv);
+	}
+}
+
+static void dev_reload_template(struct dev *d)
+{
+	struct dev_app app;
+	struct gateway_routes *rt;
+	char why[2048];
+	int err = dev_app_load(d->o, d->aws_url, &app, why, sizeof(why));
+
+	if (err) {
+		log_msg(LVL_ERROR, "template not reloaded, the previous routes stay: %s", why);
+		return;
+	}
+	if (dev_pools_sync(d, &app, true) || dev_routes_build(d, &app, &rt)) {
+		log_msg(LVL_ERROR, "template not reloaded, the previous routes stay");
+		dev_app_release(&app);
+		return;
+	}
+	dev_create_buckets(d, &app);
+	gateway_set_routes(d->gw, rt);
+	dev_app_release(&d->app);
+	d->app = app;
+	dev_watch_all(d);
+	log_msg(LVL_INFO, "template reloaded: %zu routes, %zu functions", app.nroutes, app.nfns);
+}
+
+static void dev_reload_done(void *arg, int err, const char *why)
+{
+	const char *id = arg;
+
+	if (err == 0)
+		log_msg(LVL_INFO, "%s: reloaded, the new build serves", id);
+	else if (err != ERR_PRECONDITION)
+		log_msg(LVL_ERROR, "%s: the new build did not start, the old one keeps serving: %s",
+			id, why);
+}
+
+static void dev_quiet(evutil_socket_t fd, short what, void *arg)
+{
+	struct dev *d = arg;
+
+	if (d->template_dirty) {
+		d->template_dirty = false;
+		dev_reload_template(d); /* reloads every pool too */
+	} else {
+		for (size_t i = 0; i < d->app.nfns; i++) {
+			const struct dev_function *f = &d->app.fns[i];
+			struct pool *p = dev_pool_find(d, f->id);
+			struct pool_config c;
+			bool dirty = false;
+
+			for (size_t j = 0; j < d->ndirty; j++)
+				dirty |= !strcmp(d->dirty_bins[j], f->binary);
+			if (!dirty || !p)
+				continue;
+			if (access(f->binary, X_OK)) {
+				log_msg(LVL_WARN, "%s: %s is gone or not executable; keeping the old "
+					"workers", f->id, f->binary);
+				continue;
+			}
+			pool_cfg(d, f, &c);
+			log_msg(LVL_INFO, "%s: %s changed, reloading", f->id, f->binary);
+			if (pool_reload(p, &c, dev_reload_done, dev_pool_id(d, f->id)))
+				log_msg(LVL_ERROR, "%s: reload could not start", f->id);
+		}
+	}
+	for (size_t j = 0; j < d->ndirty; j++)
+		free(d->dirty_bins[j]);
+	d->ndirty = 0;
+}
+
+/* ---- Start and stop -------------------------------------------------------------------- */
+
+static void dev_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct dev *d = arg;
+
+	log_msg(LVL_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	event_base_loopbreak(d->base);
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return ERR_INVAL;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return ERR_IO;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return ERR_IO;
+	return 0;
+}
+
+static void dev_release(struct dev *d)
+{
+	gateway_free(d->gw);
+	for (size_t i = 0; i < d->npools; i++) {
+		pool_free(d->pools[i].pool);
+		free(d->pools[i].id);
+	}
+	runtime_api_free(d->rt);
+	aws_endpoint_free(d->aws);
+	if (d->iev)
+		event_free(d->iev);
+	if (d->quiet)
+		event_free(d->quiet);
+	if (d->sigint)
+		event_free(d->sigint);
+	if (d->sigterm)
+		event_free(d->sigterm);
+	if (d->ifd >= 0)
+		close(d->ifd);
+	for (size_t i = 0; i < d->nwatches; i++)
+		free(d->watches[i].dir);
+	for (size_t j = 0; j < d->ndirty; j++)
+		free(d->dirty_bins[j]);
+	dev_app_release(&d->app);
+	if (d->base)
+		event_base_free(d->base);
+}
+
+/* Everything but the gateway and the watcher: shared by dev_run() and dev_invoke(). */
+static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_t aws_port)
+{
+	struct aws_endpoint_credentials creds = { o->access_key_id, o->secret_access_key };
+	const char *stage = opt_or(o->stage, DEV_DEFAULT_STAGE);
+	char why[2048];
+	int err, n;
+
+	d->o = o;
+	d->ifd = -1;
+	signal(SIGPIPE, SIG_IGN);
+	d->base = event_base_new();
+	if (!d->base)
+		return ERR_NOMEM;
+	/* Check the stage before it becomes a directory name. */
+	err = dev_app_load(o, "http://127.0.0.1:0", &d->app, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "sluice: %s\n", why);
+		return err;
+	}
+	dev_app_release(&d->app);
+	n = snprintf(d->data_dir, sizeof(d->data_dir), "%s/%s",
+		     opt_or(o->data_dir, DEV_DEFAULT_DATA_DIR), stage);
+	if (n < 0 || (size_t)n >= sizeof(d->data_dir) || mkdir_p(d->data_dir)) {
+		fprintf(stderr, "sluice: cannot create the data directory %s: %s\n", d->data_dir,
+			strerror(errno));
+		return ERR_IO;
+	}
+	err = aws_endpoint_new(d->base, o->address, aws_port, &creds, d->data_dir, &d->aws);
+	if (err) {
+		fprintf(stderr, "sluice: cannot start the AWS endpoint on port %u: %s\n",
+			(unsigned)aws_port, err_str(err));
+		return err;
+	}
+	snprintf(d->aws_url, sizeof(d->aws_url), "http://127.0.0.1:%u",
+		 (unsigned)aws_endpoint_port(d->aws));
+	err = dev_app_load(o, d->aws_url, &d->app, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "sluice: %s\n", why);
+		return err;
+	}
+	dev_create_buckets(d, &d->app);
+	err = runtime_api_new(d->base, o->address, 0, &d->rt);
+	if (err) {
+		fprintf(stderr, "sluice: cannot start the Runtime API: %s\n", err_str(err));
+		return err;
+	}
+	return 0;
+}
+
+int dev_run(const struct dev_options *o)
+{
+	struct dev *d = calloc(1, sizeof(*d));
+	struct gateway_routes *rt = NULL;
+	struct gateway_config gc = { 0 };
+	int err;
+
+	if (!d)
+		return ERR_NOMEM;
+	err = dev_start_backend(d, o, o->aws_port);
+	if (err)
+		goto out;
+	err = dev_pools_sync(d, &d->app, false);
+	if (!err)
+		err = dev_routes_build(d, &d->app, &rt);
+	if (err) {
+		fprintf(stderr, "sluice: cannot start the functions: %s\n", err_str(err));
+		goto out;
+	}
+	gc.address = o->address;
+	gc.port = o->port;
+	gc.access_key_id = opt_or(o->access_key_id, AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID);
+	gc.secret_access_key = opt_or(o->secret_access_key, AWS_ENDPOINT_DEFAULT_SECRET);
+	gc.region = o->region;
+	err = gateway_new(d->base, &gc, rt, &d->gw);
+	if (err) {
+		fprintf(stderr, "sluice: cannot start the gateway on port %u: %s\n",
+			(unsigned)o->port, err_str(err));
+		goto out;
+	}
+	d->sigint = evsignal_new(d->base, SIGINT, dev_signal, d);
+	d->sigterm = evsignal_new(d->base, SIGTERM, dev_signal, d);
+	if (!d->sigint || !d->sigterm || evsignal_add(d->sigint, NULL) ||
+	    evsignal_add(d->sigterm, NULL)) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	d->quiet = evtimer_new(d->base, dev_quiet, d);
+	if (!o->no_watch) {
+		d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (d->ifd < 0) {
+			log_msg(LVL_WARN, "inotify unavailable (%s): rebuilds need a restart",
+				strerror(errno));
+		} else {
+			d->iev = event_new(d->base, d->ifd, EV_READ | EV_PERSIST, dev_inotify, d);
+			if (d->iev)
+				event_add(d->iev, NULL);
+			dev_watch_all(d);
+		}
+	}
+	dev_print_banner(d);
+	event_base_dispatch(d->base);
+	err = 0;
+out:
+	dev_release(d);
+	free(d);
+	return err;
+}
+
+/* ---- sluice invoke --------------------------------------------------------------------- */
+
+struct invoke_wait {
+	struct event_base *base;
+	FILE *out;
+	bool done;
+	int err;
+};
+
+static void invoke_done(void *arg, const struct pool_result *res)
+{
+	struct invoke_wait *w = arg;
+
+	fwrite(res->payload, 1, res->payload_len, w->out);
+	fputc('\n', w->out);
+	fflush(w->out);
+	if (res->kind != POOL_OK) {
+		fprintf(stderr, "sluice: invocation failed (%s): %s: %s\n",
+			pool_result_kind_name(res->kind), res->error_type, res->error_message);
+		w->err = ERR_REMOTE;
+	}
+	w->done = true;
+	event_base_loopbreak(w->base);
+}
+
+int dev_invoke(const struct dev_options *o, const char *id, const char *event, size_t len,
+	       FILE *out)
+{
+	struct dev *d = calloc(1, sizeof(*d));
+	struct invoke_wait w = { 0 };
+	struct pool *p;
+	int fi, err;
+
+	if (!d)
+		return ERR_NOMEM;
+	err = dev_start_backend(d, o, 0);
+	if (err)
+		goto out;
+	fi = dev_app_function(&d->app, id);
+	if (fi < 0) {
+		fprintf(stderr, "sluice: no function '%s' in %s; functions:", id, d->app.t->path);
+		for (size_t i = 0; i < d->app.nfns; i++)
+			fprintf(stderr, " %s", d->app.fns[i].id);
+		fputc('\n', stderr);
+		err = ERR_NOTFOUND;
+		goto out;
+	}
+	d->o = o;
+	err = dev_pools_sync(d, &d->app, false);
+	if (err)
+		goto out;
+	p = dev_pool_find(d, id);
+	w.base = d->base;
+	w.out = out;
+	err = pool_invoke(p, event, len, NULL, invoke_done, &w, NULL);
+	if (err) {
+		fprintf(stderr, "sluice: cannot invoke %s: %s\n", id, err_str(err));
+		goto out;
+	}
+	while (!w.done)
+		if (event_base_loop(d->base, EVLOOP_ONCE) < 0)
+			break;
+	err = w.done ? w.err : ERR_IO;
+out:
+	dev_release(d);
+	free(d);
+	return err;
+}

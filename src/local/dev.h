@@ -1,0 +1,149 @@
+/*
+ * `sluice dev`: the local cloud in one process. dev_app_load() reads the
+ * template through the model (src/template/template.h) into what the local
+ * cloud runs: the functions (binary, handler, limits, environment resolved to
+ * the local resources), the routes and the buckets. dev_run() then starts the
+ * local AWS endpoint (creating the buckets), one worker pool per function, the
+ * gateway, watches the build outputs and the template, and runs the event
+ * loop until SIGINT or SIGTERM.
+ *
+ * Local names are those CloudFormation would give the stack "sluice-<stage>":
+ * a bucket without BucketName is "<stack>-<logical id>-<12 characters>",
+ * lowercase, 63 at most, the suffix a stable hash of the stack name and the
+ * logical id, so that a stage keeps its bucket from one run to the next and
+ * two stages never share one. Functions are named by their logical id.
+ *
+ * Build outputs: with --build-dir DIR a function runs DIR/<basename of its
+ * Metadata.sluice.build, or "bootstrap">; without, its Metadata.sluice.build
+ * (relative to the working directory), else build/bootstrap.
+ *
+ * Reload: the template and every function binary are watched with inotify
+ * (their directories, so that an editor's rename or a linker's unlink and
+ * create are seen). After DEV_QUIET_MS without a change, a changed binary is
+ * reloaded with pool_reload(); a changed template is loaded again and, when it
+ * loads, its routes replace the old ones in one swap (pools are reloaded,
+ * created or kept); when it does not, the old routes stay and the log says
+ * why.
+ */
+#ifndef SLUICE_LOCAL_DEV_H
+#define SLUICE_LOCAL_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "template/template.h"
+
+#define DEV_DEFAULT_TEMPLATE "infra/template.yaml"
+#define DEV_DEFAULT_STAGE "dev"
+#define DEV_DEFAULT_DATA_DIR ".sluice"
+#define DEV_DEFAULT_BINARY "build/bootstrap"
+#define DEV_QUIET_MS 300	  /* quiet time before a reload */
+#define DEV_ACCOUNT_ID "123456789012"
+#define DEV_MAX_FUNCTIONS 64
+#define DEV_MAX_BUCKETS 64
+#define DEV_MAX_ENV 256		  /* environment variables of one function */
+#define DEV_STAGE_MAX 64	  /* characters in a stage name */
+
+/* What the command line says. Strings are borrowed. */
+struct dev_options {
+	const char *template_path;  /* NULL: DEV_DEFAULT_TEMPLATE */
+	const char *address;	    /* NULL: "127.0.0.1" */
+	uint16_t port;		    /* the gateway (0: ephemeral) */
+	uint16_t aws_port;	    /* the AWS endpoint (0: ephemeral) */
+	const char *stage;	    /* NULL: DEV_DEFAULT_STAGE */
+	const char *data_dir;	    /* NULL: DEV_DEFAULT_DATA_DIR; data goes to <data_dir>/<stage> */
+	const char *build_dir;	    /* NULL: see above */
+	const char *access_key_id;  /* NULL: "sluice" */
+	const char *secret_access_key; /* NULL: "sluice-local" */
+	const char *region;	    /* NULL: "us-east-1" */
+	const struct template_params *params; /* --parameter-overrides; may be NULL */
+	bool no_watch;		    /* do not watch for changes */
+	bool no_prewarm;	    /* start no worker before the first request */
+	FILE *out;		    /* the banner (URLs, credentials, routes); NULL: stdout */
+};
+
+/* One function as the local cloud runs it. */
+struct dev_function {
+	char *id;		/* logical id, also its local function name */
+	char *binary;
+	char *handler;
+	char **env;		/* "K=V", NULL-terminated */
+	uint32_t timeout_ms;
+	uint32_t memory_mb;
+	uint32_t max_workers;	/* ReservedConcurrentExecutions, 0 for the default */
+	int line;		/* where it is declared */
+};
+
+/* One route; `function` indexes dev_app.fns. */
+struct dev_route {
+	int version;		/* APIGW_V1 / APIGW_V2 */
+	char *api;
+	char *stage;		/* NULL for $default */
+	char *method;
+	char *path;
+	size_t function;
+	bool iam;
+	bool has_cors;
+	struct {
+		char *allow_origins, *allow_methods, *allow_headers, *expose_headers;
+		long max_age;
+		bool allow_credentials;
+	} cors;
+};
+
+/* What the template gives the local cloud. Everything is owned. */
+struct dev_app {
+	struct template *t;
+	char *stack_name;	/* "sluice-<stage>" */
+	struct dev_function fns[DEV_MAX_FUNCTIONS];
+	size_t nfns;
+	struct dev_route *routes;
+	size_t nroutes;
+	char *buckets[DEV_MAX_BUCKETS]; /* local bucket names */
+	char *bucket_ids[DEV_MAX_BUCKETS]; /* their logical ids */
+	size_t nbuckets;
+};
+
+/*
+ * Read the template of `o` into `app` (which needs no initialisation). The
+ * AWS endpoint at `aws_url` ("http://127.0.0.1:4566") is given to the
+ * functions as AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL. Returns 0, or an
+ * error with one sentence for the user in `why` ("file:line: ..."):
+ * ERR_NOTFOUND, ERR_PARSE, ERR_UNSUPPORTED (a runtime the local cloud cannot
+ * run, no function), ERR_INVAL (a bad stage name), ERR_NOMEM. `app` holds
+ * nothing on error. Release it with dev_app_release() after success.
+ */
+int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_app *app /* OUT */,
+		 char *why, size_t why_len);
+
+/* Free everything `app` holds. Safe on a zeroed app. */
+void dev_app_release(struct dev_app *app);
+
+/* The index of function `id` in `app`, or -1. */
+int dev_app_function(const struct dev_app *app, const char *id);
+
+/*
+ * The local name of bucket `logical_id` in stack `stack`, as described above,
+ * into `out` (64 bytes). Exposed for tests.
+ */
+void dev_bucket_name(const char *stack, const char *logical_id, char out[64]);
+
+/*
+ * Run the local cloud until SIGINT/SIGTERM. Returns 0 after a clean stop, or
+ * an error after printing why to stderr (template, ports, data directory).
+ */
+int dev_run(const struct dev_options *o);
+
+/*
+ * `sluice invoke`: one invocation of function `id` with `event` (`len`
+ * bytes), like `sam local invoke`. The function's payload is written to
+ * `out`. Returns 0 when the function answered, ERR_REMOTE when it failed (its
+ * error document is written to `out` and the reason to stderr), or another
+ * error after printing why.
+ */
+int dev_invoke(const struct dev_options *o, const char *id, const char *event, size_t len,
+	       FILE *out);
+
+#endif

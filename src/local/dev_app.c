@@ -1,0 +1,580 @@
+/*
+ * From the template to what `sluice dev` runs (dev.h: dev_app_load()): the
+ * functions with their environment resolved to the local resources, the
+ * routes of their Api/HttpApi events with their API's stage and CORS, and the
+ * buckets under the names CloudFormation would give them in stack
+ * "sluice-<stage>". Only provided.al2023 and provided.al2 functions can run
+ * here: the local cloud executes the very binary that Lambda would.
+ */
+#include "core/common.h"
+
+#include <ctype.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/enc.h"
+#include "core/log.h"
+#include "lambda/apigw.h"
+#include "local/dev.h"
+#include "local/pool.h"
+
+/* The resolution context of one load. */
+struct resolver {
+	const struct template *t;
+	const struct dev_app *app;
+	const char *region;
+	const char *fn_id; /* the function whose environment is resolved, for messages */
+};
+
+static void fail_at(char *why, size_t len, const struct tpos *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail_at(char *why, size_t len, const struct tpos *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (pos && pos->line)
+		n = snprintf(why, len, "%s:%d: ", pos->file, pos->line);
+	else if (pos)
+		n = snprintf(why, len, "%s: ", pos->file);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why + n, len - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+void dev_bucket_name(const char *stack, const char *logical_id, char out[64])
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	uint8_t h[SHA256_LEN];
+	char suffix[13];
+	char prefix[64];
+	struct buf in;
+	size_t n = 0, max;
+
+	buf_init(&in, 4096);
+	buf_addf(&in, "%s/%s", stack, logical_id);
+	sha256(in.ptr, in.len, h);
+	buf_release(&in);
+	for (size_t i = 0; i < 12; i++)
+		suffix[i] = digits[h[i] % 36];
+	suffix[12] = '\0';
+	/* CloudFormation shortens the stack name and logical id to fit 63. */
+	max = 63 - 1 - 12;
+	for (const char *s = stack; *s && n < max; s++)
+		prefix[n++] = (char)tolower((unsigned char)*s);
+	if (n < max)
+		prefix[n++] = '-';
+	for (const char *s = logical_id; *s && n < max; s++)
+		prefix[n++] = (char)tolower((unsigned char)*s);
+	prefix[n] = '\0';
+	snprintf(out, 64, "%s-%s", prefix, suffix);
+}
+
+/* Append the local value of `ref` (.`attr`); ERR_NOTFOUND when it has none. */
+static int resolve_ref(const struct resolver *rs, const char *ref, const char *attr,
+		       struct buf *out)
+{
+	const struct template_resource *r;
+	const struct template_param *p;
+
+	if (!ref)
+		return ERR_NOTFOUND;
+	if (!strcmp(ref, "AWS::Region"))
+		return buf_adds(out, rs->region);
+	if (!strcmp(ref, "AWS::AccountId"))
+		return buf_adds(out, DEV_ACCOUNT_ID);
+	if (!strcmp(ref, "AWS::StackName"))
+		return buf_adds(out, rs->app->stack_name);
+	if (!strcmp(ref, "AWS::Partition"))
+		return buf_adds(out, "aws");
+	if (!strcmp(ref, "AWS::URLSuffix"))
+		return buf_adds(out, "amazonaws.com");
+	if (!strcmp(ref, "AWS::StackId"))
+		return buf_addf(out, "arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-4000-8000-"
+				"000000000000", rs->region, DEV_ACCOUNT_ID, rs->app->stack_name);
+	p = template_param(rs->t, ref);
+	if (p)
+		return p->value && tval_scalar(p->value) ? buf_adds(out, tval_scalar(p->value))
+							 : ERR_NOTFOUND;
+	for (size_t i = 0; i < rs->app->nbuckets; i++) {
+		const char *name = rs->app->buckets[i];
+
+		if (strcmp(rs->app->bucket_ids[i], ref))
+			continue;
+		if (!attr)
+			return buf_adds(out, name);
+		if (!strcmp(attr, "Arn"))
+			return buf_addf(out, "arn:aws:s3:::%s", name);
+		if (!strcmp(attr, "DomainName") || !strcmp(attr, "RegionalDomainName"))
+			return buf_addf(out, "%s.s3.amazonaws.com", name);
+		return ERR_NOTFOUND;
+	}
+	r = template_resource(rs->t, ref);
+	if (!r)
+		return ERR_NOTFOUND;
+	if (!strcmp(r->type, "AWS::Serverless::Function") || !strcmp(r->type, "AWS::Lambda::Function")) {
+		if (!attr)
+			return buf_adds(out, r->id);
+		if (!strcmp(attr, "Arn"))
+			return buf_addf(out, "arn:aws:lambda:%s:%s:function:%s", rs->region,
+					DEV_ACCOUNT_ID, r->id);
+		return ERR_NOTFOUND;
+	}
+	if (!attr)
+		return buf_addf(out, "%s-%s", rs->app->stack_name, r->id);
+	return ERR_NOTFOUND;
+}
+
+/* "${X}" and "${X.Attr}" in a partly known Fn::Sub result, filled in. */
+static int resolve_partial(const struct resolver *rs, const char *s, struct buf *out)
+{
+	while (*s) {
+		const char *open = strstr(s, "${"), *close, *dot;
+		char *name;
+		int err;
+
+		if (!open)
+			return buf_adds(out, s);
+		if ((err = buf_add(out, s, (size_t)(open - s))))
+			return err;
+		close = strchr(open, '}');
+		if (!close)
+			return buf_adds(out, open);
+		name = strndup(open + 2, (size_t)(close - open - 2));
+		if (!name)
+			return ERR_NOMEM;
+		dot = strchr(name, '.');
+		if (dot && strncmp(name, "AWS::", 5)) {
+			*(char *)dot = '\0';
+			err = resolve_ref(rs, name, dot + 1, out);
+		} else {
+			err = resolve_ref(rs, name, NULL, out);
+		}
+		if (err == ERR_NOTFOUND) {
+			log_msg(LVL_WARN, "%s: ${%s} has no local value; left empty", rs->fn_id, name);
+			err = 0;
+		}
+		free(name);
+		if (err)
+			return err;
+		s = close + 1;
+	}
+	return 0;
+}
+
+static int resolve_value(const struct resolver *rs, const char *key, const struct tval *v,
+			 struct buf *out)
+{
+	int err = 0;
+
+	switch (v->kind) {
+	case TVAL_STRING:
+		if (v->flags & TVAL_F_PARTIAL)
+			return resolve_partial(rs, v->text, out);
+		return buf_adds(out, v->text);
+	case TVAL_NUMBER:
+	case TVAL_BOOL:
+		return buf_adds(out, v->text);
+	case TVAL_UNKNOWN:
+		err = resolve_ref(rs, v->ref, v->unk == TUNK_GETATT ? v->attr : NULL, out);
+		if (err == ERR_NOTFOUND) {
+			log_msg(LVL_WARN, "%s: environment variable %s (%s) has no local value; "
+				"left empty", rs->fn_id, key, v->text);
+			err = 0;
+		}
+		return err;
+	default:
+		log_msg(LVL_WARN, "%s: environment variable %s is a %s; left empty", rs->fn_id, key,
+			tval_kind_name(v->kind));
+		return 0;
+	}
+}
+
+static int add_env(char ***env, size_t *n, const char *k, const char *v)
+{
+	struct buf kv;
+	char **ne;
+
+	if (*n + 2 > DEV_MAX_ENV)
+		return ERR_TOOLARGE;
+	ne = realloc(*env, (*n + 2) * sizeof(*ne));
+	if (!ne)
+		return ERR_NOMEM;
+	*env = ne;
+	buf_init(&kv, BUF_NOCAP);
+	if (buf_addf(&kv, "%s=%s", k, v))
+		return ERR_NOMEM;
+	ne[(*n)++] = buf_detach(&kv, NULL);
+	ne[*n] = NULL;
+	return 0;
+}
+
+static const char *build_meta(const struct template_resource *r)
+{
+	return tval_str(tval_get_path(r->metadata, "sluice.build"));
+}
+
+static char *binary_path(const struct dev_options *o, const struct template_resource *r)
+{
+	const char *meta = build_meta(r);
+	struct buf p;
+
+	buf_init(&p, 4096);
+	if (o->build_dir) {
+		const char *base = meta ? strrchr(meta, '/') : NULL;
+
+		base = base ? base + 1 : (meta ? meta : "bootstrap");
+		buf_addf(&p, "%s/%s", o->build_dir, base);
+	} else {
+		buf_adds(&p, meta ? meta : DEV_DEFAULT_BINARY);
+	}
+	return buf_detach(&p, NULL);
+}
+
+static int load_function(const struct dev_options *o, const struct resolver *rs0,
+			 const struct template_resource *r, const char *aws_url,
+			 struct dev_function *f, char *why, size_t why_len)
+{
+	struct template_function tf;
+	struct resolver rs = *rs0;
+	size_t nenv = 0;
+	struct buf val;
+	int err;
+
+	rs.fn_id = r->id;
+	if (template_function_info(r, &tf))
+		return ERR_INVAL;
+	if (!tf.runtime || (strcmp(tf.runtime, "provided.al2023") && strcmp(tf.runtime, "provided.al2"))) {
+		fail_at(why, why_len, &r->pos,
+			"%s: Runtime %s cannot run in the local cloud (it runs the function's own "
+			"binary: use provided.al2023 or provided.al2)", r->id,
+			tf.runtime ? tf.runtime : "(none)");
+		return ERR_UNSUPPORTED;
+	}
+	f->id = strdup(r->id);
+	f->binary = binary_path(o, r);
+	f->handler = strdup(tf.handler ? tf.handler : "");
+	f->line = r->pos.line;
+	if (!f->id || !f->binary || !f->handler)
+		return ERR_NOMEM;
+	f->timeout_ms = tf.timeout > 0 && tf.timeout <= 900 ? (uint32_t)tf.timeout * 1000 : 0;
+	f->memory_mb = tf.memory_size > 0 && tf.memory_size <= 10240 ? (uint32_t)tf.memory_size : 0;
+	f->max_workers = tf.reserved_concurrency > 0 && tf.reserved_concurrency <= 1000
+				 ? (uint32_t)tf.reserved_concurrency : 0;
+	if (tf.environment && tf.environment->kind == TVAL_MAP) {
+		for (size_t i = 0; i < tf.environment->n; i++) {
+			const struct tval_pair *p = &tf.environment->pairs[i];
+
+			buf_init(&val, 64 * 1024);
+			err = resolve_value(&rs, p->key, p->val, &val);
+			if (!err)
+				err = add_env(&f->env, &nenv, p->key, val.ptr);
+			buf_release(&val);
+			if (err) {
+				fail_at(why, why_len, &p->key_pos, "%s: environment variable %s: %s",
+					r->id, p->key, err_str(err));
+				return err;
+			}
+		}
+	}
+	if ((err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL_S3", aws_url)) ||
+	    (err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL", aws_url)))
+		return err;
+	if (access(f->binary, X_OK))
+		log_msg(LVL_WARN, "%s: its binary %s is not there yet (build it: make); "
+			"requests will fail until it is", r->id, f->binary);
+	return 0;
+}
+
+static char *unquote(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	if (n >= 2 && s[0] == '\'' && s[n - 1] == '\'')
+		return strndup(s + 1, n - 2);
+	return strdup(s);
+}
+
+static char *join_list(const struct tval *v)
+{
+	const struct tval *items[64];
+	size_t n = tval_as_list(v, items, ARRAY_SIZE(items));
+	struct buf b;
+
+	if (!n)
+		return NULL;
+	buf_init(&b, 16384);
+	for (size_t i = 0; i < n; i++)
+		if (tval_scalar(items[i]))
+			buf_addf(&b, "%s%s", b.len ? "," : "", tval_scalar(items[i]));
+	return buf_detach(&b, NULL);
+}
+
+/* The CORS of API `api` (its resource, else Globals), into `r`. */
+static void load_cors(const struct template *t, const char *api, int version, struct dev_route *r)
+{
+	const struct template_resource *res = template_resource(t, api);
+	const char *key = version == APIGW_V2 ? "CorsConfiguration" : "Cors";
+	const struct tval *c = res ? tval_get(res->props, key) : NULL;
+	long long age;
+
+	if (!c)
+		c = tval_get(tval_get(t->globals, version == APIGW_V2 ? "HttpApi" : "Api"), key);
+	r->cors.max_age = -1;
+	if (!c || tval_is_false(c))
+		return;
+	r->has_cors = true;
+	if (tval_is_true(c)) {
+		r->cors.allow_origins = strdup("*");
+		r->cors.allow_methods = strdup("*");
+		r->cors.allow_headers = strdup("*");
+		return;
+	}
+	if (version == APIGW_V1 && c->kind == TVAL_STRING) {
+		r->cors.allow_origins = unquote(c->text);
+		return;
+	}
+	if (version == APIGW_V2) {
+		r->cors.allow_origins = join_list(tval_get(c, "AllowOrigins"));
+		r->cors.allow_methods = join_list(tval_get(c, "AllowMethods"));
+		r->cors.allow_headers = join_list(tval_get(c, "AllowHeaders"));
+		r->cors.expose_headers = join_list(tval_get(c, "ExposeHeaders"));
+		r->cors.allow_credentials = tval_is_true(tval_get(c, "AllowCredentials"));
+		if (!tval_int(tval_get(c, "MaxAge"), &age))
+			r->cors.max_age = (long)age;
+	} else {
+		char *a;
+
+		r->cors.allow_origins = unquote(tval_str(tval_get(c, "AllowOrigin")));
+		r->cors.allow_methods = unquote(tval_str(tval_get(c, "AllowMethods")));
+		r->cors.allow_headers = unquote(tval_str(tval_get(c, "AllowHeaders")));
+		r->cors.allow_credentials = tval_is_true(tval_get(c, "AllowCredentials"));
+		a = unquote(tval_scalar(tval_get(c, "MaxAge")));
+		if (a && !str_to_i64(str_from(a), 0, 86400 * 365, &age))
+			r->cors.max_age = (long)age;
+		free(a);
+	}
+	if (!r->cors.allow_origins && !r->cors.allow_methods)
+		r->has_cors = false;
+}
+
+static char *api_stage(const struct template *t, const char *api, int version)
+{
+	const struct template_resource *res = template_resource(t, api);
+	const char *s = res ? tval_scalar(tval_get(res->props, "StageName")) : NULL;
+
+	if (!s)
+		return version == APIGW_V1 ? strdup("Prod") : NULL;
+	if (!strcmp(s, "$default"))
+		return NULL;
+	return strdup(s);
+}
+
+static int load_routes(const struct template *t, struct dev_app *app, char *why, size_t why_len)
+{
+	app->routes = calloc(t->nroutes + 1, sizeof(*app->routes));
+	if (!app->routes)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < t->nroutes; i++) {
+		const struct template_route *tr = &t->routes[i];
+		struct dev_route *r = &app->routes[app->nroutes];
+		int fi = dev_app_function(app, tr->function);
+
+		if (fi < 0)
+			continue; /* a function that does not run here (condition false) */
+		r->version = tr->kind == TAPI_HTTP ? APIGW_V2 : APIGW_V1;
+		r->api = strdup(tr->api ? tr->api : "");
+		r->method = strdup(tr->method);
+		r->path = strdup(tr->path);
+		r->function = (size_t)fi;
+		r->iam = tr->authorizer && !strcmp(tr->authorizer, "AWS_IAM");
+		r->stage = api_stage(t, r->api ? r->api : "", r->version);
+		app->nroutes++;
+		if (!r->api || !r->method || !r->path)
+			return ERR_NOMEM;
+		load_cors(t, r->api, r->version, r);
+		if (tr->authorizer && !r->iam)
+			log_msg(LVL_WARN, "%s:%d: %s: authorizer %s is not emulated locally; the "
+				"route is open", tr->pos.file, tr->pos.line, tr->event, tr->authorizer);
+	}
+	(void)why;
+	(void)why_len;
+	return 0;
+}
+
+static int load_buckets(const struct template *t, struct dev_app *app)
+{
+	for (size_t i = 0; i < t->nres; i++) {
+		const struct template_resource *r = &t->res[i];
+		const char *name;
+		char gen[64];
+
+		if (strcmp(r->type, "AWS::S3::Bucket") || r->cond_value == TCOND_FALSE)
+			continue;
+		if (app->nbuckets == DEV_MAX_BUCKETS)
+			return ERR_TOOLARGE;
+		name = tval_str(tval_get(r->props, "BucketName"));
+		if (name && (tval_get(r->props, "BucketName")->flags & TVAL_F_PARTIAL))
+			name = NULL;
+		if (!name) {
+			dev_bucket_name(app->stack_name, r->id, gen);
+			name = gen;
+		}
+		app->buckets[app->nbuckets] = strdup(name);
+		app->bucket_ids[app->nbuckets] = strdup(r->id);
+		app->nbuckets++;
+		if (!app->buckets[app->nbuckets - 1] || !app->bucket_ids[app->nbuckets - 1])
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+static bool stage_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > DEV_STAGE_MAX || !isalnum((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* Load the template, giving its Stage parameter the --stage value unless overridden. */
+static int load_template(const struct dev_options *o, const char *stage, struct template **t,
+			 char *why, size_t why_len)
+{
+	const char *path = o->template_path ? o->template_path : DEV_DEFAULT_TEMPLATE;
+	struct template_params p;
+	struct template_diag d;
+	int err;
+
+	template_params_init(&p);
+	if (o->params)
+		for (size_t i = 0; i < o->params->n; i++)
+			template_params_set(&p, o->params->items[i].name, o->params->items[i].value);
+	err = template_load(path, &p, t, &d);
+	if (!err && template_param(*t, "Stage") && !template_param(*t, "Stage")->overridden) {
+		template_free(*t);
+		template_params_set(&p, "Stage", stage);
+		err = template_load(path, &p, t, &d);
+	}
+	if (err)
+		snprintf(why, why_len, "%s", d.msg);
+	template_params_release(&p);
+	return err;
+}
+
+int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_app *app,
+		 char *why, size_t why_len)
+{
+	const char *stage = o->stage ? o->stage : DEV_DEFAULT_STAGE;
+	struct resolver rs;
+	struct buf stack;
+	int err;
+
+	memset(app, 0, sizeof(*app));
+	if (!stage_valid(stage)) {
+		snprintf(why, why_len, "stage name '%s': use 1 to %d letters, digits, '-' or '_', "
+			 "starting with a letter or digit", stage, DEV_STAGE_MAX);
+		return ERR_INVAL;
+	}
+	err = load_template(o, stage, &app->t, why, why_len);
+	if (err)
+		return err;
+	buf_init(&stack, 256);
+	buf_addf(&stack, "sluice-%s", stage);
+	app->stack_name = buf_detach(&stack, NULL);
+	err = ERR_NOMEM;
+	if (!app->stack_name || (err = load_buckets(app->t, app))) {
+		snprintf(why, why_len, "%s: %s", app->t->path, err_str(err));
+		goto fail;
+	}
+	rs.t = app->t;
+	rs.app = app;
+	rs.region = o->region ? o->region : "us-east-1";
+	rs.fn_id = "";
+	for (size_t i = 0; i < app->t->nres; i++) {
+		const struct template_resource *r = &app->t->res[i];
+
+		if ((strcmp(r->type, "AWS::Serverless::Function") &&
+		     strcmp(r->type, "AWS::Lambda::Function")) || r->cond_value == TCOND_FALSE)
+			continue;
+		if (app->nfns == DEV_MAX_FUNCTIONS) {
+			fail_at(why, why_len, &r->pos, "more than %d functions", DEV_MAX_FUNCTIONS);
+			err = ERR_TOOLARGE;
+			goto fail;
+		}
+		err = load_function(o, &rs, r, aws_url, &app->fns[app->nfns++], why, why_len);
+		if (err) {
+			if (err == ERR_NOMEM)
+				snprintf(why, why_len, "%s", err_str(err));
+			goto fail;
+		}
+	}
+	if (!app->nfns) {
+		snprintf(why, why_len, "%s: no AWS::Serverless::Function to run", app->t->path);
+		err = ERR_UNSUPPORTED;
+		goto fail;
+	}
+	err = load_routes(app->t, app, why, why_len);
+	if (err) {
+		snprintf(why, why_len, "%s", err_str(err));
+		goto fail;
+	}
+	return 0;
+fail:
+	dev_app_release(app);
+	return err;
+}
+
+int dev_app_function(const struct dev_app *app, const char *id)
+{
+	for (size_t i = 0; i < app->nfns; i++)
+		if (!strcmp(app->fns[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+void dev_app_release(struct dev_app *app)
+{
+	if (!app)
+		return;
+	for (size_t i = 0; i < app->nfns; i++) {
+		struct dev_function *f = &app->fns[i];
+
+		free(f->id);
+		free(f->binary);
+		free(f->handler);
+		for (size_t j = 0; f->env && f->env[j]; j++)
+			free(f->env[j]);
+		free(f->env);
+	}
+	for (size_t i = 0; i < app->nroutes; i++) {
+		struct dev_route *r = &app->routes[i];
+
+		free(r->api);
+		free(r->stage);
+		free(r->method);
+		free(r->path);
+		free(r->cors.allow_origins);
+		free(r->cors.allow_methods);
+		free(r->cors.allow_headers);
+		free(r->cors.expose_headers);
+	}
+	free(app->routes);
+	for (size_t i = 0; i < app->nbuckets; i++) {
+		free(app->buckets[i]);
+		free(app->bucket_ids[i]);
+	}
+	free(app->stack_name);
+	template_free(app->t);
+	memset(app, 0, sizeof(*app));
+}

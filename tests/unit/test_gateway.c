@@ -1,0 +1,117 @@
+/*
+ * Unit tests for the gateway's route table (src/local/gateway.c): API
+ * Gateway's "most specific wins" priority, ANY, greedy and plain parameters,
+ * stage prefixes, the HTTP API's $default route, and refused patterns.
+ */
+#include "core/common.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "lambda/apigw.h"
+#include "local/gateway.h"
+
+static struct gateway_routes *table(void)
+{
+	static const struct { const char *method, *path, *fn; } rs[] = {
+		{ "ANY", "/objects/{name+}", "Greedy" },
+		{ "GET", "/objects/{name+}", "GetGreedy" },
+		{ "GET", "/objects/special", "Literal" },
+		{ "POST", "/objects", "Post" },
+		{ "GET", "/users/{id}/posts/{post}", "Posts" },
+		{ "GET", "/health", "Health" },
+	};
+	struct gateway_routes *rt;
+
+	assert_int_equal(gateway_routes_new(&rt), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(rs); i++) {
+		struct gateway_route_spec s = {
+			.version = APIGW_V2, .api = "HttpApi", .stage = "dev",
+			.method = rs[i].method, .path = rs[i].path, .function = rs[i].fn,
+		};
+		assert_int_equal(gateway_routes_add(rt, &s), 0);
+	}
+	return rt;
+}
+
+static const char *fn(struct gateway_routes *rt, const char *method, const char *path,
+		      struct gateway_match *m)
+{
+	return gateway_routes_match(rt, method, path, m) ? m->route->function : NULL;
+}
+
+static void test_priority(void **state)
+{
+	struct gateway_routes *rt = table();
+	struct gateway_match m;
+
+	assert_string_equal(fn(rt, "GET", "/objects/special", &m), "Literal");
+	assert_string_equal(fn(rt, "GET", "/objects/a/b.txt", &m), "GetGreedy");
+	assert_string_equal(fn(rt, "PUT", "/objects/a/b.txt", &m), "Greedy");
+	assert_int_equal(m.nparams, 1);
+	assert_memory_equal(m.params[0].name, "name", 4);
+	assert_int_equal(m.params[0].value_len, strlen("a/b.txt"));
+	assert_memory_equal(m.params[0].value, "a/b.txt", 7);
+	assert_string_equal(fn(rt, "POST", "/objects", &m), "Post");
+	assert_null(fn(rt, "GET", "/objects", &m));     /* no GET /objects route */
+	assert_null(fn(rt, "PUT", "/objects/", &m));    /* greedy needs a byte */
+	assert_null(fn(rt, "DELETE", "/health", &m));
+	assert_null(fn(rt, "GET", "/nope", &m));
+	gateway_routes_free(rt);
+}
+
+static void test_params_and_stage(void **state)
+{
+	struct gateway_routes *rt = table();
+	struct gateway_match m;
+
+	assert_string_equal(fn(rt, "GET", "/users/7/posts/42", &m), "Posts");
+	assert_int_equal(m.nparams, 2);
+	assert_memory_equal(m.params[1].value, "42", 2);
+	assert_null(m.stage);
+	assert_null(fn(rt, "GET", "/users//posts/42", &m)); /* empty segment */
+	assert_string_equal(fn(rt, "GET", "/dev/health", &m), "Health");
+	assert_string_equal(m.stage, "dev");
+	assert_null(fn(rt, "GET", "/prod/health", &m));
+	assert_null(fn(rt, "GET", "health", &m));
+	gateway_routes_free(rt);
+}
+
+static void test_default_route_and_refusals(void **state)
+{
+	struct gateway_routes *rt;
+	struct gateway_match m;
+	struct gateway_route_spec s = { .version = APIGW_V2, .method = "ANY", .path = "$default",
+					.function = "Default" };
+
+	assert_int_equal(gateway_routes_new(&rt), 0);
+	assert_int_equal(gateway_routes_add(rt, &s), 0);
+	s.path = "/x";
+	s.method = "GET";
+	s.function = "X";
+	assert_int_equal(gateway_routes_add(rt, &s), 0);
+	assert_string_equal(fn(rt, "GET", "/x", &m), "X");
+	assert_string_equal(fn(rt, "DELETE", "/anything/at/all", &m), "Default");
+	s.path = "/a/{rest+}/b";
+	assert_int_equal(gateway_routes_add(rt, &s), ERR_INVAL);
+	s.path = "/a/{open";
+	assert_int_equal(gateway_routes_add(rt, &s), ERR_INVAL);
+	s.path = "relative";
+	assert_int_equal(gateway_routes_add(rt, &s), ERR_INVAL);
+	s.path = "/ok";
+	s.version = 3;
+	assert_int_equal(gateway_routes_add(rt, &s), ERR_INVAL);
+	assert_int_equal(gateway_routes_count(rt), 2);
+	gateway_routes_free(rt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_priority),
+		cmocka_unit_test(test_params_and_stage),
+		cmocka_unit_test(test_default_route_and_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
