@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "app/health.h"
+#include "app/messages.h"
 #include "app/objects.h"
 
 #ifndef SLUICE_VERSION
@@ -15,6 +16,7 @@
 static const struct lambda_function *const app_functions[] = {
 	&objects_function,
 	&health_function,
+	&messages_function,
 };
 
 const struct lambda_function *app_function_find(const char *handler)
