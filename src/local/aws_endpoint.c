@@ -93,7 +93,7 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 		rc = ERR_IO;
 		goto fail;
 	}
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t sl = sizeof(ss);
 	if (getsockname(evhttp_bound_socket_get_fd(ep->sock), (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET)

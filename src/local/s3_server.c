@@ -284,7 +284,10 @@ static int parse_query(struct s3_req *r, struct str q)
 static struct str host_bucket(const char *host)
 {
 	struct str h = str_from(host), name;
-	long colon = str_index(h, ':');
+	long colon;
+	if (!host)
+		return STR_NULL;
+	colon = str_index(h, ':');
 	if (colon >= 0)
 		h.len = (size_t)colon;
 	if (!str_has_suffix(h, STR_LIT(".localhost")))
@@ -523,7 +526,7 @@ int s3_chunked_decode(const char *in, size_t len, bool signed_chunks, uint64_t m
 		uint64_t size = 0;
 		size_t i = 0;
 		int rc;
-		if (pos >= len || (rc = next_line(in, len, &pos, &line)))
+		if (pos >= len || next_line(in, len, &pos, &line))
 			return ERR_PARSE;
 		for (; i < line.len && hexval(line.ptr[i]) >= 0; i++) {
 			if (i >= 16)
@@ -1676,7 +1679,7 @@ static bool check_parts(struct s3_req *r, const struct complete_ctx *c, const st
 			break;
 		}
 		unsigned char raw[MD5_LEN];
-		for (int k = 0; k < MD5_LEN; k++)
+		for (size_t k = 0; k < MD5_LEN; k++)
 			raw[k] = (unsigned char)(hexval(p->etag[2 * k]) * 16 +
 						 hexval(p->etag[2 * k + 1]));
 		EVP_DigestUpdate(m, raw, sizeof(raw));

@@ -244,19 +244,19 @@ static int index_put(struct s3_bucket *b, struct s3_object *o, struct s3_object 
 	size_t i = find_index(b, str_make(o->key, o->key_len), &found);
 	*old = NULL;
 	if (found) {
-		*old = b->objs[i];
+		*old = b->objs[i]; // NOLINT(clang-analyzer-core.NullDereference): found: i < b->n
 		b->objs[i] = o;
 		return 0;
 	}
 	if (b->n == b->alloc) {
 		size_t na = b->alloc ? b->alloc * 2 : 16;
-		struct s3_object **no = realloc(b->objs, na * sizeof(*no));
+		struct s3_object **no = realloc(b->objs, na * sizeof(struct s3_object *));
 		if (!no)
 			return ERR_NOMEM;
 		b->objs = no;
 		b->alloc = na;
 	}
-	memmove(b->objs + i + 1, b->objs + i, (b->n - i) * sizeof(*b->objs));
+	memmove(b->objs + i + 1, b->objs + i, (b->n - i) * sizeof(struct s3_object *));
 	b->objs[i] = o;
 	b->n++;
 	return 0;
@@ -434,11 +434,11 @@ static int store_insert(struct s3_store *st, struct s3_bucket *b)
 		return ERR_EXISTS;
 	if (st->n >= S3_MAX_BUCKETS)
 		return ERR_TOOLARGE;
-	struct s3_bucket **nb = realloc(st->buckets, (st->n + 1) * sizeof(*nb));
+	struct s3_bucket **nb = realloc(st->buckets, (st->n + 1) * sizeof(struct s3_bucket *));
 	if (!nb)
 		return ERR_NOMEM;
 	st->buckets = nb;
-	memmove(nb + i + 1, nb + i, (st->n - i) * sizeof(*nb));
+	memmove(nb + i + 1, nb + i, (st->n - i) * sizeof(struct s3_bucket *));
 	nb[i] = b;
 	st->n++;
 	return 0;
@@ -464,7 +464,7 @@ int s3_store_open(const char *root, struct s3_store **out)
 	struct dirent *e;
 	int rc = 0;
 	while (!rc && (e = readdir(d))) {
-		struct s3_bucket *b;
+		struct s3_bucket *b = NULL;
 		if (!s3_bucket_name_valid(str_from(e->d_name)) || e->d_type != DT_DIR)
 			continue;
 		rc = bucket_new(st, e->d_name, &b);
@@ -535,7 +535,7 @@ int s3_store_delete_bucket(struct s3_store *st, struct str name)
 	int rc = rm_tree(b->dir);
 	if (rc)
 		return rc;
-	memmove(st->buckets + i, st->buckets + i + 1, (st->n - i - 1) * sizeof(*st->buckets));
+	memmove(st->buckets + i, st->buckets + i + 1, (st->n - i - 1) * sizeof(struct s3_bucket *));
 	st->n--;
 	bucket_free(b);
 	return 0;
@@ -622,7 +622,7 @@ int s3_bucket_delete_object(struct s3_bucket *b, struct str key)
 	if (rc)
 		return rc;
 	unlink_in(b->dir, o->data_name);
-	memmove(b->objs + i, b->objs + i + 1, (b->n - i - 1) * sizeof(*b->objs));
+	memmove(b->objs + i, b->objs + i + 1, (b->n - i - 1) * sizeof(struct s3_object *));
 	b->n--;
 	object_free(o);
 	return 0;

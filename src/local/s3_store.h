@@ -27,12 +27,12 @@
 
 #include "core/str.h"
 
-#define S3_MAX_KEY_LEN	 1024	      /* bytes of UTF-8, as S3 */
-#define S3_MAX_BUCKETS	 1000	      /* per store */
-#define S3_MAX_SIDECAR	 (256u << 10) /* bytes of one metadata sidecar */
-#define S3_MAX_PARTS	 10000	      /* part numbers 1..10000, as S3 */
-#define S3_UPLOAD_ID_LEN 32	      /* hex digits */
-#define S3_ETAG_MAX	 48	      /* "<32 hex>-<up to 5 digits>" and the NUL */
+#define S3_MAX_KEY_LEN	 ((size_t)1024) /* bytes of UTF-8, as S3 */
+#define S3_MAX_BUCKETS	 1000		/* per store */
+#define S3_MAX_SIDECAR	 (256u << 10)	/* bytes of one metadata sidecar */
+#define S3_MAX_PARTS	 10000		/* part numbers 1..10000, as S3 */
+#define S3_UPLOAD_ID_LEN 32		/* hex digits */
+#define S3_ETAG_MAX	 48		/* "<32 hex>-<up to 5 digits>" and the NUL */
 
 struct s3_store;
 struct s3_bucket;

@@ -34,6 +34,7 @@ int report_json(FILE *out, const struct policy_report *rep, const struct report_
 {
 	json_t *root = json_object(), *templates = json_array(), *skipped = json_array();
 	json_t *findings = json_array(), *summary = json_object();
+	size_t suppressed;
 	int rc = ERR_NOMEM;
 
 	if (!root || !templates || !skipped || !findings || !summary)
@@ -63,10 +64,9 @@ int report_json(FILE *out, const struct policy_report *rep, const struct report_
 	json_object_set_new(
 		summary, "warnings",
 		json_integer((json_int_t)policy_report_count(rep, POLICY_WARNING, false)));
-	json_object_set_new(
-		summary, "suppressed",
-		json_integer((json_int_t)(policy_report_count(rep, POLICY_ERROR, true) +
-					  policy_report_count(rep, POLICY_WARNING, true))));
+	suppressed = policy_report_count(rep, POLICY_ERROR, true) +
+		     policy_report_count(rep, POLICY_WARNING, true);
+	json_object_set_new(summary, "suppressed", json_integer((json_int_t)suppressed));
 	json_object_set_new(root, "tool", json_string("sluice check"));
 	json_object_set_new(root, "version", json_string(o->version ? o->version : ""));
 	json_object_set_new(root, "templates", templates);

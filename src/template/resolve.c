@@ -361,6 +361,8 @@ static int fn_sub(struct tctx *c, const struct tval *call, struct tval **out)
 				buf_release(&s.b);
 				return err;
 			}
+			/* sub_var() sets v whenever it returns 0 (tctx_fail() never does) */
+			// NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage)
 			err = strb_part(c, &s, v, name);
 			if (err) {
 				buf_release(&s.b);
@@ -439,7 +441,7 @@ static int cond_by_name(struct tctx *c, const struct tval *at, const char *name,
 static int fn_if(struct tctx *c, const struct tval *call, struct tval **out)
 {
 	const struct tval *a = arg_of(call);
-	enum template_cond_value cv;
+	enum template_cond_value cv = TCOND_UNKNOWN;
 	struct tval *yes, *no, *v;
 	int err;
 
@@ -467,7 +469,7 @@ static int fn_if(struct tctx *c, const struct tval *call, struct tval **out)
 	v = tv_new(c, TVAL_CHOICE, call->pos);
 	if (!v)
 		return c->err;
-	v->items = arena_alloc(c->a, 2 * sizeof(*v->items));
+	v->items = arena_alloc(c->a, 2 * sizeof(struct tval *));
 	if (!yes)
 		yes = absent_node(c, call->pos);
 	if (!no)
@@ -487,6 +489,7 @@ static int fn_select(struct tctx *c, const struct tval *call, struct tval **out)
 {
 	const struct tval *a = arg_of(call);
 	struct tval *idx, *list;
+	bool known_idx;
 	long long i;
 	int err;
 
@@ -497,14 +500,15 @@ static int fn_select(struct tctx *c, const struct tval *call, struct tval **out)
 		err = resolve_in(c, a->items[1], &list);
 	if (err)
 		return err;
-	if (!idx || (known_text(idx) && tval_int(idx, &i)))
+	known_idx = known_text(idx) != NULL;
+	if (!idx || (known_idx && tval_int(idx, &i)))
 		return bad_args(c, call, "a numeric index");
-	if (!known_text(idx) || !list || list->kind != TVAL_SEQ) {
+	if (!known_idx || !list || list->kind != TVAL_SEQ) {
 		if (list && list->kind != TVAL_SEQ && list->kind != TVAL_UNKNOWN &&
 		    list->kind != TVAL_CHOICE)
 			return bad_args(c, call, "[index, [values]]");
 		*out = unknown_fmt(c, call->pos, TUNK_OTHER, NULL, NULL, "!Select [%s, %s]",
-				   known_text(idx) ? idx->text : "?",
+				   known_idx ? idx->text : "?",
 				   list && list->kind == TVAL_UNKNOWN ? list->text : "...");
 		return *out ? 0 : c->err;
 	}
@@ -780,7 +784,7 @@ int tresolve_conditions(struct tctx *c)
 static int resolve_intrinsic(struct tctx *c, const struct tval *call, struct tval **out)
 {
 	const char *k = call->pairs[0].key;
-	enum template_cond_value cv;
+	enum template_cond_value cv = TCOND_UNKNOWN;
 	int err;
 
 	if (!strcmp(k, "Ref"))

@@ -381,6 +381,8 @@ static int inline_policy(struct tctx *c, struct tval *list, size_t *alloc, const
 	int err;
 
 	snprintf(name, sizeof(name), "%sRolePolicy%zu", fn, idx);
+	/* Every caller passes a document; expand_tpl() sets it whenever it returns 0. */
+	// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
 	err = mb_init(c, &p, doc->pos);
 	if (!err)
 		err = mb_put(c, &p, "PolicyName", str_node(c, doc->pos, name));

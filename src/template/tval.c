@@ -123,7 +123,7 @@ static void *grow(struct tctx *c, void *old, size_t n, size_t *alloc, size_t siz
 
 int tv_push(struct tctx *c, struct tval *seq, size_t *alloc, struct tval *item)
 {
-	struct tval **items = grow(c, seq->items, seq->n, alloc, sizeof(*items));
+	struct tval **items = grow(c, seq->items, seq->n, alloc, sizeof(struct tval *));
 
 	if (!items)
 		return c->err;

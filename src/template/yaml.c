@@ -205,12 +205,12 @@ static int check_dups(struct tctx *c, const struct tval *m)
 
 	if (m->n < 2)
 		return 0;
-	ix = malloc(m->n * sizeof(*ix));
+	ix = malloc(m->n * sizeof(const struct tval_pair *));
 	if (!ix)
 		return tctx_fail(c, m->pos, ERR_NOMEM, "out of memory");
 	for (i = 0; i < m->n; i++)
 		ix[i] = &m->pairs[i];
-	qsort(ix, m->n, sizeof(*ix), cmp_keys);
+	qsort(ix, m->n, sizeof(const struct tval_pair *), cmp_keys);
 	for (i = 1; i < m->n; i++) {
 		if (!strcmp(ix[i - 1]->key, ix[i]->key) && (!dup || ix[i] < dup))
 			dup = ix[i];
@@ -247,6 +247,8 @@ static int parse_mapping(struct yparse *y, struct tval *m, unsigned depth)
 		err = parse_node(y, ke, depth + 1, &key);
 		if (err)
 			return err;
+		/* parse_node() sets key when it returns 0 (tctx_fail() never returns 0) */
+		// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
 		if (key->kind == TVAL_SEQ || key->kind == TVAL_MAP)
 			return tctx_fail(c, key->pos, ERR_PARSE, "map keys must be strings");
 		if (next_event(y, &ve))
