@@ -73,6 +73,7 @@ uint32_t report_vmhwm_mb(pid_t pid)
 	char path[64], text[PROC_STATUS_MAX];
 	unsigned long long kb = 0;
 	const char *p;
+	char *end;
 	size_t n;
 	FILE *f;
 
@@ -83,7 +84,14 @@ uint32_t report_vmhwm_mb(pid_t pid)
 	fclose(f);
 	text[n] = '\0';
 	p = strstr(text, "\nVmHWM:");
-	if (!p || sscanf(p + 7, "%llu", &kb) != 1)
+	if (!p)
+		return 0;
+	p += 7;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	errno = 0;
+	kb = strtoull(p, &end, 10);
+	if (end == p || errno)
 		return 0;
 	return (uint32_t)((kb + 1023) / 1024);
 }
