@@ -38,12 +38,20 @@ stop_dev() {
 	pid=""
 }
 
-# 64 bytes of content, a fresh name per request.
+# 64 bytes of content, a fresh name per request. Each wrk thread has its own
+# Lua state with the same unseeded math.random, so names carry the thread's
+# number: without it both threads sent the same names and half the POSTs
+# replaced an object instead of creating one.
 cat >"$tmp/post.lua" <<'LUA'
+local threads = 0
+setup = function(thread)
+	threads = threads + 1
+	thread:set("tid", threads)
+end
 local n = 0
 request = function()
 	n = n + 1
-	local body = string.format('{"name":"bench/%d-%d","content":"%s"}', math.random(1e9), n,
+	local body = string.format('{"name":"bench/%d-%d","content":"%s"}', tid, n,
 		string.rep("x", 64))
 	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
 end
@@ -87,6 +95,15 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 worker="$(pgrep -P "$pid" | head -1 || true)"
 printf 'RSS after load: sluice %d MiB, worker %s\n' "$(( $(rss_kb "$pid") / 1024 ))" \
 	"$([ -n "$worker" ] && echo "$(( $(rss_kb "$worker") / 1024 )) MiB ($(pgrep -P "$pid" | wc -l) workers)" || echo "n/a")"
+# RSS counts every shared library page a process touched (libcurl, libcrypto,
+# ...), though all workers share them: PSS divides shared pages among their
+# users, private is what the process alone holds.
+rollup_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+if [ -n "$worker" ] && [ -r "/proc/$worker/smaps_rollup" ]; then
+	awk -v pss="$(rollup_kb "$worker" Pss)" -v pc="$(rollup_kb "$worker" Private_Clean)" \
+		-v pd="$(rollup_kb "$worker" Private_Dirty)" \
+		'BEGIN { printf "worker memory: PSS %.1f MiB, private %.1f MiB\n", pss / 1024, (pc + pd) / 1024 }'
+fi
 stop_dev
 
 # Cold start: process spawn to the first 2xx POST /objects, median of 10.

@@ -16,26 +16,39 @@
 #define EVENT_FILE_MAX (6u << 20) /* Lambda's synchronous payload limit */
 
 enum {
-	OPT_TEMPLATE = 256, OPT_PORT, OPT_AWS_PORT, OPT_STAGE, OPT_DATA_DIR, OPT_BUILD_DIR,
-	OPT_PARAMS, OPT_AKID, OPT_SECRET, OPT_NO_WATCH, OPT_EVENT, OPT_REGION, OPT_NO_PREWARM,
+	OPT_TEMPLATE = 256,
+	OPT_PORT,
+	OPT_AWS_PORT,
+	OPT_STAGE,
+	OPT_DATA_DIR,
+	OPT_BUILD_DIR,
+	OPT_PARAMS,
+	OPT_AKID,
+	OPT_SECRET,
+	OPT_NO_WATCH,
+	OPT_EVENT,
+	OPT_REGION,
+	OPT_NO_PREWARM,
+	OPT_FSYNC,
 };
 
 static const struct option dev_longopts[] = {
-	{ "template", required_argument, NULL, OPT_TEMPLATE },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "aws-port", required_argument, NULL, OPT_AWS_PORT },
-	{ "stage", required_argument, NULL, OPT_STAGE },
-	{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
-	{ "build-dir", required_argument, NULL, OPT_BUILD_DIR },
-	{ "parameter-overrides", required_argument, NULL, OPT_PARAMS },
-	{ "access-key-id", required_argument, NULL, OPT_AKID },
-	{ "secret-access-key", required_argument, NULL, OPT_SECRET },
-	{ "region", required_argument, NULL, OPT_REGION },
-	{ "no-watch", no_argument, NULL, OPT_NO_WATCH },
-	{ "no-prewarm", no_argument, NULL, OPT_NO_PREWARM },
-	{ "event", required_argument, NULL, OPT_EVENT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"template", required_argument, NULL, OPT_TEMPLATE},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"aws-port", required_argument, NULL, OPT_AWS_PORT},
+	{"stage", required_argument, NULL, OPT_STAGE},
+	{"data-dir", required_argument, NULL, OPT_DATA_DIR},
+	{"build-dir", required_argument, NULL, OPT_BUILD_DIR},
+	{"parameter-overrides", required_argument, NULL, OPT_PARAMS},
+	{"access-key-id", required_argument, NULL, OPT_AKID},
+	{"secret-access-key", required_argument, NULL, OPT_SECRET},
+	{"region", required_argument, NULL, OPT_REGION},
+	{"no-watch", no_argument, NULL, OPT_NO_WATCH},
+	{"no-prewarm", no_argument, NULL, OPT_NO_PREWARM},
+	{"fsync", no_argument, NULL, OPT_FSYNC},
+	{"event", required_argument, NULL, OPT_EVENT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static void dev_usage(FILE *out, bool invoke)
@@ -44,11 +57,13 @@ static void dev_usage(FILE *out, bool invoke)
 		fputs("usage: sluice invoke FUNCTION [--event FILE|-] [options]\n\n"
 		      "Run one invocation of FUNCTION (its logical id) like `sam local invoke`\n"
 		      "and print its response. The event is read from FILE, or stdin with '-'\n"
-		      "(default: {}).\n\n", out);
+		      "(default: {}).\n\n",
+		      out);
 	else
 		fputs("usage: sluice dev [options]\n\n"
 		      "Run the service locally: API Gateway on --port, the functions' workers,\n"
-		      "and an S3 endpoint on --aws-port, from the template.\n\n", out);
+		      "and an S3 endpoint on --aws-port, from the template.\n\n",
+		      out);
 	fputs("  -t, --template FILE              the template (default infra/template.yaml)\n"
 	      "  --port N                         API port (default 3000)\n"
 	      "  --aws-port N                     AWS endpoint port (default 4566)\n"
@@ -59,7 +74,9 @@ static void dev_usage(FILE *out, bool invoke)
 	      "  --access-key-id ID               local credentials (default sluice)\n"
 	      "  --secret-access-key KEY          (default sluice-local)\n"
 	      "  --no-watch                       do not reload on rebuilds\n"
-	      "  -h, --help                       this text\n", out);
+	      "  --fsync                          S3 writes survive a power loss (slower)\n"
+	      "  -h, --help                       this text\n",
+	      out);
 }
 
 static int parse_port(const char *s, uint16_t *out)
@@ -97,24 +114,52 @@ static int parse_opts(int argc, char **argv, struct dev_options *o, struct templ
 			}
 			break;
 		case 't':
-		case OPT_TEMPLATE: o->template_path = optarg; break;
-		case OPT_PORT: if (parse_port(optarg, &o->port)) goto bad; break;
-		case OPT_AWS_PORT: if (parse_port(optarg, &o->aws_port)) goto bad; break;
-		case OPT_STAGE: o->stage = optarg; break;
-		case OPT_DATA_DIR: o->data_dir = optarg; break;
-		case OPT_BUILD_DIR: o->build_dir = optarg; break;
+		case OPT_TEMPLATE:
+			o->template_path = optarg;
+			break;
+		case OPT_PORT:
+			if (parse_port(optarg, &o->port))
+				goto bad;
+			break;
+		case OPT_AWS_PORT:
+			if (parse_port(optarg, &o->aws_port))
+				goto bad;
+			break;
+		case OPT_STAGE:
+			o->stage = optarg;
+			break;
+		case OPT_DATA_DIR:
+			o->data_dir = optarg;
+			break;
+		case OPT_BUILD_DIR:
+			o->build_dir = optarg;
+			break;
 		case OPT_PARAMS:
 			if (template_params_set_kv(p, optarg)) {
-				fprintf(stderr, "sluice: --parameter-overrides wants K=V, not '%s'\n",
+				fprintf(stderr,
+					"sluice: --parameter-overrides wants K=V, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_AKID: o->access_key_id = optarg; break;
-		case OPT_SECRET: o->secret_access_key = optarg; break;
-		case OPT_REGION: o->region = optarg; break;
-		case OPT_NO_WATCH: o->no_watch = true; break;
-		case OPT_NO_PREWARM: o->no_prewarm = true; break;
+		case OPT_AKID:
+			o->access_key_id = optarg;
+			break;
+		case OPT_SECRET:
+			o->secret_access_key = optarg;
+			break;
+		case OPT_REGION:
+			o->region = optarg;
+			break;
+		case OPT_NO_WATCH:
+			o->no_watch = true;
+			break;
+		case OPT_NO_PREWARM:
+			o->no_prewarm = true;
+			break;
+		case OPT_FSYNC:
+			o->fsync = true;
+			break;
 		case OPT_EVENT:
 			if (!invoke)
 				goto bad;
@@ -138,7 +183,7 @@ bad:
 
 int cmd_dev(int argc, char **argv)
 {
-	struct dev_options o = { 0 };
+	struct dev_options o = {0};
 	struct template_params p;
 	char *pos[4];
 	int npos, rc;
@@ -181,7 +226,7 @@ static int read_event(const char *path, struct buf *out)
 
 int cmd_invoke(int argc, char **argv)
 {
-	struct dev_options o = { 0 };
+	struct dev_options o = {0};
 	struct template_params p;
 	const char *event = NULL;
 	struct buf ev;

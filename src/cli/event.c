@@ -27,7 +27,8 @@ static void event_usage(FILE *out)
 	      "  --body B                request body\n"
 	      "  --query Q               raw query string without '?'\n"
 	      "  --header 'Name: value'  a header (repeatable)\n"
-	      "  --stage S               stage (default $default for v2, Prod for v1)\n", out);
+	      "  --stage S               stage (default $default for v2, Prod for v1)\n",
+	      out);
 }
 
 /* Path parameters of `route` ("/objects/{name+}") taken from `path`. */
@@ -45,7 +46,8 @@ static size_t route_params(const char *route, const char *path, struct apigw_pai
 			size_t nl = (size_t)(re - r - 3 - greedy);
 
 			owned[2 * n] = strndup(r + 2, nl);
-			owned[2 * n + 1] = greedy ? strdup(p + 1) : strndup(p + 1, (size_t)(pe - p - 1));
+			owned[2 * n + 1] =
+				greedy ? strdup(p + 1) : strndup(p + 1, (size_t)(pe - p - 1));
 			out[n].name = owned[2 * n];
 			out[n].value = owned[2 * n + 1];
 			n++;
@@ -61,15 +63,19 @@ static size_t route_params(const char *route, const char *path, struct apigw_pai
 int cmd_event(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "method", required_argument, NULL, 'm' }, { "path", required_argument, NULL, 'p' },
-		{ "body", required_argument, NULL, 'b' }, { "query", required_argument, NULL, 'q' },
-		{ "header", required_argument, NULL, 'H' }, { "stage", required_argument, NULL, 's' },
-		{ "route", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"method", required_argument, NULL, 'm'},
+		{"path", required_argument, NULL, 'p'},
+		{"body", required_argument, NULL, 'b'},
+		{"query", required_argument, NULL, 'q'},
+		{"header", required_argument, NULL, 'H'},
+		{"stage", required_argument, NULL, 's'},
+		{"route", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct apigw_pair headers[EVENT_MAX_HEADERS], params[16];
-	char *owned_h[EVENT_MAX_HEADERS] = { 0 }, *owned_p[32] = { 0 };
-	struct apigw_http_request in = { .method = "GET", .path = "/", .source_ip = "127.0.0.1" };
+	char *owned_h[EVENT_MAX_HEADERS] = {0}, *owned_p[32] = {0};
+	struct apigw_http_request in = {.method = "GET", .path = "/", .source_ip = "127.0.0.1"};
 	const char *route = NULL, *body = NULL;
 	struct buf out;
 	int c, version, rc = 0, err;
@@ -84,12 +90,24 @@ int cmd_event(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': in.method = optarg; break;
-		case 'p': in.path = optarg; break;
-		case 'b': body = optarg; break;
-		case 'q': in.raw_query = optarg; break;
-		case 's': in.stage = optarg; break;
-		case 'r': route = optarg; break;
+		case 'm':
+			in.method = optarg;
+			break;
+		case 'p':
+			in.path = optarg;
+			break;
+		case 'b':
+			body = optarg;
+			break;
+		case 'q':
+			in.raw_query = optarg;
+			break;
+		case 's':
+			in.stage = optarg;
+			break;
+		case 'r':
+			route = optarg;
+			break;
 		case 'H': {
 			const char *colon = strchr(optarg, ':');
 
@@ -104,8 +122,13 @@ int cmd_event(int argc, char **argv)
 			nh++;
 			break;
 		}
-		case 'h': event_usage(stdout); goto out;
-		default: event_usage(stderr); rc = EXIT_USAGE; goto out;
+		case 'h':
+			event_usage(stdout);
+			goto out;
+		default:
+			event_usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (!in.stage)
@@ -115,7 +138,8 @@ int cmd_event(int argc, char **argv)
 	in.body = body;
 	in.body_len = body ? strlen(body) : 0;
 	if (route) {
-		in.n_path_params = route_params(route, in.path, params, owned_p, ARRAY_SIZE(params));
+		in.n_path_params =
+			route_params(route, in.path, params, owned_p, ARRAY_SIZE(params));
 		in.path_params = params;
 	}
 	buf_init(&out, APIGW_EVENT_MAX);
@@ -128,7 +152,8 @@ int cmd_event(int argc, char **argv)
 		err = apigw_event_from_http(&in, version, &out);
 		if (!err) {
 			json_t *j = json_loadb(out.ptr, out.len, 0, NULL);
-			char *pretty = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+			char *pretty =
+				j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
 			puts(pretty ? pretty : out.ptr);
 			free(pretty);

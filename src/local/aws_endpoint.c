@@ -117,6 +117,12 @@ int aws_endpoint_create_bucket(struct aws_endpoint *ep, const char *name)
 	return s3_server_create_bucket(ep->s3, name);
 }
 
+void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on)
+{
+	if (ep)
+		s3_server_set_fsync(ep->s3, on);
+}
+
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep)
 {
 	return ep ? ep->port : 0;

@@ -12,6 +12,7 @@
 #ifndef SLUICE_LOCAL_AWS_ENDPOINT_H
 #define SLUICE_LOCAL_AWS_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct event_base;
@@ -52,6 +53,14 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
  * ERR_IO or ERR_NOMEM.
  */
 int aws_endpoint_create_bucket(struct aws_endpoint *ep, const char *name);
+
+/*
+ * `sluice dev --fsync`: fsync every S3 write (data file, metadata, directory)
+ * before answering it, so that it survives a power loss. Off by default:
+ * writes are atomic either way (temporary file + rename), so a killed process
+ * leaves the old object or the new one, never half. NULL ep is a no-op.
+ */
+void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on);
 
 /* The port actually bound (useful after port 0). 0 for a NULL ep. */
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep);

@@ -69,6 +69,27 @@ static const char *opt_or(const char *v, const char *dflt)
 	return v ? v : dflt;
 }
 
+/*
+ * A test hook from the environment (DEV_ENV_INTEGRATION_TIMEOUT_MS,
+ * DEV_ENV_QUEUE_MAX): a decimal in [1, max], else 0 (the default applies).
+ */
+static uint32_t dev_env_u32(const char *name, uint32_t max)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n == 0 || n > max) {
+		log_msg(LVL_WARN, "%s=%s ignored: not a number in [1, %u]", name, v, (unsigned)max);
+		return 0;
+	}
+	return (uint32_t)n;
+}
+
 static struct pool *dev_pool_find(struct dev *d, const char *id)
 {
 	for (size_t i = 0; i < d->npools; i++)
@@ -96,6 +117,7 @@ static void pool_cfg(const struct dev *d, const struct dev_function *f, struct p
 	c->timeout_ms = f->timeout_ms;
 	c->memory_mb = f->memory_mb;
 	c->max_workers = f->max_workers;
+	c->queue_max = dev_env_u32(DEV_ENV_QUEUE_MAX, 1u << 20);
 	c->region = opt_or(d->o->region, AWS_ENDPOINT_DEFAULT_REGION);
 	c->access_key_id = opt_or(d->o->access_key_id, AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID);
 	c->secret_access_key = opt_or(d->o->secret_access_key, AWS_ENDPOINT_DEFAULT_SECRET);
@@ -120,7 +142,8 @@ static int dev_pools_sync(struct dev *d, const struct dev_app *app, bool reload_
 			return ERR_TOOLARGE;
 		err = pool_new(d->base, d->rt, &c, &p);
 		if (err) {
-			log_msg(LVL_ERROR, "%s: cannot create its worker pool: %s", f->id, err_str(err));
+			log_msg(LVL_ERROR, "%s: cannot create its worker pool: %s", f->id,
+				err_str(err));
 			return err;
 		}
 		d->pools[d->npools].id = strdup(f->id);
@@ -178,8 +201,8 @@ static void dev_create_buckets(struct dev *d, const struct dev_app *app)
 		int err = aws_endpoint_create_bucket(d->aws, app->buckets[i]);
 
 		if (err)
-			log_msg(LVL_ERROR, "bucket %s (%s): %s", app->buckets[i], app->bucket_ids[i],
-				err_str(err));
+			log_msg(LVL_ERROR, "bucket %s (%s): %s", app->buckets[i],
+				app->bucket_ids[i], err_str(err));
 	}
 }
 
@@ -211,11 +234,12 @@ static void dev_print_banner(struct dev *d)
 	}
 	for (size_t i = 0; i < app->nbuckets; i++)
 		fprintf(f, "  Bucket         %s = %s\n", app->bucket_ids[i], app->buckets[i]);
-	fprintf(f, "  Credentials for awscli and boto3:\n"
-		   "    export AWS_ACCESS_KEY_ID=%s\n"
-		   "    export AWS_SECRET_ACCESS_KEY=%s\n"
-		   "    export AWS_DEFAULT_REGION=%s\n"
-		   "    export AWS_ENDPOINT_URL=%s\n",
+	fprintf(f,
+		"  Credentials for awscli and boto3:\n"
+		"    export AWS_ACCESS_KEY_ID=%s\n"
+		"    export AWS_SECRET_ACCESS_KEY=%s\n"
+		"    export AWS_DEFAULT_REGION=%s\n"
+		"    export AWS_ENDPOINT_URL=%s\n",
 		opt_or(d->o->access_key_id, AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID),
 		opt_or(d->o->secret_access_key, AWS_ENDPOINT_DEFAULT_SECRET),
 		opt_or(d->o->region, AWS_ENDPOINT_DEFAULT_REGION), d->aws_url);
@@ -324,7 +348,7 @@ static void dev_inotify(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (hit) {
-		struct timeval tv = { 0, DEV_QUIET_MS * 1000 };
+		struct timeval tv = {0, DEV_QUIET_MS * 1000};
 
 		evtimer_add(d->quiet, &tv);
 	}
@@ -384,8 +408,10 @@ static void dev_quiet(evutil_socket_t fd, short what, void *arg)
 			if (!dirty || !p)
 				continue;
 			if (access(f->binary, X_OK)) {
-				log_msg(LVL_WARN, "%s: %s is gone or not executable; keeping the old "
-					"workers", f->id, f->binary);
+				log_msg(LVL_WARN,
+					"%s: %s is gone or not executable; keeping the old "
+					"workers",
+					f->id, f->binary);
 				continue;
 			}
 			pool_cfg(d, f, &c);
@@ -458,10 +484,28 @@ static void dev_release(struct dev *d)
 		event_base_free(d->base);
 }
 
+/*
+ * The event loop. With epoll's change list, the many enable/disable calls
+ * evhttp makes on a connection during one request collapse into one
+ * epoll_ctl() per descriptor per loop iteration (about 12 calls a request
+ * became 4 in the benchmark). It is safe here: no descriptor is dup()ed.
+ */
+static struct event_base *dev_event_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base = NULL;
+
+	if (cfg && !event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST))
+		base = event_base_new_with_config(cfg);
+	if (cfg)
+		event_config_free(cfg);
+	return base ? base : event_base_new();
+}
+
 /* Everything but the gateway and the watcher: shared by dev_run() and dev_invoke(). */
 static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_t aws_port)
 {
-	struct aws_endpoint_credentials creds = { o->access_key_id, o->secret_access_key };
+	struct aws_endpoint_credentials creds = {o->access_key_id, o->secret_access_key};
 	const char *stage = opt_or(o->stage, DEV_DEFAULT_STAGE);
 	char why[2048];
 	int err, n;
@@ -469,7 +513,7 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	d->o = o;
 	d->ifd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	d->base = event_base_new();
+	d->base = dev_event_base_new();
 	if (!d->base)
 		return ERR_NOMEM;
 	/* Check the stage before it becomes a directory name. */
@@ -492,6 +536,7 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 			(unsigned)aws_port, err_str(err));
 		return err;
 	}
+	aws_endpoint_set_fsync(d->aws, o->fsync);
 	snprintf(d->aws_url, sizeof(d->aws_url), "http://127.0.0.1:%u",
 		 (unsigned)aws_endpoint_port(d->aws));
 	err = dev_app_load(o, d->aws_url, &d->app, why, sizeof(why));
@@ -512,7 +557,7 @@ int dev_run(const struct dev_options *o)
 {
 	struct dev *d = calloc(1, sizeof(*d));
 	struct gateway_routes *rt = NULL;
-	struct gateway_config gc = { 0 };
+	struct gateway_config gc = {0};
 	int err;
 
 	if (!d)
@@ -532,6 +577,8 @@ int dev_run(const struct dev_options *o)
 	gc.access_key_id = opt_or(o->access_key_id, AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID);
 	gc.secret_access_key = opt_or(o->secret_access_key, AWS_ENDPOINT_DEFAULT_SECRET);
 	gc.region = o->region;
+	gc.rest_timeout_ms = gc.http_timeout_ms =
+		dev_env_u32(DEV_ENV_INTEGRATION_TIMEOUT_MS, 15u * 60 * 1000);
 	err = gateway_new(d->base, &gc, rt, &d->gw);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the gateway on port %u: %s\n",
@@ -596,7 +643,7 @@ int dev_invoke(const struct dev_options *o, const char *id, const char *event, s
 	       FILE *out)
 {
 	struct dev *d = calloc(1, sizeof(*d));
-	struct invoke_wait w = { 0 };
+	struct invoke_wait w = {0};
 	struct pool *p;
 	int fi, err;
 

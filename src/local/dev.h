@@ -36,51 +36,70 @@
 #include "template/template.h"
 
 #define DEV_DEFAULT_TEMPLATE "infra/template.yaml"
-#define DEV_DEFAULT_STAGE "dev"
+#define DEV_DEFAULT_STAGE    "dev"
 #define DEV_DEFAULT_DATA_DIR ".sluice"
-#define DEV_DEFAULT_BINARY "build/bootstrap"
-#define DEV_QUIET_MS 300	  /* quiet time before a reload */
-#define DEV_ACCOUNT_ID "123456789012"
-#define DEV_MAX_FUNCTIONS 64
-#define DEV_MAX_BUCKETS 64
-#define DEV_MAX_ENV 256		  /* environment variables of one function */
-#define DEV_STAGE_MAX 64	  /* characters in a stage name */
+#define DEV_DEFAULT_BINARY   "build/bootstrap"
+#define DEV_QUIET_MS	     300 /* quiet time before a reload */
+#define DEV_ACCOUNT_ID	     "123456789012"
+#define DEV_MAX_FUNCTIONS    64
+#define DEV_MAX_BUCKETS	     64
+#define DEV_MAX_ENV	     256 /* environment variables of one function */
+#define DEV_STAGE_MAX	     64	 /* characters in a stage name */
+
+/*
+ * Test hooks, read from the environment by dev_run() (not options: nobody
+ * should need them outside tests). SLUICE_DEV_INTEGRATION_TIMEOUT_MS replaces
+ * API Gateway's integration timeouts (29 s REST, 30 s HTTP API) with one value
+ * in ms, so that a test sees 504/503 without waiting half a minute;
+ * SLUICE_DEV_QUEUE_MAX replaces the length of each function's queue of waiting
+ * invocations (POOL_DEFAULT_QUEUE_MAX), so that a test reaches 429 with a few
+ * requests. Unset, empty or invalid: the defaults.
+ */
+#define DEV_ENV_INTEGRATION_TIMEOUT_MS "SLUICE_DEV_INTEGRATION_TIMEOUT_MS"
+#define DEV_ENV_QUEUE_MAX	       "SLUICE_DEV_QUEUE_MAX"
 
 /* What the command line says. Strings are borrowed. */
 struct dev_options {
-	const char *template_path;  /* NULL: DEV_DEFAULT_TEMPLATE */
-	const char *address;	    /* NULL: "127.0.0.1" */
-	uint16_t port;		    /* the gateway (0: ephemeral) */
-	uint16_t aws_port;	    /* the AWS endpoint (0: ephemeral) */
-	const char *stage;	    /* NULL: DEV_DEFAULT_STAGE */
-	const char *data_dir;	    /* NULL: DEV_DEFAULT_DATA_DIR; data goes to <data_dir>/<stage> */
-	const char *build_dir;	    /* NULL: see above */
-	const char *access_key_id;  /* NULL: "sluice" */
-	const char *secret_access_key; /* NULL: "sluice-local" */
-	const char *region;	    /* NULL: "us-east-1" */
+	const char *template_path; /* NULL: DEV_DEFAULT_TEMPLATE */
+	const char *address;	   /* NULL: "127.0.0.1" */
+	uint16_t port;		   /* the gateway (0: ephemeral) */
+	uint16_t aws_port;	   /* the AWS endpoint (0: ephemeral) */
+	const char *stage;	   /* NULL: DEV_DEFAULT_STAGE */
+	const char *data_dir;	   /* NULL: DEV_DEFAULT_DATA_DIR; data goes to <data_dir>/<stage> */
+	const char *build_dir;	   /* NULL: see above */
+	const char *access_key_id; /* NULL: "sluice" */
+	const char *secret_access_key;	      /* NULL: "sluice-local" */
+	const char *region;		      /* NULL: "us-east-1" */
 	const struct template_params *params; /* --parameter-overrides; may be NULL */
-	bool no_watch;		    /* do not watch for changes */
-	bool no_prewarm;	    /* start no worker before the first request */
-	FILE *out;		    /* the banner (URLs, credentials, routes); NULL: stdout */
+	bool no_watch;			      /* do not watch for changes */
+	bool no_prewarm;		      /* start no worker before the first request */
+	/*
+	 * --fsync: S3 writes are fsync'd (file, then directory) before they
+	 * are answered, so they survive a power loss or an OS crash. Without it
+	 * (the default) a write is still atomic (temporary file + rename), so a
+	 * killed sluice leaves the old object or the new one, never half.
+	 */
+	bool fsync;
+	FILE *out; /* the banner (URLs, credentials, routes); NULL: stdout */
 };
 
 /* One function as the local cloud runs it. */
 struct dev_function {
-	char *id;		/* logical id, also its local function name */
+	char *id; /* logical id, also its local function name */
 	char *binary;
 	char *handler;
-	char **env;		/* "K=V", NULL-terminated */
+	char **env; /* "K=V", NULL-terminated */
 	uint32_t timeout_ms;
 	uint32_t memory_mb;
-	uint32_t max_workers;	/* ReservedConcurrentExecutions, 0 for the default */
-	int line;		/* where it is declared */
+	uint32_t max_workers; /* ReservedConcurrentExecutions, 0 for the default */
+	int line;	      /* where it is declared */
 };
 
 /* One route; `function` indexes dev_app.fns. */
 struct dev_route {
-	int version;		/* APIGW_V1 / APIGW_V2 */
+	int version; /* APIGW_V1 / APIGW_V2 */
 	char *api;
-	char *stage;		/* NULL for $default */
+	char *stage; /* NULL for $default */
 	char *method;
 	char *path;
 	size_t function;
@@ -96,12 +115,12 @@ struct dev_route {
 /* What the template gives the local cloud. Everything is owned. */
 struct dev_app {
 	struct template *t;
-	char *stack_name;	/* "sluice-<stage>" */
+	char *stack_name; /* "sluice-<stage>" */
 	struct dev_function fns[DEV_MAX_FUNCTIONS];
 	size_t nfns;
 	struct dev_route *routes;
 	size_t nroutes;
-	char *buckets[DEV_MAX_BUCKETS]; /* local bucket names */
+	char *buckets[DEV_MAX_BUCKETS];	   /* local bucket names */
 	char *bucket_ids[DEV_MAX_BUCKETS]; /* their logical ids */
 	size_t nbuckets;
 };

@@ -50,7 +50,7 @@ void dev_bucket_name(const char *stack, const char *logical_id, char out[64])
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	uint8_t h[SHA256_LEN];
 	char suffix[13];
-	char prefix[64];
+	char prefix[63 - 1 - 12 + 1]; /* what fits before "-<suffix>", and the NUL */
 	struct buf in;
 	size_t n = 0, max;
 
@@ -93,8 +93,10 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 	if (!strcmp(ref, "AWS::URLSuffix"))
 		return buf_adds(out, "amazonaws.com");
 	if (!strcmp(ref, "AWS::StackId"))
-		return buf_addf(out, "arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-4000-8000-"
-				"000000000000", rs->region, DEV_ACCOUNT_ID, rs->app->stack_name);
+		return buf_addf(out,
+				"arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-4000-8000-"
+				"000000000000",
+				rs->region, DEV_ACCOUNT_ID, rs->app->stack_name);
 	p = template_param(rs->t, ref);
 	if (p)
 		return p->value && tval_scalar(p->value) ? buf_adds(out, tval_scalar(p->value))
@@ -115,7 +117,8 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 	r = template_resource(rs->t, ref);
 	if (!r)
 		return ERR_NOTFOUND;
-	if (!strcmp(r->type, "AWS::Serverless::Function") || !strcmp(r->type, "AWS::Lambda::Function")) {
+	if (!strcmp(r->type, "AWS::Serverless::Function") ||
+	    !strcmp(r->type, "AWS::Lambda::Function")) {
 		if (!attr)
 			return buf_adds(out, r->id);
 		if (!strcmp(attr, "Arn"))
@@ -154,7 +157,8 @@ static int resolve_partial(const struct resolver *rs, const char *s, struct buf 
 			err = resolve_ref(rs, name, NULL, out);
 		}
 		if (err == ERR_NOTFOUND) {
-			log_msg(LVL_WARN, "%s: ${%s} has no local value; left empty", rs->fn_id, name);
+			log_msg(LVL_WARN, "%s: ${%s} has no local value; left empty", rs->fn_id,
+				name);
 			err = 0;
 		}
 		free(name);
@@ -181,8 +185,10 @@ static int resolve_value(const struct resolver *rs, const char *key, const struc
 	case TVAL_UNKNOWN:
 		err = resolve_ref(rs, v->ref, v->unk == TUNK_GETATT ? v->attr : NULL, out);
 		if (err == ERR_NOTFOUND) {
-			log_msg(LVL_WARN, "%s: environment variable %s (%s) has no local value; "
-				"left empty", rs->fn_id, key, v->text);
+			log_msg(LVL_WARN,
+				"%s: environment variable %s (%s) has no local value; "
+				"left empty",
+				rs->fn_id, key, v->text);
 			err = 0;
 		}
 		return err;
@@ -247,11 +253,12 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 	rs.fn_id = r->id;
 	if (template_function_info(r, &tf))
 		return ERR_INVAL;
-	if (!tf.runtime || (strcmp(tf.runtime, "provided.al2023") && strcmp(tf.runtime, "provided.al2"))) {
+	if (!tf.runtime ||
+	    (strcmp(tf.runtime, "provided.al2023") && strcmp(tf.runtime, "provided.al2"))) {
 		fail_at(why, why_len, &r->pos,
 			"%s: Runtime %s cannot run in the local cloud (it runs the function's own "
-			"binary: use provided.al2023 or provided.al2)", r->id,
-			tf.runtime ? tf.runtime : "(none)");
+			"binary: use provided.al2023 or provided.al2)",
+			r->id, tf.runtime ? tf.runtime : "(none)");
 		return ERR_UNSUPPORTED;
 	}
 	f->id = strdup(r->id);
@@ -263,7 +270,8 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 	f->timeout_ms = tf.timeout > 0 && tf.timeout <= 900 ? (uint32_t)tf.timeout * 1000 : 0;
 	f->memory_mb = tf.memory_size > 0 && tf.memory_size <= 10240 ? (uint32_t)tf.memory_size : 0;
 	f->max_workers = tf.reserved_concurrency > 0 && tf.reserved_concurrency <= 1000
-				 ? (uint32_t)tf.reserved_concurrency : 0;
+				 ? (uint32_t)tf.reserved_concurrency
+				 : 0;
 	if (tf.environment && tf.environment->kind == TVAL_MAP) {
 		for (size_t i = 0; i < tf.environment->n; i++) {
 			const struct tval_pair *p = &tf.environment->pairs[i];
@@ -274,8 +282,9 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 				err = add_env(&f->env, &nenv, p->key, val.ptr);
 			buf_release(&val);
 			if (err) {
-				fail_at(why, why_len, &p->key_pos, "%s: environment variable %s: %s",
-					r->id, p->key, err_str(err));
+				fail_at(why, why_len, &p->key_pos,
+					"%s: environment variable %s: %s", r->id, p->key,
+					err_str(err));
 				return err;
 			}
 		}
@@ -284,8 +293,10 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 	    (err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL", aws_url)))
 		return err;
 	if (access(f->binary, X_OK))
-		log_msg(LVL_WARN, "%s: its binary %s is not there yet (build it: make); "
-			"requests will fail until it is", r->id, f->binary);
+		log_msg(LVL_WARN,
+			"%s: its binary %s is not there yet (build it: make); "
+			"requests will fail until it is",
+			r->id, f->binary);
 	return 0;
 }
 
@@ -400,8 +411,10 @@ static int load_routes(const struct template *t, struct dev_app *app, char *why,
 			return ERR_NOMEM;
 		load_cors(t, r->api, r->version, r);
 		if (tr->authorizer && !r->iam)
-			log_msg(LVL_WARN, "%s:%d: %s: authorizer %s is not emulated locally; the "
-				"route is open", tr->pos.file, tr->pos.line, tr->event, tr->authorizer);
+			log_msg(LVL_WARN,
+				"%s:%d: %s: authorizer %s is not emulated locally; the "
+				"route is open",
+				tr->pos.file, tr->pos.line, tr->event, tr->authorizer);
 	}
 	(void)why;
 	(void)why_len;
@@ -459,7 +472,8 @@ static int load_template(const struct dev_options *o, const char *stage, struct 
 	template_params_init(&p);
 	if (o->params)
 		for (size_t i = 0; i < o->params->n; i++)
-			template_params_set(&p, o->params->items[i].name, o->params->items[i].value);
+			template_params_set(&p, o->params->items[i].name,
+					    o->params->items[i].value);
 	err = template_load(path, &p, t, &d);
 	if (!err && template_param(*t, "Stage") && !template_param(*t, "Stage")->overridden) {
 		template_free(*t);
@@ -472,8 +486,8 @@ static int load_template(const struct dev_options *o, const char *stage, struct 
 	return err;
 }
 
-int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_app *app,
-		 char *why, size_t why_len)
+int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_app *app, char *why,
+		 size_t why_len)
 {
 	const char *stage = o->stage ? o->stage : DEV_DEFAULT_STAGE;
 	struct resolver rs;
@@ -482,8 +496,10 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 
 	memset(app, 0, sizeof(*app));
 	if (!stage_valid(stage)) {
-		snprintf(why, why_len, "stage name '%s': use 1 to %d letters, digits, '-' or '_', "
-			 "starting with a letter or digit", stage, DEV_STAGE_MAX);
+		snprintf(why, why_len,
+			 "stage name '%s': use 1 to %d letters, digits, '-' or '_', "
+			 "starting with a letter or digit",
+			 stage, DEV_STAGE_MAX);
 		return ERR_INVAL;
 	}
 	err = load_template(o, stage, &app->t, why, why_len);
@@ -505,7 +521,8 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 		const struct template_resource *r = &app->t->res[i];
 
 		if ((strcmp(r->type, "AWS::Serverless::Function") &&
-		     strcmp(r->type, "AWS::Lambda::Function")) || r->cond_value == TCOND_FALSE)
+		     strcmp(r->type, "AWS::Lambda::Function")) ||
+		    r->cond_value == TCOND_FALSE)
 			continue;
 		if (app->nfns == DEV_MAX_FUNCTIONS) {
 			fail_at(why, why_len, &r->pos, "more than %d functions", DEV_MAX_FUNCTIONS);

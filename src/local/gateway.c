@@ -39,12 +39,12 @@ struct gw_seg {
 struct gw_route {
 	struct gateway_route_spec spec; /* strings owned by `strings` below */
 	struct gateway_cors cors;
-	char *strings[12];		/* everything this route allocated */
+	char *strings[12]; /* everything this route allocated */
 	size_t nstrings;
-	const char *route_key;		/* 2.0 "POST /objects"; 1.0 resource "/objects" */
+	const char *route_key; /* 2.0 "POST /objects"; 1.0 resource "/objects" */
 	struct gw_seg *segs;
 	size_t nsegs;
-	bool catch_all;			/* HTTP API "$default" */
+	bool catch_all; /* HTTP API "$default" */
 };
 
 struct gateway_routes {
@@ -114,7 +114,7 @@ static int route_parse_path(struct gw_route *r, const char *path)
 		return ERR_NOMEM;
 	if (!strcmp(path, "/"))
 		return 0;
-	for (const char *p = path + 1;; ) {
+	for (const char *p = path + 1;;) {
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		struct gw_seg *s = &r->segs[n++];
@@ -171,7 +171,7 @@ static int route_copy_cors(struct gw_route *r, const struct gateway_cors *c)
 
 int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spec *spec)
 {
-	struct gw_route r = { 0 };
+	struct gw_route r = {0};
 	struct buf key;
 	int err = ERR_INVAL;
 
@@ -275,7 +275,7 @@ static size_t split_path(const char *path, struct req_seg *segs, size_t max, boo
 	*too_many = false;
 	if (!strcmp(path, "/"))
 		return 0;
-	for (const char *p = path + 1;; ) {
+	for (const char *p = path + 1;;) {
 		const char *end = strchr(p, '/');
 
 		if (n == max) {
@@ -360,9 +360,10 @@ static int route_cmp(const struct gw_route *a, const struct gw_route *b)
 	return 0;
 }
 
+/* A NULL `method` accepts every route (the path alone decides, for CORS preflights). */
 static bool method_ok(const struct gw_route *r, const char *method)
 {
-	return !strcmp(r->spec.method, "ANY") || !strcmp(r->spec.method, method);
+	return !method || !strcmp(r->spec.method, "ANY") || !strcmp(r->spec.method, method);
 }
 
 static bool match_in(const struct gateway_routes *rt, const char *method, const char *path,
@@ -399,11 +400,11 @@ static bool match_in(const struct gateway_routes *rt, const char *method, const 
 	return true;
 }
 
-bool gateway_routes_match(const struct gateway_routes *rt, const char *method, const char *path,
-			  struct gateway_match *m)
+static bool routes_match(const struct gateway_routes *rt, const char *method, const char *path,
+			 struct gateway_match *m)
 {
 	memset(m, 0, sizeof(*m));
-	if (!rt || !method || !path || path[0] != '/')
+	if (!rt || !path || path[0] != '/')
 		return false;
 	/* "/<stage>/rest": the routes of the APIs deployed to that stage. */
 	if (path[1]) {
@@ -423,6 +424,16 @@ bool gateway_routes_match(const struct gateway_routes *rt, const char *method, c
 		}
 	}
 	return match_in(rt, method, path, NULL, 0, m);
+}
+
+bool gateway_routes_match(const struct gateway_routes *rt, const char *method, const char *path,
+			  struct gateway_match *m)
+{
+	if (!method) {
+		memset(m, 0, sizeof(*m));
+		return false;
+	}
+	return routes_match(rt, method, path, m);
 }
 
 /* ---- Answers --------------------------------------------------------------------------- */
@@ -500,9 +511,33 @@ static void log_refusal(enum log_level lvl, const char *method, const char *path
 	log_emit(lvl, why, f);
 }
 
+/* Is `origin` allowed by `list` ("*", or origins separated by commas, compared whole)? */
+static bool origin_allowed(const char *list, const char *origin)
+{
+	size_t olen = strlen(origin);
+
+	if (!list)
+		return false;
+	if (!strcmp(list, "*"))
+		return true;
+	for (const char *item = list; *item;) {
+		size_t len = strcspn(item, ",");
+		const char *b = item, *e = item + len;
+
+		while (b < e && *b == ' ')
+			b++;
+		while (e > b && e[-1] == ' ')
+			e--;
+		if ((size_t)(e - b) == olen && !memcmp(b, origin, olen))
+			return true;
+		item += len + (item[len] == ',');
+	}
+	return false;
+}
+
 /* Copy the function's response (already parsed) onto the HTTP answer. */
-static void send_function_response(struct evhttp_request *req, int version,
-				   const char *request_id, const struct apigw_response *resp,
+static void send_function_response(struct evhttp_request *req, int version, const char *request_id,
+				   const struct apigw_response *resp,
 				   const struct gateway_cors *cors, const char *origin)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -527,7 +562,7 @@ static void send_function_response(struct evhttp_request *req, int version,
 	if (cors && origin && !evhttp_find_header(h, "Access-Control-Allow-Origin")) {
 		const char *ao = cors->allow_origins;
 
-		if (ao && (!strcmp(ao, "*") || strstr(ao, origin))) {
+		if (origin_allowed(ao, origin)) {
 			evhttp_add_header(h, "Access-Control-Allow-Origin",
 					  strcmp(ao, "*") ? origin : "*");
 			if (cors->expose_headers)
@@ -581,8 +616,8 @@ static void call_done(void *arg, const struct pool_result *res)
 
 	switch (res->kind) {
 	case POOL_OK:
-		if (apigw_parse_function_response(res->payload, res->payload_len, version, &resp, why,
-						  sizeof(why))) {
+		if (apigw_parse_function_response(res->payload, res->payload_len, version, &resp,
+						  why, sizeof(why))) {
 			log_refusal(LVL_ERROR, c->method, request_path(c->req), r,
 				    version == APIGW_V1 ? 502 : 500,
 				    "malformed Lambda proxy response", "Gateway.MalformedResponse",
@@ -604,8 +639,8 @@ static void call_done(void *arg, const struct pool_result *res)
 		break;
 	default:
 		log_refusal(LVL_ERROR, c->method, request_path(c->req), r,
-			    version == APIGW_V1 ? 502 : 500, "function failed",
-			    res->error_type, res->error_message);
+			    version == APIGW_V1 ? 502 : 500, "function failed", res->error_type,
+			    res->error_message);
 		send_internal_error(c->req, version, c->request_id);
 		break;
 	}
@@ -620,8 +655,10 @@ static void call_timeout(evutil_socket_t fd, short what, void *arg)
 	char msg[160];
 
 	pool_cancel(r->spec.pool, c->ticket);
-	snprintf(msg, sizeof(msg), "integration timed out after %u ms (API Gateway's limit); "
-		 "the function is still running", ms);
+	snprintf(msg, sizeof(msg),
+		 "integration timed out after %u ms (API Gateway's limit); "
+		 "the function is still running",
+		 ms);
 	log_refusal(LVL_ERROR, c->method, request_path(c->req), r,
 		    r->spec.version == APIGW_V1 ? 504 : 503, msg, NULL, NULL);
 	if (r->spec.version == APIGW_V1)
@@ -638,15 +675,24 @@ static void call_timeout(evutil_socket_t fd, short what, void *arg)
 static const char *method_name(enum evhttp_cmd_type t)
 {
 	switch (t) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-	case EVHTTP_REQ_TRACE: return "TRACE";
-	case EVHTTP_REQ_CONNECT: return "CONNECT";
-	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
 	}
 	return "GET";
 }
@@ -654,7 +700,7 @@ static const char *method_name(enum evhttp_cmd_type t)
 /* Everything one request borrows while its event is built. */
 struct gw_req {
 	const char *method;
-	char *path;  /* raw path, heap copy */
+	char *path;	   /* raw path, heap copy */
 	const char *query; /* into `path`'s allocation, after the NUL; "" when none */
 	struct apigw_pair headers[GATEWAY_MAX_HEADERS];
 	struct sigv4_header sheaders[GATEWAY_MAX_HEADERS];
@@ -673,6 +719,7 @@ static int gw_req_read(struct evhttp_request *req, struct gw_req *g)
 	char *q;
 
 	g->method = method_name(evhttp_request_get_command(req));
+	g->path = NULL;
 	if (!uri || uri[0] != '/')
 		return ERR_PARSE;
 	len = strcspn(uri, "#");
@@ -712,9 +759,8 @@ static const char *secret_lookup(void *ctx, struct str key_id)
 }
 
 /* The body of a refused signature, as API Gateway words it. */
-static void send_sig_refusal(struct evhttp_request *req, const struct gw_route *r,
-			     const char *rid, const struct gw_req *g,
-			     const struct sigv4_result *res)
+static void send_sig_refusal(struct evhttp_request *req, const struct gw_route *r, const char *rid,
+			     const struct gw_req *g, const struct sigv4_result *res)
 {
 	int v = r->spec.version;
 	char msg[320];
@@ -730,8 +776,9 @@ static void send_sig_refusal(struct evhttp_request *req, const struct gw_route *
 				  "{\"message\":\"Forbidden\"}");
 		break;
 	case SIGV4_UNKNOWN_KEY:
-		send_json(req, v, rid, 403, "UnrecognizedClientException",
-			  "{\"message\":\"The security token included in the request is invalid.\"}");
+		send_json(
+			req, v, rid, 403, "UnrecognizedClientException",
+			"{\"message\":\"The security token included in the request is invalid.\"}");
 		break;
 	case SIGV4_SKEW:
 	case SIGV4_EXPIRED:
@@ -741,12 +788,14 @@ static void send_sig_refusal(struct evhttp_request *req, const struct gw_route *
 	case SIGV4_MISMATCH:
 	case SIGV4_HASH_MISMATCH:
 		buf_init(&text, 1 << 20);
-		buf_adds(&text, "The request signature we calculated does not match the signature "
+		buf_adds(&text,
+			 "The request signature we calculated does not match the signature "
 			 "you provided. Check your AWS Secret Access Key and signing method. "
 			 "Consult the service documentation for details.");
 		/* REST APIs add what they computed, which helps a client find its bug. */
 		if (v == APIGW_V1 && res->canonical_request.len)
-			buf_addf(&text, "\n\nThe Canonical String for this request should have "
+			buf_addf(&text,
+				 "\n\nThe Canonical String for this request should have "
 				 "been\n'%s'\n\nThe String-to-Sign should have been\n'%s'\n",
 				 res->canonical_request.ptr, res->string_to_sign.ptr);
 		send_message(req, v, rid, 403, "InvalidSignatureException", text.ptr);
@@ -754,7 +803,8 @@ static void send_sig_refusal(struct evhttp_request *req, const struct gw_route *
 		break;
 	default:
 		if (v == APIGW_V1)
-			send_message(req, v, rid, 403, "IncompleteSignatureException", res->message);
+			send_message(req, v, rid, 403, "IncompleteSignatureException",
+				     res->message);
 		else
 			send_json(req, v, rid, 403, "ForbiddenException",
 				  "{\"message\":\"Forbidden\"}");
@@ -811,20 +861,31 @@ static bool try_preflight(struct gateway_routes *rt, struct evhttp_request *req,
 	const char *origin = evhttp_find_header(in, "Origin");
 	const char *want = evhttp_find_header(in, "Access-Control-Request-Method");
 	const struct gateway_cors *c = NULL;
+	struct gateway_match m;
 	struct evkeyvalq *h;
 	char age[32];
 	int v = APIGW_V2;
 
 	if (strcmp(g->method, "OPTIONS") || !origin || !want)
 		return false;
-	for (size_t i = 0; i < rt->n && !c; i++) {
-		c = rt->routes[i].spec.cors;
-		v = rt->routes[i].spec.version;
+	/*
+	 * The API that owns the path answers, with its own configuration: the
+	 * route the browser means to call, else any route of that path. A path
+	 * no API has falls to the first API with CORS, as there is one host.
+	 */
+	if (routes_match(rt, want, g->path, &m) || routes_match(rt, NULL, g->path, &m)) {
+		c = m.route->cors;
+		v = m.route->version;
+	} else {
+		for (size_t i = 0; i < rt->n && !c; i++) {
+			c = rt->routes[i].spec.cors;
+			v = rt->routes[i].spec.version;
+		}
 	}
 	if (!c)
 		return false;
 	h = evhttp_request_get_output_headers(req);
-	if (c->allow_origins && (!strcmp(c->allow_origins, "*") || strstr(c->allow_origins, origin))) {
+	if (origin_allowed(c->allow_origins, origin)) {
 		evhttp_add_header(h, "Access-Control-Allow-Origin",
 				  strcmp(c->allow_origins, "*") ? origin : "*");
 		evhttp_add_header(h, "Access-Control-Allow-Methods",
@@ -843,13 +904,13 @@ static bool try_preflight(struct gateway_routes *rt, struct evhttp_request *req,
 	return true;
 }
 
-static int build_event(struct evhttp_request *req, const struct gw_req *g,
-		       const struct gw_route *r, const struct gateway_match *m, const char *rid,
-		       const char *access_key, struct buf *event)
+static int build_event(struct evhttp_request *req, const struct gw_req *g, const struct gw_route *r,
+		       const struct gateway_match *m, const char *rid, const char *access_key,
+		       struct buf *event)
 {
 	struct apigw_pair params[ARRAY_SIZE(m->params)];
 	struct buf vals[ARRAY_SIZE(m->params)];
-	char *names[ARRAY_SIZE(m->params)] = { 0 };
+	char *names[ARRAY_SIZE(m->params)] = {0};
 	const char *path = g->path;
 	char arn[160];
 	int err = 0;
@@ -864,7 +925,8 @@ static int build_event(struct evhttp_request *req, const struct gw_req *g,
 		names[i] = strndup(m->params[i].name, m->params[i].name_len);
 		if (!names[i])
 			err = ERR_NOMEM;
-		if (!err && uri_decode(&vals[i], m->params[i].value, m->params[i].value_len, false)) {
+		if (!err &&
+		    uri_decode(&vals[i], m->params[i].value, m->params[i].value_len, false)) {
 			buf_reset(&vals[i]);
 			err = buf_add(&vals[i], m->params[i].value, m->params[i].value_len);
 		}
@@ -881,8 +943,8 @@ static int build_event(struct evhttp_request *req, const struct gw_req *g,
 		.body = g->body,
 		.body_len = g->body_len,
 		.source_ip = "127.0.0.1",
-		.stage = r->spec.stage ? r->spec.stage : (r->spec.version == APIGW_V1 ? "Prod"
-										       : "$default"),
+		.stage = r->spec.stage ? r->spec.stage
+				       : (r->spec.version == APIGW_V1 ? "Prod" : "$default"),
 		.route = r->catch_all ? "$default" : r->route_key,
 		.path_params = m->nparams ? params : NULL,
 		.n_path_params = m->nparams,
@@ -905,7 +967,7 @@ static void gw_handle(struct evhttp_request *req, void *arg)
 {
 	struct gateway *gw = arg;
 	struct gateway_routes *rt = gw->routes;
-	struct gw_req *g = calloc(1, sizeof(*g));
+	struct gw_req *g = malloc(sizeof(*g)); /* ~12 KB: gw_req_read() sets every field */
 	struct gateway_match m;
 	const struct gw_route *r;
 	struct gw_call *c = NULL;
@@ -981,8 +1043,9 @@ static void gw_handle(struct evhttp_request *req, void *arg)
 		goto done;
 	}
 	{
-		uint32_t ms = r->spec.version == APIGW_V1 ? gw->rest_timeout_ms : gw->http_timeout_ms;
-		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+		uint32_t ms =
+			r->spec.version == APIGW_V1 ? gw->rest_timeout_ms : gw->http_timeout_ms;
+		struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 		evtimer_add(c->timer, &tv);
 	}
@@ -1043,7 +1106,7 @@ int gateway_new(struct event_base *base, const struct gateway_config *cfg,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		goto fail;
 	gw->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						    : ((struct sockaddr_in *)&ss)->sin_port);
+						  : ((struct sockaddr_in *)&ss)->sin_port);
 	*out = gw;
 	return 0;
 fail:

@@ -48,12 +48,12 @@ struct gateway;
 struct gateway_routes;
 
 /* API Gateway's limits, named once. */
-#define GATEWAY_BODY_MAX (10u << 20)	    /* request payload: 10 MB */
+#define GATEWAY_BODY_MAX	(10u << 20) /* request payload: 10 MB */
 #define GATEWAY_REST_TIMEOUT_MS 29000	    /* REST API integration timeout */
 #define GATEWAY_HTTP_TIMEOUT_MS 30000	    /* HTTP API integration timeout */
-#define GATEWAY_MAX_ROUTES 1024		    /* routes in one table */
-#define GATEWAY_MAX_HEADERS 256		    /* request headers considered */
-#define GATEWAY_DEFAULT_PORT 3000
+#define GATEWAY_MAX_ROUTES	1024	    /* routes in one table */
+#define GATEWAY_MAX_HEADERS	256	    /* request headers considered */
+#define GATEWAY_DEFAULT_PORT	3000
 
 /*
  * CORS as configured on an Api (Cors) or HttpApi (CorsConfiguration).
@@ -65,7 +65,7 @@ struct gateway_cors {
 	const char *allow_methods;
 	const char *allow_headers;
 	const char *expose_headers;
-	long max_age;		   /* seconds; -1 when unset */
+	long max_age; /* seconds; -1 when unset */
 	bool allow_credentials;
 };
 
@@ -105,7 +105,7 @@ void gateway_routes_free(struct gateway_routes *rt);
 /* What gateway_routes_match() found. Strings point into the table or `path`. */
 struct gateway_match {
 	const struct gateway_route_spec *route; /* NULL when nothing matched */
-	const char *stage; /* the stage prefix that was stripped, or NULL */
+	const char *stage;			/* the stage prefix that was stripped, or NULL */
 	/* Path parameters, raw (not yet percent-decoded), slices of `path`. */
 	struct {
 		const char *name;
@@ -125,13 +125,13 @@ bool gateway_routes_match(const struct gateway_routes *rt, const char *method, c
 			  struct gateway_match *m /* OUT */);
 
 struct gateway_config {
-	const char *address;	       /* NULL: "127.0.0.1" */
-	uint16_t port;		       /* 0: ephemeral (see gateway_port()) */
-	const char *access_key_id;     /* the local credentials AWS_IAM routes accept */
+	const char *address;	   /* NULL: "127.0.0.1" */
+	uint16_t port;		   /* 0: ephemeral (see gateway_port()) */
+	const char *access_key_id; /* the local credentials AWS_IAM routes accept */
 	const char *secret_access_key;
-	const char *region;	       /* NULL: "us-east-1" (only for messages) */
-	uint32_t rest_timeout_ms;      /* 0: GATEWAY_REST_TIMEOUT_MS */
-	uint32_t http_timeout_ms;      /* 0: GATEWAY_HTTP_TIMEOUT_MS */
+	const char *region;	  /* NULL: "us-east-1" (only for messages) */
+	uint32_t rest_timeout_ms; /* 0: GATEWAY_REST_TIMEOUT_MS */
+	uint32_t http_timeout_ms; /* 0: GATEWAY_HTTP_TIMEOUT_MS */
 };
 
 /*

@@ -51,6 +51,7 @@
 #define POOL_ENV_ENTRY_MAX  (128 * 1024)
 #define POOL_EXIT_GRACE_MS  1000 /* a runtime that posted init/error exits within */
 #define POOL_REAP_MIN_MS    50
+#define POOL_HWM_REFRESH_MS 100 /* VmHWM is read again at most this often per worker */
 #define POOL_REAP_MAX_MS    5000
 #define POOL_CHILD_PATH	    "/usr/local/bin:/usr/bin:/bin:/opt/bin"
 #define POOL_ACCOUNT_ID	    "000000000000"
@@ -86,6 +87,8 @@ struct worker {
 	double init_ms;	   /* spawn to first `next` */
 	bool cold_pending; /* init_ms not reported yet */
 	uint32_t hwm_mb;
+	int status_fd;	     /* /proc/<pid>/status, opened at the first result; -1 */
+	int64_t hwm_read_ns; /* when hwm_mb was read; 0: never */
 	struct event *start_timer;
 	TAILQ_ENTRY(worker) link;
 };
@@ -387,6 +390,34 @@ static int build_env(struct pool *p, struct gen *g, uint64_t id, struct envv *e)
 
 static void start_timeout_cb(evutil_socket_t fd, short what, void *arg);
 
+/*
+ * The worker's peak memory (VmHWM) for its REPORT line, into w->hwm_mb. The
+ * kernel renders the whole status file for it, which cost 5% of sluice's CPU
+ * when done per invocation; so under load it is read again at most every
+ * POOL_HWM_REFRESH_MS (the peak only grows: a REPORT line may then show the
+ * peak of up to 100 ms earlier), and always when `force` (a timeout, the
+ * first result). The status file stays open: one pread instead of open, read
+ * and close; the descriptor belongs to this process instance, so a reused pid
+ * cannot mix in.
+ */
+static void worker_hwm(struct worker *w, bool force)
+{
+	int64_t now = time_mono_ns();
+	char path[64];
+	uint32_t mb;
+
+	if (!force && w->hwm_read_ns && now - w->hwm_read_ns < POOL_HWM_REFRESH_MS * 1000000LL)
+		return;
+	if (w->status_fd < 0 && w->pid > 0) {
+		snprintf(path, sizeof(path), "/proc/%ld/status", (long)w->pid);
+		w->status_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	mb = report_vmhwm_mb_fd(w->status_fd);
+	if (mb > w->hwm_mb)
+		w->hwm_mb = mb;
+	w->hwm_read_ns = now;
+}
+
 static void worker_free(struct worker *w)
 {
 	struct pool *p = w->pool;
@@ -399,6 +430,8 @@ static void worker_free(struct worker *w)
 		runtime_api_unregister(p->api, w->id);
 	if (w->start_timer)
 		event_free(w->start_timer);
+	if (w->status_fd >= 0)
+		close(w->status_fd);
 	free(w);
 	g->workers--;
 	gen_maybe_free(g);
@@ -429,6 +462,7 @@ static int spawn_worker(struct pool *p, struct gen *g, char *why, size_t why_cap
 
 	if (!(w = calloc(1, sizeof(*w))))
 		return ERR_NOMEM;
+	w->status_fd = -1;
 	w->pool = p;
 	w->gen = g;
 	if ((err = runtime_api_register(p->api, &worker_ops, w, &w->id)) != 0)
@@ -580,8 +614,7 @@ static void finish(struct inv *inv, enum pool_result_kind kind, const char *payl
 
 		w->inv = NULL;
 		snprintf(w->last_rid, sizeof(w->last_rid), "%s", inv->rid);
-		report_end(p->log, inv->rid);
-		report_report(p->log, &r);
+		report_end_report(p->log, &r);
 	}
 	if (!payload) {
 		built = error_json(etype, emsg);
@@ -662,6 +695,17 @@ static struct worker *find_idle(struct pool *p)
 	return best;
 }
 
+/*
+ * Workers of `g` that will ask for `next` without help: those starting, and
+ * those that have just answered (AFTER), whose `next` is on its way. A queued
+ * invocation waits for one of them rather than cold-starting another worker,
+ * as Lambda reuses a warm environment that is about to be free.
+ */
+static uint32_t workers_coming(struct pool *p, struct gen *g)
+{
+	return count_workers(p, g, W_STARTING) + count_workers(p, g, W_AFTER);
+}
+
 /* Hand queued invocations to idle workers; start workers for the rest, within the limits. */
 static void dispatch(struct pool *p)
 {
@@ -672,8 +716,7 @@ static void dispatch(struct pool *p)
 
 	while ((inv = TAILQ_FIRST(&p->queue)) && (w = find_idle(p)))
 		assign(w, inv);
-	while (p->nqueued > count_workers(p, g, W_STARTING) &&
-	       count_workers(p, g, -1) < g->max_workers) {
+	while (p->nqueued > workers_coming(p, g) && count_workers(p, g, -1) < g->max_workers) {
 		why[0] = '\0';
 		if (spawn_worker(p, g, why, sizeof(why)) == 0)
 			continue;
@@ -793,7 +836,7 @@ static enum runtime_api_verdict on_response(void *ctx, const char *rid, const ch
 
 	if (w->state != W_BUSY || !inv || strcmp(rid, inv->rid) != 0)
 		return unknown_id(w, rid, msg);
-	w->hwm_mb = report_vmhwm_mb(w->pid);
+	worker_hwm(w, false);
 	if (too_large(w, inv, len, msg)) {
 		after_result(w);
 		return RT_TOO_LARGE;
@@ -825,7 +868,7 @@ static enum runtime_api_verdict on_error(void *ctx, const char *rid, const char 
 
 	if (w->state != W_BUSY || !inv || strcmp(rid, inv->rid) != 0)
 		return unknown_id(w, rid, msg);
-	w->hwm_mb = report_vmhwm_mb(w->pid);
+	worker_hwm(w, false);
 	if (too_large(w, inv, len, msg)) {
 		after_result(w);
 		return RT_TOO_LARGE;
@@ -934,7 +977,7 @@ static void timed_out(struct inv *inv)
 		 (double)w->gen->timeout_ms / 1000.0);
 	time_rfc3339(ts, time_now_ms(), 1);
 	report_line(p->log, "%s %s %s", ts, inv->rid, msg);
-	w->hwm_mb = report_vmhwm_mb(w->pid);
+	worker_hwm(w, true);
 	worker_kill(w);
 	finish(inv, POOL_TIMEOUT, NULL, 0, "Sandbox.Timedout", msg, "timeout");
 	dispatch(p);
@@ -1154,8 +1197,7 @@ int pool_invoke(struct pool *pool, const void *event, size_t len, const char *re
 	pool->nqueued++;
 	dispatch(pool);
 	g = pool->serving;
-	if (inv->state == I_QUEUED &&
-	    pool->nqueued > count_workers(pool, g, W_STARTING) + g->queue_max) {
+	if (inv->state == I_QUEUED && pool->nqueued > workers_coming(pool, g) + g->queue_max) {
 		note(pool, "throttled: %" PRIu32 " workers busy and %" PRIu32 " invocations queued",
 		     count_workers(pool, NULL, W_BUSY), pool->nqueued - 1);
 		defer(inv, POOL_THROTTLED, "TooManyRequestsException", "Rate Exceeded.");

@@ -5,7 +5,9 @@
  */
 #include "core/common.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "local/report.h"
@@ -47,41 +49,70 @@ void report_end(FILE *f, const char *request_id)
 	report_line(f, "END RequestId: %s", request_id ? request_id : "");
 }
 
-void report_report(FILE *f, const struct report *r)
+/* The REPORT line, without its newline, appended to `b`. */
+static void add_report(struct buf *b, const struct report *r)
 {
 	double billed = ceil(r->duration_ms + r->init_duration_ms);
-	struct buf b;
 
-	buf_init(&b, REPORT_LINE_MAX);
-	buf_addf(&b,
+	buf_addf(b,
 		 "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\t"
 		 "Memory Size: %" PRIu32 " MB\tMax Memory Used: %" PRIu32 " MB\t",
 		 r->request_id ? r->request_id : "", r->duration_ms, billed < 1 ? 1 : billed,
 		 r->memory_mb, r->max_memory_used_mb);
 	if (r->init_duration_ms > 0)
-		buf_addf(&b, "Init Duration: %.2f ms\t", r->init_duration_ms);
+		buf_addf(b, "Init Duration: %.2f ms\t", r->init_duration_ms);
 	if (r->status && *r->status) {
-		buf_addf(&b, "Status: %s\t", r->status);
+		buf_addf(b, "Status: %s\t", r->status);
 		if (r->error_type && *r->error_type)
-			buf_addf(&b, "Error Type: %s\t", r->error_type);
+			buf_addf(b, "Error Type: %s\t", r->error_type);
 	}
+}
+
+void report_report(FILE *f, const struct report *r)
+{
+	struct buf b;
+
+	buf_init(&b, REPORT_LINE_MAX);
+	add_report(&b, r);
+	put(f, &b);
+}
+
+void report_end_report(FILE *f, const struct report *r)
+{
+	struct buf b;
+
+	buf_init(&b, 2 * REPORT_LINE_MAX);
+	buf_addf(&b, "END RequestId: %s\n", r->request_id ? r->request_id : "");
+	add_report(&b, r);
 	put(f, &b);
 }
 
 uint32_t report_vmhwm_mb(pid_t pid)
 {
-	char path[64], text[PROC_STATUS_MAX];
+	char path[64];
+	uint32_t mb;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	mb = report_vmhwm_mb_fd(fd);
+	close(fd);
+	return mb;
+}
+
+uint32_t report_vmhwm_mb_fd(int fd)
+{
+	char text[PROC_STATUS_MAX];
 	unsigned long long kb = 0;
 	const char *p;
 	char *end;
-	size_t n;
-	FILE *f;
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if (pid <= 0 || !(f = fopen(path, "r")))
+	/* One pread from 0: /proc regenerates the file; no stdio, no fstat. */
+	n = fd < 0 ? -1 : pread(fd, text, sizeof(text) - 1, 0);
+	if (n < 0)
 		return 0;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
 	text[n] = '\0';
 	p = strstr(text, "\nVmHWM:");
 	if (!p)

@@ -43,6 +43,9 @@ void report_end(FILE *f, const char *request_id);
  */
 void report_report(FILE *f, const struct report *r);
 
+/* END and REPORT together, in one write (what the pool prints when an invocation ends). */
+void report_end_report(FILE *f, const struct report *r);
+
 /*
  * Any line, with a trailing newline added, in one write: "Task timed out
  * after 3.00 seconds" and the pool's own notes.
@@ -54,5 +57,12 @@ void report_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2,
  * rounded up), or 0 when it cannot be read (the process is gone).
  */
 uint32_t report_vmhwm_mb(pid_t pid);
+
+/*
+ * The same from `fd`, an open /proc/<pid>/status, read again from its start
+ * (one pread, so a pool can keep the file open for the life of a worker).
+ * 0 when it cannot be read (the process is gone, fd < 0).
+ */
+uint32_t report_vmhwm_mb_fd(int fd);
 
 #endif

@@ -1224,6 +1224,34 @@ static bool get_conditions(struct s3_req *r, const struct s3_object *o)
 	return true;
 }
 
+/*
+ * Objects up to this size are read into the answer; larger ones are sent
+ * with evbuffer_add_file() (mmap or sendfile). For a small object the read is
+ * cheaper than the mmap, the page fault and the munmap.
+ */
+#define S3_SMALL_READ_MAX (64u << 10)
+
+/* Append `len` bytes of `fd` from offset `start` to `out`. 0, ERR_IO or ERR_NOMEM. */
+static int add_file_small(struct evbuffer *out, int fd, uint64_t start, size_t len)
+{
+	struct evbuffer_iovec v;
+	size_t got = 0;
+
+	if (evbuffer_reserve_space(out, (ev_ssize_t)len, &v, 1) != 1 || v.iov_len < len)
+		return ERR_NOMEM;
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)v.iov_base + got, len - got, (off_t)(start + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ERR_IO; /* the reserved space is simply not committed */
+		got += (size_t)n;
+	}
+	v.iov_len = len;
+	return evbuffer_commit_space(out, &v, 1) ? ERR_NOMEM : 0;
+}
+
 static void get_object(struct s3_req *r, bool head)
 {
 	static const char *const allowed[] = {"response-content-type",
@@ -1306,6 +1334,13 @@ static void get_object(struct s3_req *r, bool head)
 	}
 	if (len == 0) {
 		close(fd);
+	} else if (len <= S3_SMALL_READ_MAX) {
+		rc = add_file_small(r->out, fd, start, (size_t)len);
+		close(fd);
+		if (rc) {
+			internal_error(r, rc);
+			return;
+		}
 	} else if (evbuffer_add_file(r->out, fd, (ev_off_t)start, (ev_off_t)len)) {
 		close(fd);
 		internal_error(r, ERR_IO);
@@ -2010,6 +2045,12 @@ void s3_server_free(struct s3_server *srv)
 	free(srv->access_key_id);
 	free(srv->secret);
 	free(srv);
+}
+
+void s3_server_set_fsync(struct s3_server *srv, bool on)
+{
+	if (srv)
+		s3_store_set_fsync(srv->store, on);
 }
 
 int s3_server_create_bucket(struct s3_server *srv, const char *name)

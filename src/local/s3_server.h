@@ -48,6 +48,9 @@ int s3_server_new(const char *root, const char *access_key_id, const char *secre
 /* Free the server (the files stay). NULL is a no-op. */
 void s3_server_free(struct s3_server *srv);
 
+/* Sync writes to disk before answering them (s3_store_set_fsync()). NULL is a no-op. */
+void s3_server_set_fsync(struct s3_server *srv, bool on);
+
 /* Create a bucket unless it exists. 0, ERR_INVAL (bad name), ERR_IO, ERR_NOMEM. */
 int s3_server_create_bucket(struct s3_server *srv, const char *name);
 

@@ -1,8 +1,10 @@
 /*
  * The local S3 endpoint's object store (see s3_store.h for the layout). The
- * commit protocol: bytes -> .tmp file, fsync, rename to a fresh data name;
- * sidecar -> .tmp file, fsync, rename over o-<hash>.json (the commit);
- * fsync the directory; then unlink the previous data file. Opening a bucket
+ * commit protocol: bytes -> a fresh data file o-<random>.data, [fsync;]
+ * sidecar -> .tmp file, [fsync,] rename over o-<hash>.json (the commit);
+ * [fsync the directory;] then unlink the previous data file. The fsyncs only
+ * happen with s3_store_set_fsync(): the renames alone make a write atomic for
+ * a killed process; the fsyncs make it survive a power loss. Opening a bucket
  * deletes temporaries and data files that no sidecar names, which is all a
  * kill at any step can leave behind.
  */
@@ -35,6 +37,7 @@ struct s3_bucket {
 
 struct s3_store {
 	char *root;
+	bool fsync; /* fsync files and directories before a write is answered */
 	struct s3_bucket **buckets; /* sorted by name */
 	size_t n;
 };
@@ -111,8 +114,16 @@ static int read_file(const char *path, size_t cap, struct buf *out)
 	return rc;
 }
 
-/* Write `data` atomically as `dir`/`name` through a temporary file. */
-static int write_atomic(const char *dir, const char *name, const void *data, size_t len)
+/* fsync directory `dir` when the store syncs. */
+static void sync_dir(const struct s3_store *st, const char *dir)
+{
+	if (st->fsync)
+		fsync_dir(dir);
+}
+
+/* Write `data` atomically as `dir`/`name` through a temporary file, fsync'd when `sync`. */
+static int write_atomic(const char *dir, const char *name, const void *data, size_t len,
+			bool sync)
 {
 	char tmp[PATH_CAP];
 	int n = snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir);
@@ -122,7 +133,7 @@ static int write_atomic(const char *dir, const char *name, const void *data, siz
 	if (fd < 0)
 		return ERR_IO;
 	int rc = write_all(fd, data, len);
-	if (!rc && fsync(fd))
+	if (!rc && sync && fsync(fd))
 		rc = ERR_IO;
 	close(fd);
 	char *dst = path_join(dir, name);
@@ -482,6 +493,12 @@ int s3_store_open(const char *root, struct s3_store **out)
 	return 0;
 }
 
+void s3_store_set_fsync(struct s3_store *st, bool on)
+{
+	if (st)
+		st->fsync = on;
+}
+
 void s3_store_close(struct s3_store *st)
 {
 	if (!st)
@@ -512,7 +529,7 @@ int s3_store_create_bucket(struct s3_store *st, struct str name)
 	if (mkdir(b->dir, 0755) && errno != EEXIST)
 		rc = ERR_IO;
 	if (!rc) {
-		fsync_dir(st->root);
+		sync_dir(st, st->root);
 		b->created_ms = time_now_ms();
 		rc = bucket_load(b);
 	}
@@ -630,13 +647,36 @@ int s3_bucket_delete_object(struct s3_bucket *b, struct str key)
 
 /* ---- writing ---- */
 
+/*
+ * Create the data file of a write in progress under its final, fresh name
+ * "o-<16 random hex>.data": until a sidecar names it, it is an orphan that
+ * opening the bucket removes, so it needs no temporary name and no rename.
+ */
+static int data_file_create(const char *dir, char *path, size_t cap)
+{
+	unsigned char rnd[8];
+	char hex[17];
+
+	for (int attempt = 0; attempt < 8; attempt++) {
+		if (random_bytes(rnd, sizeof(rnd)))
+			return -1;
+		hex_lower(hex, rnd, sizeof(rnd));
+		int n = snprintf(path, cap, "%s/o-%s.data", dir, hex);
+		if (n < 0 || (size_t)n >= cap)
+			return -1;
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 int s3_writer_begin(struct s3_bucket *b, struct s3_writer *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->bucket = b;
-	int n = snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.tmp-XXXXXX", b->dir);
-	if (n < 0 || (size_t)n >= sizeof(w->tmp_path))
+	if (strlen(b->dir) + sizeof("/o-0123456789abcdef.data") > sizeof(w->tmp_path))
 		return ERR_TOOLARGE;
 	w->md5 = EVP_MD_CTX_new();
 	if (!w->md5 || !EVP_DigestInit_ex(w->md5, EVP_md5(), NULL)) {
@@ -644,7 +684,7 @@ int s3_writer_begin(struct s3_bucket *b, struct s3_writer *w)
 		w->md5 = NULL;
 		return ERR_NOMEM;
 	}
-	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
+	w->fd = data_file_create(b->dir, w->tmp_path, sizeof(w->tmp_path));
 	if (w->fd < 0) {
 		EVP_MD_CTX_free(w->md5);
 		w->md5 = NULL;
@@ -676,7 +716,7 @@ void s3_writer_abort(struct s3_writer *w)
 	w->md5 = NULL;
 }
 
-/* fsync and close the temporary file and finish the MD5. */
+/* fsync (when the store syncs) and close the temporary file and finish the MD5. */
 static int writer_finish(struct s3_writer *w)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
@@ -686,7 +726,7 @@ static int writer_finish(struct s3_writer *w)
 	if (!EVP_DigestFinal_ex(w->md5, d, &dl) || dl != MD5_LEN)
 		return ERR_NOMEM;
 	hex_lower(w->md5_hex, d, MD5_LEN);
-	if (fsync(w->fd))
+	if (w->bucket->store->fsync && fsync(w->fd))
 		return ERR_IO;
 	close(w->fd);
 	w->fd = -2; /* closed, the temporary file still exists */
@@ -702,12 +742,17 @@ static void writer_drop(struct s3_writer *w)
 	w->md5 = NULL;
 }
 
-/* Commit the closed temporary file at `tmp` as object `key` of `b`. */
+/*
+ * Commit the closed data file at `tmp` (in b->dir, see s3_writer_begin()) as
+ * object `key`. *taken becomes true once the data file is no longer the
+ * caller's to delete (a sidecar names it, or it was deleted here).
+ */
 static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, struct str key,
 		       const char *content_type, const json_t *meta, const char *etag,
-		       const struct s3_object **out)
+		       const struct s3_object **out, bool *taken)
 {
-	char hash[65], rnd[8], rhex[17], side[80];
+	char hash[65], side[80];
+	const char *base = strrchr(tmp, '/');
 	struct s3_object *o = calloc(1, sizeof(*o)), *old = NULL;
 	json_t *j = NULL;
 	struct buf text;
@@ -716,11 +761,6 @@ static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, stru
 	if (!o)
 		return ERR_NOMEM;
 	key_hash(key, hash);
-	if (random_bytes(rnd, sizeof(rnd))) {
-		rc = ERR_IO;
-		goto fail;
-	}
-	hex_lower(rhex, rnd, sizeof(rnd));
 	o->key = str_dup(key);
 	o->key_len = key.len;
 	o->size = size;
@@ -728,30 +768,21 @@ static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, stru
 	o->content_type = strdup(content_type ? content_type : "binary/octet-stream");
 	o->meta = meta ? json_deep_copy(meta) : json_object();
 	o->last_modified_ms = time_now_ms();
-	struct buf dn;
-	buf_init(&dn, 128);
-	if (buf_addf(&dn, "o-%s-%s.data", hash, rhex) == 0)
-		o->data_name = buf_detach(&dn, NULL);
-	buf_release(&dn);
+	/* The data file already has its final name: the sidecar's rename is the commit. */
+	o->data_name = strdup(base ? base + 1 : tmp);
 	if (!o->key || !o->content_type || !o->meta || !o->data_name)
-		goto fail;
-	char *dpath = path_join(b->dir, o->data_name);
-	if (!dpath)
-		goto fail;
-	rc = rename(tmp, dpath) ? ERR_IO : 0;
-	free(dpath);
-	if (rc)
 		goto fail;
 	j = object_json(o);
 	rc = j ? jsonx_dump(j, &text, 0) : ERR_NOMEM;
 	snprintf(side, sizeof(side), "o-%s.json", hash);
 	if (!rc)
-		rc = write_atomic(b->dir, side, text.ptr, text.len);
+		rc = write_atomic(b->dir, side, text.ptr, text.len, b->store->fsync);
+	*taken = true;
 	if (rc) {
 		unlink_in(b->dir, o->data_name);
 		goto fail;
 	}
-	fsync_dir(b->dir);
+	sync_dir(b->store, b->dir);
 	rc = index_put(b, o, &old);
 	if (rc) /* on disk but not indexed: it reappears at the next open */
 		goto fail;
@@ -775,12 +806,13 @@ int s3_writer_commit(struct s3_writer *w, struct str key, const char *content_ty
 {
 	if (!key_valid(key) || (meta && !meta_valid(meta)))
 		return ERR_INVAL;
+	bool taken = false;
 	int rc = writer_finish(w);
 	if (!rc)
 		rc = commit_file(w->bucket, w->tmp_path, w->size, key, content_type, meta,
-				 etag ? etag : w->md5_hex, out);
-	if (!rc)
-		w->fd = -1; /* renamed: nothing left to unlink */
+				 etag ? etag : w->md5_hex, out, &taken);
+	if (taken)
+		w->fd = -1; /* the data file is the object's now (or gone): keep it */
 	writer_drop(w);
 	return rc;
 }
@@ -839,7 +871,7 @@ int s3_upload_create(struct s3_bucket *b, struct str key, const char *content_ty
 	}
 	rc = jsonx_dump(j, &text, 0);
 	if (!rc)
-		rc = write_atomic(dir, "upload.json", text.ptr, text.len);
+		rc = write_atomic(dir, "upload.json", text.ptr, text.len, b->store->fsync);
 out:
 	buf_release(&text);
 	json_decref(j);
@@ -911,7 +943,7 @@ int s3_writer_commit_part(struct s3_writer *w, struct str id, int number)
 		rc = ERR_IO;
 	if (!rc) {
 		w->fd = -1;
-		fsync_dir(dir);
+		sync_dir(w->bucket->store, dir);
 	}
 	writer_drop(w);
 	free(dir);

@@ -3,16 +3,19 @@
  *
  * Layout under the store root (<data dir>/s3):
  *   <bucket>/o-<sha256 hex of key>.json        the object's metadata sidecar
- *   <bucket>/o-<sha256 hex of key>-<rand>.data the object's bytes
- *   <bucket>/.tmp-XXXXXX                       writes in progress
+ *   <bucket>/o-<16 random hex>.data            the object's bytes (older stores:
+ *                                              o-<sha256 hex of key>-<rand>.data)
+ *   <bucket>/.tmp-XXXXXX                       sidecars being written
  *   <bucket>/.uploads/<upload id>/upload.json  a multipart upload
  *   <bucket>/.uploads/<upload id>/<n>.part     its parts
- * Files are named from the key's hash, so no key (with "/", "..", unicode)
- * can name a path outside its bucket directory. Every write goes to a
- * temporary file in the bucket directory, is fsync'd, then rename()d; the
- * rename of the sidecar is the commit point, so a kill leaves the old or the
- * new object, never half of one. Data files no sidecar names, and temporary
- * files, are removed when the store is opened.
+ * Files are named from the key's hash or at random, so no key (with "/",
+ * "..", unicode) can name a path outside its bucket directory. An object's
+ * bytes go to a fresh data file that nothing names yet; its sidecar goes to
+ * a temporary file that is then rename()d over the old one. That rename is
+ * the commit point, so a kill leaves the old or the new object, never half
+ * of one. With s3_store_set_fsync() files and directories are also fsync'd
+ * before a write returns, for a power loss. Data files no sidecar names, and
+ * temporary files, are removed when the store is opened.
  *
  * Each bucket keeps an in-memory index of its objects sorted by key bytes
  * (memcmp, shorter first on a tie), as S3 lists them; it is loaded at open.
@@ -55,6 +58,13 @@ struct s3_object {
  * ERR_NOMEM. Malformed sidecars are skipped with a warning in the log.
  */
 int s3_store_open(const char *root, struct s3_store **out /* OUT */);
+
+/*
+ * fsync each written file and its directory before a write returns (on), or
+ * rely on rename() alone (off, the default after open): atomic for a killed
+ * process, not durable across a power loss. NULL is a no-op.
+ */
+void s3_store_set_fsync(struct s3_store *st, bool on);
 
 /* Free the in-memory state (the files stay). NULL is a no-op. */
 void s3_store_close(struct s3_store *st);
@@ -102,8 +112,9 @@ int s3_object_open(const struct s3_bucket *b, const struct s3_object *obj, int *
 int s3_bucket_delete_object(struct s3_bucket *b, struct str key);
 
 /*
- * A write in progress: bytes go to a temporary file in the bucket directory
- * while their MD5 is computed. Begin, write any number of times, then
+ * A write in progress: bytes go to a fresh data file in the bucket directory
+ * (o-<16 random hex>.data, an orphan until a sidecar names it) while their
+ * MD5 is computed. Begin, write any number of times, then
  * commit (as an object or as a part) or abort. Abort after a failed commit
  * is harmless; abort after a successful one is a no-op.
  */
@@ -116,7 +127,7 @@ struct s3_writer {
 	char md5_hex[33]; /* set by a commit */
 };
 
-/* Returns 0, ERR_IO or ERR_NOMEM; on failure `w` needs no abort. */
+/* Returns 0, ERR_TOOLARGE (path), ERR_IO or ERR_NOMEM; on failure `w` needs no abort. */
 int s3_writer_begin(struct s3_bucket *b, struct s3_writer *w /* OUT */);
 
 /* Append bytes. Returns 0 or ERR_IO (disk full...). */

@@ -475,7 +475,7 @@ class LocalS3Test(unittest.TestCase):
         self.assertEqual(os.listdir(os.path.join(self.tmp, "server")), ["data"])
         bdir = os.path.join(self.servers.data, "s3", "escape-bucket")
         for name in os.listdir(bdir):
-            self.assertRegex(name, r"^(o-[0-9a-f]{64}(-[0-9a-f]{16}\.data|\.json)|\.uploads)$")
+            self.assertRegex(name, r"^(o-[0-9a-f]{64}\.json|o-[0-9a-f]{16}\.data|\.uploads)$")
         for root, _, files in os.walk(os.path.join(self.tmp, "server")):
             for f in files:
                 real = os.path.realpath(os.path.join(root, f))

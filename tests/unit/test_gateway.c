@@ -13,21 +13,27 @@
 
 static struct gateway_routes *table(void)
 {
-	static const struct { const char *method, *path, *fn; } rs[] = {
-		{ "ANY", "/objects/{name+}", "Greedy" },
-		{ "GET", "/objects/{name+}", "GetGreedy" },
-		{ "GET", "/objects/special", "Literal" },
-		{ "POST", "/objects", "Post" },
-		{ "GET", "/users/{id}/posts/{post}", "Posts" },
-		{ "GET", "/health", "Health" },
+	static const struct {
+		const char *method, *path, *fn;
+	} rs[] = {
+		{"ANY", "/objects/{name+}", "Greedy"},
+		{"GET", "/objects/{name+}", "GetGreedy"},
+		{"GET", "/objects/special", "Literal"},
+		{"POST", "/objects", "Post"},
+		{"GET", "/users/{id}/posts/{post}", "Posts"},
+		{"GET", "/health", "Health"},
 	};
 	struct gateway_routes *rt;
 
 	assert_int_equal(gateway_routes_new(&rt), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(rs); i++) {
 		struct gateway_route_spec s = {
-			.version = APIGW_V2, .api = "HttpApi", .stage = "dev",
-			.method = rs[i].method, .path = rs[i].path, .function = rs[i].fn,
+			.version = APIGW_V2,
+			.api = "HttpApi",
+			.stage = "dev",
+			.method = rs[i].method,
+			.path = rs[i].path,
+			.function = rs[i].fn,
 		};
 		assert_int_equal(gateway_routes_add(rt, &s), 0);
 	}
@@ -53,8 +59,8 @@ static void test_priority(void **state)
 	assert_int_equal(m.params[0].value_len, strlen("a/b.txt"));
 	assert_memory_equal(m.params[0].value, "a/b.txt", 7);
 	assert_string_equal(fn(rt, "POST", "/objects", &m), "Post");
-	assert_null(fn(rt, "GET", "/objects", &m));     /* no GET /objects route */
-	assert_null(fn(rt, "PUT", "/objects/", &m));    /* greedy needs a byte */
+	assert_null(fn(rt, "GET", "/objects", &m));  /* no GET /objects route */
+	assert_null(fn(rt, "PUT", "/objects/", &m)); /* greedy needs a byte */
 	assert_null(fn(rt, "DELETE", "/health", &m));
 	assert_null(fn(rt, "GET", "/nope", &m));
 	gateway_routes_free(rt);
@@ -81,8 +87,8 @@ static void test_default_route_and_refusals(void **state)
 {
 	struct gateway_routes *rt;
 	struct gateway_match m;
-	struct gateway_route_spec s = { .version = APIGW_V2, .method = "ANY", .path = "$default",
-					.function = "Default" };
+	struct gateway_route_spec s = {
+		.version = APIGW_V2, .method = "ANY", .path = "$default", .function = "Default"};
 
 	assert_int_equal(gateway_routes_new(&rt), 0);
 	assert_int_equal(gateway_routes_add(rt, &s), 0);

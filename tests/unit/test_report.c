@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "local/report.h"
@@ -87,6 +88,41 @@ static void test_report_error_and_tiny(void **state)
 	free(t);
 }
 
+static void do_end_report(FILE *f, const void *arg)
+{
+	report_end_report(f, arg);
+}
+
+static void test_end_report_one_write(void **state)
+{
+	struct report r = {.request_id = "id-4",
+			   .duration_ms = 2.5,
+			   .memory_mb = 128,
+			   .max_memory_used_mb = 11};
+	char *t = capture(do_end_report, &r);
+
+	assert_string_equal(t, "END RequestId: id-4\n"
+			       "REPORT RequestId: id-4\tDuration: 2.50 ms\tBilled Duration: 3 ms\t"
+			       "Memory Size: 128 MB\tMax Memory Used: 11 MB\t\n");
+	free(t);
+}
+
+static void test_vmhwm_fd(void **state)
+{
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	uint32_t a, b;
+
+	assert_true(fd >= 0);
+	a = report_vmhwm_mb_fd(fd);
+	/* The same descriptor reads again from the start. */
+	b = report_vmhwm_mb_fd(fd);
+	assert_true(a > 0);
+	assert_true(b >= a);
+	assert_true(b <= report_vmhwm_mb(getpid()));
+	close(fd);
+	assert_int_equal(report_vmhwm_mb_fd(-1), 0);
+}
+
 static void test_vmhwm(void **state)
 {
 	uint32_t mb = report_vmhwm_mb(getpid());
@@ -105,6 +141,8 @@ int main(void)
 		cmocka_unit_test(test_report_warm_timeout),
 		cmocka_unit_test(test_report_error_and_tiny),
 		cmocka_unit_test(test_vmhwm),
+		cmocka_unit_test(test_vmhwm_fd),
+		cmocka_unit_test(test_end_report_one_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
