@@ -31,6 +31,14 @@ static const struct route messages_routes[] = {
 	{"GET", "/messages/{id}", R_GET},
 };
 
+/* POST /messages bodies: at most 64 KiB of UTF-8 JSON. */
+static const struct serve_body_rules messages_body_rules = {
+	.what = "POST /messages",
+	.max_len = MESSAGES_BODY_MAX,
+	.too_large = "the body is larger than 64 KiB",
+	.utf8 = true,
+};
+
 /* ---- Derivations --------------------------------------------------------------------- */
 
 void messages_request_token(const char *request_id, char out[MESSAGES_TOKEN_LEN + 1])
@@ -83,36 +91,6 @@ static json_t *message_json(const struct message *m)
 {
 	return json_pack("{s:s,s:s%,s:s}", "id", m->id, "message", m->text, m->text_len,
 			 "createdAt", m->created_at);
-}
-
-/* Translate a store failure into the response. */
-static int store_failure(struct serve_call *call, int err)
-{
-	switch (err) {
-	case ERR_NOMEM:
-		return err;
-	case ERR_THROTTLED:
-		err = apigw_response_add_header(&call->resp, "Retry-After", MESSAGES_RETRY_AFTER_S);
-		return err ? err
-			   : serve_error(call, 503, "StorageThrottled",
-					 "the storage service is throttling requests; retry later");
-	case ERR_TIMEOUT:
-		return serve_error(call, 502, "StorageError",
-				   "the storage service did not answer in time");
-	default:
-		return serve_error(call, 502, "StorageError", "the storage service failed");
-	}
-}
-
-/* True when the media type (before any parameters) is application/json. */
-static bool is_json_media_type(const char *ct)
-{
-	struct str type;
-
-	if (!ct)
-		return false;
-	str_split(str_from(ct), ';', &type, NULL);
-	return str_ieq_cstr(str_trim(type), "application/json");
 }
 
 /* The "message" member of a POST body; NULL with the code and reason of a 400 otherwise. */
@@ -181,7 +159,7 @@ static int answer_existing(struct messages_state *st, struct serve_call *call,
 	else if (!err || err == ERR_NOTFOUND)
 		err = serve_error(call, 409, "Conflict", "a message with this id exists already");
 	else
-		err = store_failure(call, err);
+		err = serve_store_failure(call, err, MESSAGES_RETRY_AFTER_S);
 	messages_message_release(&old);
 	return err;
 }
@@ -193,24 +171,15 @@ static int handle_create(struct messages_state *st, struct serve_call *call)
 	int64_t deadline = serve_deadline_ms(call, MESSAGES_DEADLINE_MARGIN_MS);
 	int64_t when =
 		call->req.ctx.time_epoch_ms > 0 ? call->req.ctx.time_epoch_ms : time_now_ms();
-	char token[MESSAGES_TOKEN_LEN + 1], why_json[160], msg[200];
+	char token[MESSAGES_TOKEN_LEN + 1];
 	const char *code, *why;
 	struct message m;
 	json_t *doc, *text;
 	int err;
 
-	if (!is_json_media_type(apigw_header(&call->req, "Content-Type")))
-		return serve_error(call, 415, "UnsupportedMediaType",
-				   "POST /messages takes a body of type application/json");
-	if (call->req.body_len > MESSAGES_BODY_MAX)
-		return serve_error(call, 413, "PayloadTooLarge", "the body is larger than 64 KiB");
-	if (!utf8_valid(call->req.body, call->req.body_len))
-		return serve_error(call, 400, "InvalidJson", "the body is not valid UTF-8");
-	doc = jsonx_parse(call->req.body, call->req.body_len, why_json, sizeof(why_json));
-	if (!doc) {
-		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s", why_json);
-		return serve_error(call, 400, "InvalidJson", msg);
-	}
+	err = serve_json_body(call, &messages_body_rules, &doc);
+	if (err || !doc)
+		return err;
 	text = read_message_member(doc, &code, &why);
 	if (!text) {
 		err = serve_error(call, 400, code, why);
@@ -232,7 +201,7 @@ static int handle_create(struct messages_state *st, struct serve_call *call)
 		err = serve_error(call, 409, "Conflict",
 				  "this request id was already used for another message");
 	else
-		err = store_failure(call, err);
+		err = serve_store_failure(call, err, MESSAGES_RETRY_AFTER_S);
 done:
 	json_decref(doc);
 	return err;
@@ -246,7 +215,7 @@ static int handle_count(struct messages_state *st, struct serve_call *call)
 				  serve_deadline_ms(call, MESSAGES_DEADLINE_MARGIN_MS), &n);
 
 	if (err)
-		return store_failure(call, err);
+		return serve_store_failure(call, err, MESSAGES_RETRY_AFTER_S);
 	return serve_json(call, 200, json_pack("{s:I}", "count", (json_int_t)n));
 }
 
@@ -269,7 +238,7 @@ static int handle_get(struct messages_state *st, struct serve_call *call)
 	if (err == ERR_NOTFOUND)
 		err = serve_error(call, 404, "NotFound", "no message has this id");
 	else if (err)
-		err = store_failure(call, err);
+		err = serve_store_failure(call, err, MESSAGES_RETRY_AFTER_S);
 	else
 		err = serve_json(call, 200, message_json(&m));
 	messages_message_release(&m);

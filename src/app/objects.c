@@ -191,23 +191,13 @@ static int store_failure(struct serve_call *call, int err, bool object_op)
 	case ERR_INVAL:
 		return serve_error(call, 400, "InvalidCursor",
 				   "the cursor is not one this API returned");
-	case ERR_THROTTLED:
-		err = apigw_response_add_header(&call->resp, "Retry-After", OBJECTS_RETRY_AFTER_S);
-		return err ? err
-			   : serve_error(call, 503, "StorageThrottled",
-					 "the storage service is throttling requests; retry later");
 	case ERR_TOOLARGE:
 		return serve_error(call, 500, "ObjectTooLarge",
 				   "the object is larger than this API can return (5 MiB)");
-	case ERR_TIMEOUT:
-		return serve_error(call, 502, "StorageError",
-				   "the storage service did not answer in time");
-	case ERR_NOMEM:
-		return err;
 	default:
 		break;
 	}
-	return serve_error(call, 502, "StorageError", "the storage service failed");
+	return serve_store_failure(call, err, OBJECTS_RETRY_AFTER_S);
 }
 
 /*
@@ -254,17 +244,6 @@ static bool content_type_ok(const char *ct, size_t len)
 			return false;
 	}
 	return true;
-}
-
-/* True when the media type (before any parameters) is application/json. */
-static bool is_json_media_type(const char *ct)
-{
-	struct str type;
-
-	if (!ct)
-		return false;
-	str_split(str_from(ct), ';', &type, NULL);
-	return str_ieq_cstr(str_trim(type), "application/json");
 }
 
 /* If-None-Match: 1 for "*", 0 when absent, -1 for anything else (not supported). */
@@ -422,22 +401,16 @@ static int decode_content(const struct create_request *cr, struct buf *out)
 /* POST /objects: a JSON description of the object. */
 static int handle_create(struct objects_state *st, struct serve_call *call)
 {
+	static const struct serve_body_rules rules = {.what = "POST /objects"};
 	struct create_request cr;
 	struct buf content;
-	char why[160];
 	const char *reason;
 	json_t *doc;
 	int err;
 
-	if (!is_json_media_type(apigw_header(&call->req, "Content-Type")))
-		return serve_error(call, 415, "UnsupportedMediaType",
-				   "POST /objects takes a body of type application/json");
-	doc = jsonx_parse(call->req.body, call->req.body_len, why, sizeof(why));
-	if (!doc) {
-		char msg[200];
-		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s", why);
-		return serve_error(call, 400, "InvalidJson", msg);
-	}
+	err = serve_json_body(call, &rules, &doc);
+	if (err || !doc)
+		return err;
 	buf_init(&content, OBJECTS_CONTENT_MAX);
 	reason = read_create_request(doc, &cr);
 	if (reason) {

@@ -5,12 +5,25 @@
 #include "core/common.h"
 
 #include "app/serve.h"
+#include "core/enc.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
 /* Room for the route label of the log line ("DELETE /objects/{name+}"). */
 #define SERVE_ROUTE_LABEL_MAX 160
+
+/* Make `call->resp` a `status` answer with the JSON `text` as its body. */
+static int set_json(struct serve_call *call, int status, const struct buf *text)
+{
+	int err = apigw_response_set_body(&call->resp, text->ptr, text->len);
+
+	if (!err && !apigw_response_header(&call->resp, "Content-Type"))
+		err = apigw_response_add_header(&call->resp, "Content-Type", "application/json");
+	if (!err)
+		call->resp.status = status;
+	return err;
+}
 
 int serve_json(struct serve_call *call, int status, json_t *body)
 {
@@ -23,11 +36,7 @@ int serve_json(struct serve_call *call, int status, json_t *body)
 	err = jsonx_dump(body, &text, 0);
 	json_decref(body);
 	if (!err)
-		err = apigw_response_set_body(&call->resp, text.ptr, text.len);
-	if (!err && !apigw_response_header(&call->resp, "Content-Type"))
-		err = apigw_response_add_header(&call->resp, "Content-Type", "application/json");
-	if (!err)
-		call->resp.status = status;
+		err = set_json(call, status, &text);
 	buf_release(&text);
 	return err;
 }
@@ -40,13 +49,58 @@ int serve_error(struct serve_call *call, int status, const char *code, const cha
 	buf_init(&text, 64 << 10);
 	err = router_error_json(&text, code, message);
 	if (!err)
-		err = apigw_response_set_body(&call->resp, text.ptr, text.len);
-	if (!err && !apigw_response_header(&call->resp, "Content-Type"))
-		err = apigw_response_add_header(&call->resp, "Content-Type", "application/json");
-	if (!err)
-		call->resp.status = status;
+		err = set_json(call, status, &text);
 	buf_release(&text);
 	return err;
+}
+
+/* True when the media type (before any parameters) is application/json. */
+static bool is_json_media_type(const char *ct)
+{
+	struct str type;
+
+	if (!ct)
+		return false;
+	str_split(str_from(ct), ';', &type, NULL);
+	return str_ieq_cstr(str_trim(type), "application/json");
+}
+
+int serve_json_body(struct serve_call *call, const struct serve_body_rules *rules, json_t **doc)
+{
+	char why[160], msg[320];
+
+	*doc = NULL;
+	if (!is_json_media_type(apigw_header(&call->req, "Content-Type"))) {
+		snprintf(msg, sizeof(msg), "%s takes a body of type application/json", rules->what);
+		return serve_error(call, 415, "UnsupportedMediaType", msg);
+	}
+	if (rules->max_len && call->req.body_len > rules->max_len)
+		return serve_error(call, 413, "PayloadTooLarge", rules->too_large);
+	if (rules->utf8 && !utf8_valid(call->req.body, call->req.body_len))
+		return serve_error(call, 400, "InvalidJson", "the body is not valid UTF-8");
+	*doc = jsonx_parse(call->req.body, call->req.body_len, why, sizeof(why));
+	if (*doc)
+		return 0;
+	snprintf(msg, sizeof(msg), "the body is not valid JSON: %s", why);
+	return serve_error(call, 400, "InvalidJson", msg);
+}
+
+int serve_store_failure(struct serve_call *call, int err, const char *retry_after)
+{
+	switch (err) {
+	case ERR_NOMEM:
+		return err;
+	case ERR_THROTTLED:
+		err = apigw_response_add_header(&call->resp, "Retry-After", retry_after);
+		return err ? err
+			   : serve_error(call, 503, "StorageThrottled",
+					 "the storage service is throttling requests; retry later");
+	case ERR_TIMEOUT:
+		return serve_error(call, 502, "StorageError",
+				   "the storage service did not answer in time");
+	default:
+		return serve_error(call, 502, "StorageError", "the storage service failed");
+	}
 }
 
 int64_t serve_deadline_ms(const struct serve_call *call, int64_t margin_ms)

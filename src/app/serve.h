@@ -19,6 +19,7 @@
 #define SLUICE_APP_SERVE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app/router.h"
@@ -72,6 +73,36 @@ int serve_json(struct serve_call *call, int status, json_t *body);
  * Headers already added stay. Returns 0, ERR_NOMEM or ERR_TOOLARGE.
  */
 int serve_error(struct serve_call *call, int status, const char *code, const char *message);
+
+/* What serve_json_body() accepts besides Content-Type application/json. */
+struct serve_body_rules {
+	const char *what;      /* the route, "POST /messages", for the 415 message */
+	size_t max_len;	       /* 413 beyond this many bytes; 0: no cap of its own */
+	const char *too_large; /* the 413 message */
+	bool utf8;	       /* check UTF-8 first, for its own 400 message */
+};
+
+/*
+ * Read the request's body as JSON. A 4xx goes into `call->resp` and `*doc`
+ * stays NULL when the media type (before any parameters) is not
+ * application/json (415 UnsupportedMediaType), when the body passes
+ * `rules->max_len` (413 PayloadTooLarge), is not UTF-8 (400 InvalidJson,
+ * with `rules->utf8`) or does not parse (400 InvalidJson with the parser's
+ * reason). Otherwise `*doc` is the parsed document, which the caller
+ * decrefs. Returns 0 in both cases; an error code only when writing the 4xx
+ * failed (ERR_NOMEM, ERR_TOOLARGE).
+ */
+int serve_json_body(struct serve_call *call, const struct serve_body_rules *rules,
+		    json_t **doc /* OUT */);
+
+/*
+ * Answer a store failure `err` that has no meaning of the handler's own:
+ * ERR_THROTTLED is a 503 StorageThrottled with Retry-After `retry_after`
+ * (seconds, as text), ERR_TIMEOUT a 502 "did not answer in time", anything
+ * else a 502 StorageError; ERR_NOMEM is returned as is, with no answer.
+ * Returns 0, or the error of writing the answer.
+ */
+int serve_store_failure(struct serve_call *call, int err, const char *retry_after);
 
 /*
  * The deadline to give a remote call: the invocation's deadline less

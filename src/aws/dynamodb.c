@@ -1,65 +1,47 @@
 /*
  * The DynamoDB client (see dynamodb.h). Every operation goes through
- * ddb_call(): serialise the request once, then for each attempt sign it with
- * SigV4 (a fresh signature per attempt, since the date is part of it), POST
- * it, and turn the answer into a return code. Retries follow AWS's
- * "exponential backoff and jitter" (full jitter), as the S3 client does.
+ * ddb_call(): serialise the request once, then hand it to aws_request_send()
+ * (aws/request.h), which signs each attempt afresh, POSTs it and retries with
+ * full jitter as the S3 client does; the error mapping from __type is ours.
  */
 #include "core/common.h"
 
 #include "aws/dynamodb.h"
-#include "aws/sigv4.h"
-#include "core/arena.h"
-#include "core/enc.h"
+#include "aws/request.h"
 #include "core/json.h"
-#include "core/log.h"
 #include "core/str.h"
-#include "core/timeutil.h"
-#include "http/client.h"
 
-/* Bytes of header strings one signed request may need (the Authorization value dominates). */
-#define DDB_CALL_ARENA (64u << 10)
 /* Room for the X-Amz-Target value. */
 #define DDB_TARGET_MAX (sizeof(DDB_TARGET_PREFIX) + DDB_MAX_OP_LEN)
-/* Headers we send before the signer's: Host, Content-Type, X-Amz-Target. */
-#define DDB_OWN_HEADERS 3
 
-/* The path of an endpoint URL ("/..."), empty when it has none. */
-static struct str url_path(const char *url)
-{
-	const char *p = strstr(url, "://");
-
-	p = p ? p + 3 : url;
-	return str_from(p + strcspn(p, "/"));
-}
+static const struct aws_retry ddb_retry = {DDB_MAX_ATTEMPTS, DDB_BACKOFF_BASE_MS,
+					   DDB_BACKOFF_CAP_MS};
 
 struct ddb_client {
-	struct aws_config cfg;
-	struct http_client *http;
+	struct aws_client aws;
 	struct buf url;	 /* the endpoint with the path, "https://dynamodb.../" */
 	struct buf host; /* the Host header value */
 };
 
-int ddb_client_new_with_config(struct ddb_client **out, const struct aws_config *cfg)
+/* A client from `cfg`, or from the environment when `cfg` is NULL. */
+static int client_new(struct ddb_client **out, const struct aws_config *cfg)
 {
 	struct ddb_client *c;
+	struct str path;
 	int err;
 
-	if (!aws_config_has_credentials(cfg))
-		return ERR_CONFIG;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ERR_NOMEM;
 	buf_init(&c->url, 8192);
 	buf_init(&c->host, 1024);
-	if ((err = aws_config_copy(&c->cfg, cfg)))
+	if ((err = aws_client_init(&c->aws, cfg)))
 		goto fail;
-	if ((err = aws_config_dynamodb_endpoint(&c->cfg, &c->url, &c->host)))
+	if ((err = aws_config_dynamodb_endpoint(&c->aws.cfg, &c->url, &c->host)))
 		goto fail;
 	/* The JSON protocol posts to the endpoint's root (or to its own path, if it has one). */
-	if (url_path(c->url.ptr).len == 0 && (err = buf_addch(&c->url, '/')))
-		goto fail;
-	if ((err = http_client_new(&c->http)))
+	aws_url_split(c->url.ptr, &path, NULL);
+	if (path.len == 0 && (err = buf_addch(&c->url, '/')))
 		goto fail;
 	*out = c;
 	return 0;
@@ -68,24 +50,21 @@ fail:
 	return err;
 }
 
+int ddb_client_new_with_config(struct ddb_client **out, const struct aws_config *cfg)
+{
+	return client_new(out, cfg);
+}
+
 int ddb_client_new(struct ddb_client **out)
 {
-	struct aws_config cfg;
-	int err = aws_config_init(&cfg);
-
-	if (err)
-		return err;
-	err = ddb_client_new_with_config(out, &cfg);
-	aws_config_release(&cfg);
-	return err;
+	return client_new(out, NULL);
 }
 
 void ddb_client_free(struct ddb_client *c)
 {
 	if (!c)
 		return;
-	http_client_free(c->http);
-	aws_config_release(&c->cfg);
+	aws_client_release(&c->aws);
 	buf_release(&c->url);
 	buf_release(&c->host);
 	free(c);
@@ -234,110 +213,21 @@ static int read_error(const struct http_response *resp, struct ddb_error *e)
 
 /* ---- Sending ------------------------------------------------------------------------ */
 
-/* Sign one attempt and lay out its headers in `a`: ours, then the signer's. */
-static int sign(const struct ddb_client *c, const char *target, const struct buf *body,
-		struct arena *a, struct http_header **out, size_t *n_out)
+/* The aws_fail_fn of ddb_call(): classify the failure into the caller's struct ddb_error. */
+static int on_failure(void *ctx, int err, const struct http_response *resp, bool *retry,
+		      const char **detail)
 {
-	const struct http_header own[DDB_OWN_HEADERS] = {
-		{"Host", c->host.ptr},
-		{"Content-Type", DDB_CONTENT_TYPE},
-		{"X-Amz-Target", target},
-	};
-	struct sigv4_header sh[DDB_OWN_HEADERS];
-	struct sigv4_request req = {.method = "POST",
-				    .path = url_path(c->url.ptr),
-				    .headers = sh,
-				    .n_headers = DDB_OWN_HEADERS,
-				    .body = body->ptr,
-				    .body_len = body->len};
-	struct sigv4_params p = {
-		.access_key_id = c->cfg.access_key_id,
-		.secret_access_key = c->cfg.secret_access_key,
-		.session_token = c->cfg.session_token,
-		.region = c->cfg.region,
-		.service = "dynamodb",
-		.now = time(NULL),
-	};
-	struct sigv4_signed sig;
-	struct http_header *h;
-	int err;
+	struct ddb_error *e = ctx;
 
-	for (size_t i = 0; i < DDB_OWN_HEADERS; i++)
-		sh[i] = (struct sigv4_header){str_from(own[i].name), str_from(own[i].value)};
-	sigv4_signed_init(&sig);
-	if ((err = sigv4_sign_headers(&req, &p, &sig)))
-		goto done;
-	h = arena_alloc(a, (DDB_OWN_HEADERS + sig.n_headers) * sizeof(*h));
-	if (!h) {
-		err = ERR_NOMEM;
-		goto done;
+	if (err) {
+		memset(e, 0, sizeof(*e));
+		*retry = err == ERR_HTTP;
+		return err;
 	}
-	memcpy(h, own, sizeof(own));
-	for (size_t i = 0; i < sig.n_headers; i++) {
-		struct http_header *x = &h[DDB_OWN_HEADERS + i];
-		x->name = arena_strndup(a, sig.headers[i].name.ptr, sig.headers[i].name.len);
-		x->value = arena_strndup(a, sig.headers[i].value.ptr, sig.headers[i].value.len);
-		if (!x->name || !x->value) {
-			err = ERR_NOMEM;
-			goto done;
-		}
-	}
-	*out = h;
-	*n_out = DDB_OWN_HEADERS + sig.n_headers;
-done:
-	sigv4_signed_release(&sig);
+	err = read_error(resp, e);
+	classify(e, retry);
+	*detail = e->type;
 	return err;
-}
-
-static int send_once(struct ddb_client *c, const char *target, const struct buf *body,
-		     int64_t deadline_ms, struct http_response *resp)
-{
-	struct arena a;
-	struct http_header *headers = NULL;
-	size_t n = 0;
-	int err;
-
-	arena_init(&a, DDB_CALL_ARENA);
-	err = sign(c, target, body, &a, &headers, &n);
-	if (!err) {
-		struct http_request req = {
-			.method = "POST",
-			.url = c->url.ptr,
-			.headers = headers,
-			.n_headers = n,
-			.body = body->ptr,
-			.body_len = body->len,
-			.deadline_ms = deadline_ms,
-			.max_body = DDB_MAX_RESPONSE,
-			.max_error_body = 1u << 20,
-		};
-		err = http_client_do(c->http, &req, resp);
-	}
-	arena_release(&a);
-	return err;
-}
-
-/*
- * Sleep before retry number `attempt` (1 for the first retry) with full
- * jitter. False, without sleeping, when the sleep would reach the deadline.
- */
-static bool backoff(int attempt, int64_t deadline_ms)
-{
-	int64_t ceiling = MIN((int64_t)DDB_BACKOFF_CAP_MS, (int64_t)DDB_BACKOFF_BASE_MS << attempt);
-	uint32_t r = 0;
-	int64_t delay;
-	struct timespec ts;
-
-	if (random_bytes(&r, sizeof(r)))
-		r = (uint32_t)time_mono_ns();
-	delay = (int64_t)(r % (uint32_t)ceiling);
-	if (deadline_ms > 0 && time_now_ms() + delay >= deadline_ms)
-		return false;
-	ts.tv_sec = delay / 1000;
-	ts.tv_nsec = (delay % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-	return true;
 }
 
 static bool op_valid(const char *op)
@@ -369,13 +259,40 @@ static int read_answer(const struct http_response *resp, json_t **response)
 	return 0;
 }
 
+/* POST `body` as operation `op`, with the retries of dynamodb.h. */
+static int post(struct ddb_client *c, const char *op, const struct buf *body, int64_t deadline_ms,
+		struct ddb_error *e, struct http_response *resp)
+{
+	char target[DDB_TARGET_MAX];
+	const struct http_header headers[] = {
+		{"Host", c->host.ptr},
+		{"Content-Type", DDB_CONTENT_TYPE},
+		{"X-Amz-Target", target},
+	};
+	const struct aws_request req = {
+		.service = "dynamodb",
+		.op = op,
+		.method = "POST",
+		.url = c->url.ptr,
+		.headers = headers,
+		.n_headers = ARRAY_SIZE(headers),
+		.body = body->ptr,
+		.body_len = body->len,
+		.max_body = DDB_MAX_RESPONSE,
+		.max_error_body = 1u << 20,
+		.deadline_ms = deadline_ms,
+	};
+
+	snprintf(target, sizeof(target), "%s%s", DDB_TARGET_PREFIX, op);
+	return aws_request_send(&c->aws, &req, &ddb_retry, on_failure, e, resp);
+}
+
 int ddb_call(struct ddb_client *c, const char *op, json_t *request, int64_t deadline_ms,
 	     json_t **response, struct ddb_error *e)
 {
 	struct ddb_error local;
 	struct http_response resp;
 	struct buf body;
-	char target[DDB_TARGET_MAX];
 	int err;
 
 	if (!e)
@@ -385,32 +302,14 @@ int ddb_call(struct ddb_client *c, const char *op, json_t *request, int64_t dead
 		*response = NULL;
 	if (!c || !op_valid(op) || !json_is_object(request))
 		return ERR_INVAL;
-	snprintf(target, sizeof(target), "%s%s", DDB_TARGET_PREFIX, op);
 	buf_init(&body, DDB_MAX_REQUEST);
 	http_response_init(&resp);
 	if ((err = jsonx_dump(request, &body, 0)))
 		goto done;
-	for (int attempt = 1;; attempt++) {
-		bool retry = false;
-
-		err = send_once(c, target, &body, deadline_ms, &resp);
-		if (!err && resp.status >= 200 && resp.status < 300) {
-			memset(e, 0, sizeof(*e));
-			err = read_answer(&resp, response);
-			break;
-		}
-		if (!err) {
-			err = read_error(&resp, e);
-			classify(e, &retry);
-		} else {
-			memset(e, 0, sizeof(*e));
-			retry = err == ERR_HTTP;
-		}
-		if (attempt >= DDB_MAX_ATTEMPTS || !retry || !backoff(attempt, deadline_ms))
-			break;
-		log_msg(LVL_WARN, "dynamodb %s: retrying after %s (status %d %s), attempt %d", op,
-			e->status ? "error answer" : http_client_last_error(c->http), e->status,
-			e->type, attempt + 1);
+	err = post(c, op, &body, deadline_ms, e, &resp);
+	if (!err) {
+		memset(e, 0, sizeof(*e));
+		err = read_answer(&resp, response);
 	}
 done:
 	http_response_release(&resp);

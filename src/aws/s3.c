@@ -1,28 +1,24 @@
 /*
  * The S3 client (see s3.h). Every operation goes through s3_call(): build the
- * URL from the configured endpoint, sign with SigV4 under S3's rules (a fresh
- * signature per attempt, since the date is part of it), send, and turn the
- * answer into a return code. Retries follow AWS's "exponential backoff and
- * jitter" (full jitter): before retry n, sleep uniform [0, min(cap, base*2^n)).
+ * URL from the configured endpoint and hand the request to aws_request_send()
+ * (aws/request.h), which signs each attempt under S3's rules, sends it and
+ * retries with full jitter; reading S3's <Error> answers is ours.
  */
 #include "core/common.h"
 
+#include "aws/request.h"
 #include "aws/s3.h"
-#include "aws/sigv4.h"
-#include "core/arena.h"
 #include "core/enc.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "http/client.h"
 
-/* Bytes of header strings one signed request may need (the Authorization value dominates). */
-#define S3_CALL_ARENA	     (64u << 10)
 #define S3_MAX_EXTRA_HEADERS 4
 
+static const struct aws_retry s3_retry = {S3_MAX_ATTEMPTS, S3_BACKOFF_BASE_MS, S3_BACKOFF_CAP_MS};
+
 struct s3_client {
-	struct aws_config cfg;
-	struct http_client *http;
+	struct aws_client aws;
 };
 
 /* One S3 operation, as s3_call() sends it. */
@@ -40,45 +36,38 @@ struct s3_call {
 	int64_t deadline_ms;
 };
 
-int s3_client_new_with_config(struct s3_client **out, const struct aws_config *cfg)
+/* A client from `cfg`, or from the environment when `cfg` is NULL. */
+static int client_new(struct s3_client **out, const struct aws_config *cfg)
 {
-	struct s3_client *c;
+	struct s3_client *c = calloc(1, sizeof(*c));
 	int err;
 
-	if (!aws_config_has_credentials(cfg))
-		return ERR_CONFIG;
-	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ERR_NOMEM;
-	if ((err = aws_config_copy(&c->cfg, cfg)))
-		goto fail;
-	if ((err = http_client_new(&c->http)))
-		goto fail;
+	err = aws_client_init(&c->aws, cfg);
+	if (err) {
+		free(c);
+		return err;
+	}
 	*out = c;
 	return 0;
-fail:
-	s3_client_free(c);
-	return err;
+}
+
+int s3_client_new_with_config(struct s3_client **out, const struct aws_config *cfg)
+{
+	return client_new(out, cfg);
 }
 
 int s3_client_new(struct s3_client **out)
 {
-	struct aws_config cfg;
-	int err = aws_config_init(&cfg);
-
-	if (err)
-		return err;
-	err = s3_client_new_with_config(out, &cfg);
-	aws_config_release(&cfg);
-	return err;
+	return client_new(out, NULL);
 }
 
 void s3_client_free(struct s3_client *c)
 {
 	if (!c)
 		return;
-	http_client_free(c->http);
-	aws_config_release(&c->cfg);
+	aws_client_release(&c->aws);
 	free(c);
 }
 
@@ -99,7 +88,7 @@ static int build_url(const struct s3_client *c, const struct s3_call *call, stru
 {
 	int err;
 
-	if ((err = aws_config_s3_base(&c->cfg, call->bucket, url, host)))
+	if ((err = aws_config_s3_base(&c->aws.cfg, call->bucket, url, host)))
 		return err;
 	if ((err = buf_addch(url, '/')))
 		return err;
@@ -107,78 +96,6 @@ static int build_url(const struct s3_client *c, const struct s3_call *call, stru
 		return err;
 	if (call->query && *call->query)
 		err = buf_addf(url, "?%s", call->query);
-	return err;
-}
-
-/* The path and query of `url` as they go on the wire, for the signer. */
-static void split_url(const char *url, struct str *path, struct str *query)
-{
-	const char *p = strstr(url, "://");
-	const char *q;
-
-	p = p ? p + 3 : url;
-	p += strcspn(p, "/?");
-	q = strchr(p, '?');
-	*path = q ? str_make(p, (size_t)(q - p)) : str_from(p);
-	*query = q ? str_from(q + 1) : STR_NULL;
-}
-
-/*
- * Sign the call and lay out the final header list in `a`: Host, the call's
- * own headers, then the signer's (X-Amz-Date, token, content hash, Authorization).
- */
-static int sign(const struct s3_client *c, const struct s3_call *call, const char *url,
-		const char *host, struct arena *a, struct http_header **out, size_t *n_out)
-{
-	struct sigv4_header sh[1 + S3_MAX_EXTRA_HEADERS];
-	struct sigv4_request req = {.method = call->method,
-				    .headers = sh,
-				    .body = call->body,
-				    .body_len = call->body_len};
-	struct sigv4_params p = {
-		.access_key_id = c->cfg.access_key_id,
-		.secret_access_key = c->cfg.secret_access_key,
-		.session_token = c->cfg.session_token,
-		.region = c->cfg.region,
-		.service = "s3",
-		.now = time(NULL),
-		.s3 = true,
-	};
-	struct sigv4_signed sig;
-	struct http_header *h;
-	size_t n = 0;
-	int err;
-
-	split_url(url, &req.path, &req.query);
-	sh[n++] = (struct sigv4_header){STR_LIT("Host"), str_from(host)};
-	for (size_t i = 0; i < call->n_extra; i++)
-		sh[n++] = (struct sigv4_header){str_from(call->extra[i].name),
-						str_from(call->extra[i].value)};
-	req.n_headers = n;
-	sigv4_signed_init(&sig);
-	if ((err = sigv4_sign_headers(&req, &p, &sig)))
-		goto done;
-	h = arena_alloc(a, (n + sig.n_headers) * sizeof(*h));
-	if (!h) {
-		err = ERR_NOMEM;
-		goto done;
-	}
-	h[0] = (struct http_header){"Host", host};
-	for (size_t i = 0; i < call->n_extra; i++)
-		h[1 + i] = call->extra[i];
-	for (size_t i = 0; i < sig.n_headers; i++) {
-		h[n + i].name = arena_strndup(a, sig.headers[i].name.ptr, sig.headers[i].name.len);
-		h[n + i].value =
-			arena_strndup(a, sig.headers[i].value.ptr, sig.headers[i].value.len);
-		if (!h[n + i].name || !h[n + i].value) {
-			err = ERR_NOMEM;
-			goto done;
-		}
-	}
-	*out = h;
-	*n_out = n + sig.n_headers;
-done:
-	sigv4_signed_release(&sig);
 	return err;
 }
 
@@ -213,60 +130,21 @@ static int status_to_err(const struct s3_error *e)
 	return ERR_REMOTE;
 }
 
-static bool retryable(int err, int status)
+/* The aws_fail_fn of s3_call(): read S3's answer into the caller's struct s3_error. */
+static int on_failure(void *ctx, int err, const struct http_response *resp, bool *retry,
+		      const char **detail)
 {
-	return err == ERR_HTTP || (err == 0 && (status == 500 || status == 503));
-}
+	struct s3_error *e = ctx;
 
-/*
- * Sleep before retry number `attempt` (1 for the first retry) with full
- * jitter. False, without sleeping, when the sleep would reach the deadline.
- */
-static bool backoff(int attempt, int64_t deadline_ms)
-{
-	int64_t ceiling = MIN((int64_t)S3_BACKOFF_CAP_MS, (int64_t)S3_BACKOFF_BASE_MS << attempt);
-	uint32_t r = 0;
-	int64_t delay;
-	struct timespec ts;
-
-	if (random_bytes(&r, sizeof(r)))
-		r = (uint32_t)time_mono_ns();
-	delay = (int64_t)(r % (uint32_t)ceiling);
-	if (deadline_ms > 0 && time_now_ms() + delay >= deadline_ms)
-		return false;
-	ts.tv_sec = delay / 1000;
-	ts.tv_nsec = (delay % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-	return true;
-}
-
-static int send_once(struct s3_client *c, const struct s3_call *call, const char *url,
-		     const char *host, struct http_response *resp)
-{
-	struct arena a;
-	struct http_header *headers = NULL;
-	size_t n = 0;
-	int err;
-
-	arena_init(&a, S3_CALL_ARENA);
-	err = sign(c, call, url, host, &a, &headers, &n);
-	if (!err) {
-		struct http_request req = {
-			.method = call->method,
-			.url = url,
-			.headers = headers,
-			.n_headers = n,
-			.body = call->body,
-			.body_len = call->body_len,
-			.deadline_ms = call->deadline_ms,
-			.max_body = call->max_body,
-			.max_error_body = S3_MAX_XML_BODY,
-		};
-		err = http_client_do(c->http, &req, resp);
+	if (err) {
+		memset(e, 0, sizeof(*e));
+		*retry = err == ERR_HTTP;
+		return err;
 	}
-	arena_release(&a);
-	return err;
+	read_error(resp, e);
+	*retry = resp->status == 500 || resp->status == 503;
+	*detail = e->code;
+	return status_to_err(e);
 }
 
 /*
@@ -276,6 +154,8 @@ static int send_once(struct s3_client *c, const struct s3_call *call, const char
 static int s3_call(struct s3_client *c, const struct s3_call *call, struct http_response *resp,
 		   struct s3_error *e)
 {
+	struct http_header headers[1 + S3_MAX_EXTRA_HEADERS];
+	struct aws_request req;
 	struct s3_error local;
 	struct buf url, host;
 	int err;
@@ -287,26 +167,26 @@ static int s3_call(struct s3_client *c, const struct s3_call *call, struct http_
 	buf_init(&host, 1024);
 	if ((err = build_url(c, call, &url, &host)))
 		goto done;
-	for (int attempt = 1;; attempt++) {
-		err = send_once(c, call, url.ptr, host.ptr, resp);
-		if (!err && resp->status >= 200 && resp->status < 300) {
-			memset(e, 0, sizeof(*e));
-			break;
-		}
-		if (!err)
-			read_error(resp, e);
-		else
-			memset(e, 0, sizeof(*e));
-		if (attempt >= S3_MAX_ATTEMPTS || !retryable(err, resp->status) ||
-		    !backoff(attempt, call->deadline_ms)) {
-			if (!err)
-				err = status_to_err(e);
-			break;
-		}
-		log_msg(LVL_WARN, "s3 %s: retrying after %s (status %d %s), attempt %d", call->op,
-			err ? http_client_last_error(c->http) : "error answer", resp->status,
-			e->code, attempt + 1);
-	}
+	headers[0] = (struct http_header){"Host", host.ptr};
+	for (size_t i = 0; i < call->n_extra; i++)
+		headers[1 + i] = call->extra[i];
+	req = (struct aws_request){
+		.service = "s3",
+		.op = call->op,
+		.s3 = true,
+		.method = call->method,
+		.url = url.ptr,
+		.headers = headers,
+		.n_headers = 1 + call->n_extra,
+		.body = call->body,
+		.body_len = call->body_len,
+		.max_body = call->max_body,
+		.max_error_body = S3_MAX_XML_BODY,
+		.deadline_ms = call->deadline_ms,
+	};
+	err = aws_request_send(&c->aws, &req, &s3_retry, on_failure, e, resp);
+	if (!err)
+		memset(e, 0, sizeof(*e));
 done:
 	buf_release(&url);
 	buf_release(&host);
@@ -320,6 +200,19 @@ static int check_args(struct s3_client *c, const char *bucket, const char *key)
 	if (key && (!*key || strlen(key) > S3_MAX_KEY_LEN))
 		return ERR_INVAL;
 	return 0;
+}
+
+/*
+ * Send an object-level `call` (a key is required; a body of len > 0 needs
+ * its bytes) into `resp`, which the caller has initialised and releases.
+ */
+static int object_call(struct s3_client *c, const struct s3_call *call, struct http_response *resp,
+		       struct s3_error *err)
+{
+	error_clear(err);
+	if (!call->key || check_args(c, call->bucket, call->key) || (call->body_len && !call->body))
+		return ERR_INVAL;
+	return s3_call(c, call, resp, err);
 }
 
 int s3_put_object(struct s3_client *c, const char *bucket, const char *key, const void *data,
@@ -337,17 +230,14 @@ int s3_put_object(struct s3_client *c, const char *bucket, const char *key, cons
 	struct http_response resp;
 	int rc;
 
-	error_clear(err);
 	if (result)
 		memset(result, 0, sizeof(*result));
-	if (!key || check_args(c, bucket, key) || (len && !data))
-		return ERR_INVAL;
 	if (content_type)
 		call.extra[call.n_extra++] = (struct http_header){"Content-Type", content_type};
 	if (if_none_match_star)
 		call.extra[call.n_extra++] = (struct http_header){"If-None-Match", "*"};
 	http_response_init(&resp);
-	rc = s3_call(c, &call, &resp, err);
+	rc = object_call(c, &call, &resp, err);
 	if (!rc && result) {
 		copy_cstr(result->etag, sizeof(result->etag), http_response_header(&resp, "ETag"));
 		copy_cstr(result->version_id, sizeof(result->version_id),
@@ -393,6 +283,38 @@ static int take_body(struct buf *body, struct http_response *resp)
 	return buf_add(body, resp->body.ptr, resp->body.len);
 }
 
+/*
+ * GetObject (`get`: the bytes go to `body`, which must not be NULL) and
+ * HeadObject: the answer's metadata into `info` (may be NULL; zeroed unless
+ * the call succeeds).
+ */
+static int object_read(struct s3_client *c, struct s3_call *call, bool get, struct buf *body,
+		       struct s3_object_info *info, struct s3_error *err)
+{
+	struct http_response resp;
+	int rc;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (get && body)
+		call->max_body = body->cap - MIN(body->len, body->cap);
+	http_response_init(&resp);
+	if (get && !body) {
+		error_clear(err);
+		rc = ERR_INVAL;
+	} else {
+		rc = object_call(c, call, &resp, err);
+	}
+	if (!rc && info)
+		read_info(&resp, info);
+	if (!rc && get)
+		rc = take_body(body, &resp);
+	if (rc && info)
+		memset(info, 0, sizeof(*info));
+	http_response_release(&resp);
+	return rc;
+}
+
 int s3_get_object(struct s3_client *c, const char *bucket, const char *key, struct buf *body,
 		  int64_t deadline_ms, struct s3_object_info *info, struct s3_error *err)
 {
@@ -401,25 +323,8 @@ int s3_get_object(struct s3_client *c, const char *bucket, const char *key, stru
 			       .bucket = bucket,
 			       .key = key,
 			       .deadline_ms = deadline_ms};
-	struct http_response resp;
-	int rc;
 
-	error_clear(err);
-	if (info)
-		memset(info, 0, sizeof(*info));
-	if (!key || !body || check_args(c, bucket, key))
-		return ERR_INVAL;
-	call.max_body = body->cap - MIN(body->len, body->cap);
-	http_response_init(&resp);
-	rc = s3_call(c, &call, &resp, err);
-	if (!rc && info)
-		read_info(&resp, info);
-	if (!rc)
-		rc = take_body(body, &resp);
-	if (rc && info)
-		memset(info, 0, sizeof(*info));
-	http_response_release(&resp);
-	return rc;
+	return object_read(c, &call, true, body, info, err);
 }
 
 int s3_head_object(struct s3_client *c, const char *bucket, const char *key, int64_t deadline_ms,
@@ -430,20 +335,8 @@ int s3_head_object(struct s3_client *c, const char *bucket, const char *key, int
 			       .bucket = bucket,
 			       .key = key,
 			       .deadline_ms = deadline_ms};
-	struct http_response resp;
-	int rc;
 
-	error_clear(err);
-	if (info)
-		memset(info, 0, sizeof(*info));
-	if (!key || check_args(c, bucket, key))
-		return ERR_INVAL;
-	http_response_init(&resp);
-	rc = s3_call(c, &call, &resp, err);
-	if (!rc && info)
-		read_info(&resp, info);
-	http_response_release(&resp);
-	return rc;
+	return object_read(c, &call, false, NULL, info, err);
 }
 
 int s3_delete_object(struct s3_client *c, const char *bucket, const char *key, int64_t deadline_ms,
@@ -458,11 +351,8 @@ int s3_delete_object(struct s3_client *c, const char *bucket, const char *key, i
 	struct http_response resp;
 	int rc;
 
-	error_clear(err);
-	if (!key || check_args(c, bucket, key))
-		return ERR_INVAL;
 	http_response_init(&resp);
-	rc = s3_call(c, &call, &resp, err);
+	rc = object_call(c, &call, &resp, err);
 	http_response_release(&resp);
 	return rc;
 }

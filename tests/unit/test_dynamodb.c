@@ -7,12 +7,7 @@
  */
 #include "core/common.h"
 
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "aws/dynamodb.h"
@@ -20,81 +15,12 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "script_server.h"
 
-#define SRV_MAX_REQ (1u << 20)
-#define MAX_SCRIPT  8
-#define HANG	    NULL
-#define AKID	    "AKIDEXAMPLE"
-#define SECRET	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-
-struct server {
-	char *script[MAX_SCRIPT]; /* raw answers, in order; HANG holds the connection */
-	size_t n_script;
-	int listen_fd;
-	unsigned short port;
-	size_t served;
-	char last_head[8192];
-	char last_body[SRV_MAX_REQ];
-	char first_body[SRV_MAX_REQ];
-	volatile bool stop;
-	pthread_t thread;
-};
-
-static bool read_request(struct server *s, int fd)
-{
-	static char req[SRV_MAX_REQ];
-	size_t len = 0, head_len = 0, body_len = 0;
-	const char *end;
-
-	for (;;) {
-		ssize_t n = read(fd, req + len, sizeof(req) - 1 - len);
-		if (n <= 0)
-			return false;
-		len += (size_t)n;
-		req[len] = '\0';
-		if (!head_len && (end = strstr(req, "\r\n\r\n"))) {
-			const char *cl = strcasestr(req, "\r\ncontent-length:");
-			head_len = (size_t)(end - req) + 4;
-			if (cl && cl < end)
-				body_len = strtoul(cl + 17, NULL, 10);
-		}
-		if (head_len && len >= head_len + body_len) {
-			snprintf(s->last_head, sizeof(s->last_head), "%.*s", (int)head_len, req);
-			snprintf(s->last_body, sizeof(s->last_body), "%.*s", (int)body_len,
-				 req + head_len);
-			if (s->served == 0)
-				memcpy(s->first_body, s->last_body, sizeof(s->first_body));
-			return true;
-		}
-	}
-}
-
-static void *serve(void *arg)
-{
-	struct server *s = arg;
-
-	while (!s->stop) {
-		struct pollfd p = {s->listen_fd, POLLIN, 0};
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		int fd = accept(s->listen_fd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		while (!s->stop && read_request(s, fd)) {
-			const char *answer = s->served < s->n_script ? s->script[s->served] : HANG;
-			s->served++;
-			if (answer == HANG) {
-				while (!s->stop)
-					usleep(10000);
-				break;
-			}
-			if (write(fd, answer, strlen(answer)) < 0)
-				break;
-		}
-		close(fd);
-	}
-	return NULL;
-}
+#define MAX_SCRIPT 8
+#define HANG	   SCRIPT_HANG
+#define AKID	   "AKIDEXAMPLE"
+#define SECRET	   "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 /* An HTTP answer with a JSON body (NULL: none) and the request id header. */
 static char *answer(int status, const char *body)
@@ -119,35 +45,19 @@ static char *error_answer(int status, const char *type, const char *message)
 	return answer(status, body);
 }
 
-static void server_start(struct server *s)
-{
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof(addr);
-
-	s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->listen_fd >= 0);
-	assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(s->listen_fd, 4), 0);
-	assert_int_equal(getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen), 0);
-	s->port = ntohs(addr.sin_port);
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void server_stop(struct server *s)
-{
-	s->stop = true;
-	pthread_join(s->thread, NULL);
-	close(s->listen_fd);
-	for (size_t i = 0; i < s->n_script; i++)
-		free(s->script[i]);
-}
-
 /* Fixture: a server (script filled by the test before client()) and a client on it. */
 struct fixture {
-	struct server srv;
+	struct script_server srv;
+	char *answers[MAX_SCRIPT]; /* the script (heap strings; HANG is NULL) */
+	size_t n_answers;
 	struct ddb_client *c;
 };
+
+/* Start the server on the answers scripted so far. */
+static void server_start(struct fixture *f)
+{
+	script_server_start(&f->srv, (const char *const *)f->answers, f->n_answers);
+}
 
 static int setup(void **state)
 {
@@ -161,15 +71,17 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	ddb_client_free(f->c);
-	server_stop(&f->srv);
+	script_server_stop(&f->srv);
+	for (size_t i = 0; i < f->n_answers; i++)
+		free(f->answers[i]);
 	free(f);
 	return 0;
 }
 
 static void script(struct fixture *f, char *a)
 {
-	assert_true(f->srv.n_script < MAX_SCRIPT);
-	f->srv.script[f->srv.n_script++] = a;
+	assert_true(f->n_answers < MAX_SCRIPT);
+	f->answers[f->n_answers++] = a;
 }
 
 static void client(struct fixture *f)
@@ -180,7 +92,7 @@ static void client(struct fixture *f)
 				 .region = "eu-west-1",
 				 .dynamodb_endpoint = ep};
 
-	server_start(&f->srv);
+	server_start(f);
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%u", (unsigned)f->srv.port);
 	assert_int_equal(ddb_client_new_with_config(&f->c, &cfg), 0);
 }
@@ -497,7 +409,7 @@ static void test_connection_refused(void **state)
 	json_t *req = json_pack("{s:s}", "TableName", "t1");
 	struct ddb_error e;
 
-	server_start(&f->srv); /* only so that teardown has something to stop */
+	server_start(f); /* only so that teardown has something to stop */
 	assert_int_equal(ddb_client_new_with_config(&f->c, &cfg), 0);
 	assert_int_equal(ddb_call(f->c, "GetItem", req, time_now_ms() + 5000, NULL, &e), ERR_HTTP);
 	assert_int_equal(e.status, 0);
@@ -517,7 +429,7 @@ static void test_endpoint_from_environment(void **state)
 
 	script(f, answer(200, "{}"));
 	script(f, answer(200, "{}"));
-	server_start(&f->srv);
+	server_start(f);
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%u", (unsigned)f->srv.port);
 	setenv("AWS_ACCESS_KEY_ID", AKID, 1);
 	setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);

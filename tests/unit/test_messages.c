@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "app/app.h"
+#include "apptest.h"
 #include "app/messages.h"
 #include "core/enc.h"
 #include "core/json.h"
@@ -37,9 +38,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(messages_store_mem_init(&f->store), 0);
 	assert_int_equal(messages_state_new(TABLE, &f->store, &f->state), 0);
-	f->log = open_memstream(&f->log_text, &f->log_len);
-	log_configure(LVL_INFO, true);
-	log_set_output(f->log);
+	apptest_logs_capture(&f->log, &f->log_text, &f->log_len);
 	*state = f;
 	return 0;
 }
@@ -49,9 +48,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	messages_state_free(f->state);
-	log_set_output(NULL);
-	fclose(f->log);
-	free(f->log_text);
+	apptest_logs_release(f->log, &f->log_text);
 	free(f);
 	return 0;
 }
@@ -74,21 +71,10 @@ static char *event_v2(const struct req *r)
 	json_t *headers = json_pack("{s:s,s:s}", "host", "abc.execute-api.eu-west-1.amazonaws.com",
 				    "user-agent", "curl/8.5.0");
 	size_t len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
-	json_t *body = json_null();
-	struct buf b;
+	json_t *body = apptest_body_value(r->body, len, r->base64);
 
 	if (r->content_type)
 		json_object_set_new(headers, "content-type", json_string(r->content_type));
-	buf_init(&b, BUF_NOCAP);
-	if (r->body && r->base64)
-		assert_int_equal(b64_encode(&b, r->body, len), 0);
-	else if (r->body)
-		assert_int_equal(buf_add(&b, r->body, len), 0);
-	if (r->body) {
-		body = json_stringn(b.ptr, b.len);
-		assert_non_null(body);
-	}
-	buf_release(&b);
 	json_t *ev = json_pack(
 		"{s:s,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:s,s:I},s:o,s:b}",
 		"version", "2.0", "routeKey", "ANY /messages", "rawPath", r->path, "rawQueryString",
@@ -114,19 +100,13 @@ static void run_event(struct fixture *f, const char *event, struct answer *a)
 	const struct lambda_function *fn = app_function_find("messages");
 	const struct lambda_context ctx = {"lambda-1", "arn:aws:lambda:eu-west-1:1:function:m", "",
 					   0};
-	struct lambda_error lerr;
-	struct buf out;
 
 	assert_ptr_equal(fn, &messages_function);
-	buf_init(&out, LAMBDA_RESPONSE_MAX);
-	assert_int_equal(fn->handle(f->state, event, strlen(event), &ctx, &out, &lerr), 0);
-	a->json = jsonx_parse(out.ptr, out.len, NULL, 0);
-	assert_non_null(a->json);
+	a->json = apptest_invoke(fn, f->state, event, &ctx);
 	a->status = (int)json_integer_value(json_object_get(a->json, "statusCode"));
 	a->body = jsonx_str(a->json, "body");
 	assert_non_null(a->body);
 	assert_false(json_is_true(json_object_get(a->json, "isBase64Encoded")));
-	buf_release(&out);
 }
 
 static void run(struct fixture *f, const struct req *r, struct answer *a)
@@ -145,14 +125,9 @@ static void expect_error(struct fixture *f, const struct req *r, int status, con
 			 const char *message)
 {
 	struct answer a;
-	char want[512];
 
 	run(f, r, &a);
-	snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
-		 message);
-	assert_int_equal(a.status, status);
-	assert_string_equal(a.body, want);
-	assert_string_equal(header(&a, "Content-Type"), "application/json");
+	apptest_assert_error(a.status, a.body, header(&a, "Content-Type"), status, code, message);
 	json_decref(a.json);
 }
 

@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 #include "app/health.h"
+#include "apptest.h"
 #include "app/objects.h"
 #include "core/enc.h"
 #include "core/json.h"
@@ -219,9 +220,7 @@ static int setup(void **state)
 	f->mem = calloc(1, sizeof(*f->mem));
 	store.ctx = f->mem;
 	assert_int_equal(objects_state_new(BUCKET, &store, &f->state), 0);
-	f->log = open_memstream(&f->log_text, &f->log_len);
-	log_configure(LVL_INFO, true);
-	log_set_output(f->log);
+	apptest_logs_capture(&f->log, &f->log_text, &f->log_len);
 	*state = f;
 	return 0;
 }
@@ -230,9 +229,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	objects_state_free(f->state);
-	log_set_output(NULL);
-	fclose(f->log);
-	free(f->log_text);
+	apptest_logs_release(f->log, &f->log_text);
 	free(f);
 	return 0;
 }
@@ -255,20 +252,7 @@ struct req {
 
 static json_t *body_value(const struct req *r)
 {
-	struct buf b;
-	json_t *v;
-
-	if (!r->body)
-		return json_null();
-	buf_init(&b, BUF_NOCAP);
-	if (r->base64)
-		assert_int_equal(b64_encode(&b, r->body, r->body_len), 0);
-	else
-		assert_int_equal(buf_add(&b, r->body, r->body_len), 0);
-	v = json_stringn(b.ptr, b.len);
-	assert_non_null(v);
-	buf_release(&b);
-	return v;
+	return apptest_body_value(r->body, r->body_len, r->base64);
 }
 
 static char *raw_query(const struct req *r)
@@ -386,15 +370,9 @@ static void run_event(struct fixture *f, const char *event, struct answer *a)
 	const struct lambda_function *fn = app_function_find("objects");
 	const struct lambda_context ctx = {"lambda-req-1", "arn:aws:lambda:eu-west-1:1:function:o",
 					   "", 0};
-	struct lambda_error lerr;
-	struct buf out;
 
 	memset(a, 0, sizeof(*a));
-	buf_init(&out, LAMBDA_RESPONSE_MAX);
-	assert_non_null(fn);
-	assert_int_equal(fn->handle(f->state, event, strlen(event), &ctx, &out, &lerr), 0);
-	a->json = jsonx_parse(out.ptr, out.len, NULL, 0);
-	assert_non_null(a->json);
+	a->json = apptest_invoke(fn, f->state, event, &ctx);
 	a->status = (int)json_integer_value(json_object_get(a->json, "statusCode"));
 	a->base64 = json_is_true(json_object_get(a->json, "isBase64Encoded"));
 	buf_init(&a->body, BUF_NOCAP);
@@ -403,7 +381,6 @@ static void run_event(struct fixture *f, const char *event, struct answer *a)
 		assert_int_equal(b64_decode(&a->body, body, strlen(body)), 0);
 	else if (body)
 		assert_int_equal(buf_adds(&a->body, body), 0);
-	buf_release(&out);
 }
 
 static void run(struct fixture *f, int version, const struct req *r, struct answer *a)
@@ -440,12 +417,8 @@ static json_t *body_json(const struct answer *a)
 
 static void assert_error(const struct answer *a, int status, const char *code, const char *message)
 {
-	char want[1024];
-	snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
-		 message);
-	assert_int_equal(a->status, status);
-	assert_string_equal(a->body.ptr, want);
-	assert_string_equal(header(a, "Content-Type"), "application/json");
+	apptest_assert_error(a->status, a->body.ptr, header(a, "Content-Type"), status, code,
+			     message);
 }
 
 #define HDRS(...) ((const char *const[]){__VA_ARGS__, NULL})
