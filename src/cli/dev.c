@@ -62,7 +62,7 @@ static void dev_usage(FILE *out, bool invoke)
 	else
 		fputs("usage: sluice dev [options]\n\n"
 		      "Run the service locally: API Gateway on --port, the functions' workers,\n"
-		      "and an S3 endpoint on --aws-port, from the template.\n\n",
+		      "and S3 and DynamoDB endpoints on --aws-port, from the template.\n\n",
 		      out);
 	fputs("  -t, --template FILE              the template (default infra/template.yaml)\n"
 	      "  --port N                         API port (default 3000)\n"
@@ -74,7 +74,8 @@ static void dev_usage(FILE *out, bool invoke)
 	      "  --access-key-id ID               local credentials (default sluice)\n"
 	      "  --secret-access-key KEY          (default sluice-local)\n"
 	      "  --no-watch                       do not reload on rebuilds\n"
-	      "  --fsync                          S3 writes survive a power loss (slower)\n"
+	      "  --fsync                          S3 and DynamoDB writes survive a power loss\n"
+	      "                                   (slower)\n"
 	      "  -h, --help                       this text\n",
 	      out);
 }

@@ -4,45 +4,239 @@
  * (DynamoDB's JSON protocol names its operation there) and hands everything
  * else to the S3 server. evhttp reads whole bodies into memory, so the body
  * size is capped (S3_MAX_BODY); evhttp itself answers 413 beyond it.
+ *
+ * DynamoDB requests are verified here (SigV4, service "dynamodb") and then
+ * submitted to the DynamoDB server, whose group commit answers them once
+ * their transaction is committed, possibly in a later callback: the evhttp
+ * request is owned meanwhile (evhttp_request_own()), so that a client
+ * hanging up cannot free it under us; answering it frees it.
  */
 #include "core/common.h"
+
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "aws/sigv4.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/uuid.h"
 #include "local/aws_endpoint.h"
+#include "local/dynamodb.h"
 #include "local/s3_server.h"
 
 #define ENDPOINT_MAX_HEADERS	 (64u << 10) /* bytes of one request's header block */
 #define ENDPOINT_TIMEOUT_SECONDS 120	     /* idle connection / slow upload */
+#define DDB_DB_FILE		 "dynamodb.sqlite"
+
+/* DynamoDB's error type prefix for errors raised before the service (auth). */
+#define CORAL "com.amazon.coral.service#"
 
 struct aws_endpoint {
+	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct s3_server *s3;
+	struct ddb_server *ddb; /* opened on first use */
+	bool ddb_failed;	/* opening it failed: not tried again */
+	bool fsync;
+	char *ddb_path;
+	char *access_key_id;
+	char *secret;
 	uint16_t port;
 };
+
+/* ---- DynamoDB -------------------------------------------------------------------------- */
+
+/* The DynamoDB server, opened on first use. NULL when it cannot be. */
+static struct ddb_server *ddb_get(struct aws_endpoint *ep)
+{
+	if (ep->ddb || ep->ddb_failed)
+		return ep->ddb;
+	if (ddb_server_new(ep->ddb_path, &ep->ddb) ||
+	    ddb_server_use_event_base(ep->ddb, ep->base) ||
+	    ddb_server_set_fsync(ep->ddb, ep->fsync)) {
+		log_msg(LVL_ERROR,
+			"dynamodb: cannot open %s (is another sluice using this data "
+			"directory?); DynamoDB requests fail until a restart",
+			ep->ddb_path);
+		ddb_server_free(ep->ddb);
+		ep->ddb = NULL;
+		ep->ddb_failed = true;
+	}
+	return ep->ddb;
+}
+
+static void ddb_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	char id[UUID_STR_LEN + 1] = "00000000-0000-4000-8000-000000000000";
+
+	uuid_v4(id);
+	evhttp_add_header(out, "Content-Type", DDB_CONTENT_TYPE);
+	evhttp_add_header(out, "x-amzn-RequestId", id);
+}
+
+static const char *reason_phrase(int status)
+{
+	return status == 200 ? "OK" : status == 500 ? "Internal Server Error" : "Bad Request";
+}
+
+/* The answer of ddb_server_submit(): sending it frees the (owned) request. */
+static void ddb_done(void *arg, int status, const struct buf *resp)
+{
+	struct evhttp_request *req = arg;
+	struct evbuffer *b = evbuffer_new();
+
+	ddb_headers(req);
+	if (b && resp->len)
+		evbuffer_add(b, resp->ptr, resp->len);
+	evhttp_send_reply(req, status, reason_phrase(status), b);
+	if (b)
+		evbuffer_free(b);
+}
+
+/* A DynamoDB error answered by the endpoint itself (authentication, storage). */
+static void ddb_error(struct evhttp_request *req, int status, const char *type, const char *msg)
+{
+	json_t *j = json_pack("{s:s+,s:s}", "__type", CORAL, type, "message", msg);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct evbuffer *b = evbuffer_new();
+
+	ddb_headers(req);
+	if (b && text)
+		evbuffer_add(b, text, strlen(text));
+	evhttp_send_reply(req, status, reason_phrase(status), b);
+	if (b)
+		evbuffer_free(b);
+	free(text);
+	json_decref(j);
+}
+
+static const char *lookup_secret(void *ctx, struct str akid)
+{
+	struct aws_endpoint *ep = ctx;
+
+	return str_eq_cstr(akid, ep->access_key_id) ? ep->secret : NULL;
+}
+
+/* SigV4 as DynamoDB checks it; answers and returns false on refusal. */
+static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req, const char *body,
+			     size_t len)
+{
+	struct sigv4_header hs[SIGV4_MAX_HEADERS];
+	const char *uri = evhttp_request_get_uri(req), *q;
+	struct sigv4_result res;
+	struct evkeyval *kv;
+	size_t n = 0;
+	bool ok = false;
+
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+	{
+		if (n == SIGV4_MAX_HEADERS) {
+			ddb_error(req, 400, "IncompleteSignatureException",
+				  "The request has too many headers.");
+			return false;
+		}
+		hs[n].name = str_from(kv->key);
+		hs[n].value = str_from(kv->value);
+		n++;
+	}
+	uri = uri ? uri : "/";
+	q = strchr(uri, '?');
+	struct sigv4_request sr = {
+		.method = evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST",
+		.path = q ? str_make(uri, (size_t)(q - uri)) : str_from(uri),
+		.query = q ? str_from(q + 1) : str_from(""),
+		.headers = hs,
+		.n_headers = n,
+		.body = body,
+		.body_len = len,
+	};
+	struct sigv4_verify_params vp = {
+		.service = "dynamodb",
+		.now = time(NULL),
+		.lookup = lookup_secret,
+		.lookup_ctx = ep,
+	};
+	sigv4_result_init(&res);
+	if (sigv4_verify(&sr, &vp, &res)) {
+		ddb_error(req, 500, "InternalFailure", "The request processing has failed.");
+		goto out;
+	}
+	switch (res.status) {
+	case SIGV4_OK:
+		ok = true;
+		break;
+	case SIGV4_MISSING:
+		ddb_error(req, 400, "MissingAuthenticationTokenException",
+			  "Request is missing Authentication Token");
+		break;
+	case SIGV4_MALFORMED:
+		ddb_error(req, 400, "IncompleteSignatureException", res.message);
+		break;
+	case SIGV4_UNKNOWN_KEY:
+		ddb_error(req, 400, "UnrecognizedClientException",
+			  "The security token included in the request is invalid.");
+		break;
+	case SIGV4_SKEW:
+	case SIGV4_EXPIRED:
+		ddb_error(req, 400, "InvalidSignatureException",
+			  "Signature expired: the request time is more than 15 minutes from "
+			  "the current time.");
+		break;
+	case SIGV4_MISMATCH:
+	case SIGV4_HASH_MISMATCH:
+	case SIGV4_UNSIGNED_HEADER:
+		ddb_error(req, 400, "InvalidSignatureException",
+			  "The request signature we calculated does not match the signature you "
+			  "provided. Check your AWS Secret Access Key and signing method. Consult "
+			  "the service documentation for details.");
+		break;
+	}
+out:
+	sigv4_result_release(&res);
+	return ok;
+}
+
+static void ddb_request(struct aws_endpoint *ep, struct evhttp_request *req, const char *target)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	struct ddb_server *ddb;
+
+	if (len && !body) {
+		ddb_error(req, 500, "InternalFailure", "The request processing has failed.");
+		return;
+	}
+	if (!ddb_authenticate(ep, req, body, len))
+		return;
+	ddb = ddb_get(ep);
+	if (!ddb) {
+		ddb_error(req, 500, "InternalFailure",
+			  "The local DynamoDB database could not be opened (see the sluice log).");
+		return;
+	}
+	evhttp_request_own(req);
+	ddb_server_submit(ddb, target, body, len, ddb_done, req);
+}
+
+/* ---- Dispatch -------------------------------------------------------------------------- */
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct aws_endpoint *ep = arg;
 	const char *target =
 		evhttp_find_header(evhttp_request_get_input_headers(req), "X-Amz-Target");
+
 	if (target && !strncmp(target, "DynamoDB_", 9)) {
-		struct evbuffer *b = evbuffer_new();
-		if (!b) {
-			evhttp_send_error(req, 500, NULL);
-			return;
-		}
-		evbuffer_add_printf(b, "{\"__type\":\"UnknownOperationException\"}");
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-				  "application/x-amz-json-1.0");
-		evhttp_send_reply(req, 400, "Bad Request", b);
-		evbuffer_free(b);
+		ddb_request(ep, req, target);
 		return;
 	}
 	s3_server_handle(ep->s3, req);
@@ -65,6 +259,13 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 	buf_init(&root, 4096);
 	if (!ep)
 		return ERR_NOMEM;
+	ep->base = base;
+	ep->access_key_id = strdup(akid);
+	ep->secret = strdup(secret);
+	if (!ep->access_key_id || !ep->secret) {
+		rc = ERR_NOMEM;
+		goto fail;
+	}
 	if (mkdir(data_dir, 0755) && errno != EEXIST) {
 		rc = ERR_IO;
 		goto fail;
@@ -73,6 +274,14 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 		goto fail;
 	if ((rc = s3_server_new(root.ptr, akid, secret, &ep->s3)))
 		goto fail;
+	buf_reset(&root);
+	if ((rc = buf_addf(&root, "%s/" DDB_DB_FILE, data_dir)))
+		goto fail;
+	ep->ddb_path = strdup(root.ptr);
+	if (!ep->ddb_path) {
+		rc = ERR_NOMEM;
+		goto fail;
+	}
 	ep->http = evhttp_new(base);
 	if (!ep->http) {
 		rc = ERR_NOMEM;
@@ -117,10 +326,26 @@ int aws_endpoint_create_bucket(struct aws_endpoint *ep, const char *name)
 	return s3_server_create_bucket(ep->s3, name);
 }
 
+int aws_endpoint_create_table(struct aws_endpoint *ep, json_t *create_table_request)
+{
+	struct ddb_server *ddb;
+
+	if (!ep || !create_table_request)
+		return ERR_INVAL;
+	ddb = ddb_get(ep);
+	if (!ddb)
+		return ERR_IO;
+	return ddb_server_create_table_from_spec(ddb, create_table_request);
+}
+
 void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on)
 {
-	if (ep)
-		s3_server_set_fsync(ep->s3, on);
+	if (!ep)
+		return;
+	ep->fsync = on;
+	s3_server_set_fsync(ep->s3, on);
+	if (ep->ddb && ddb_server_set_fsync(ep->ddb, on))
+		log_msg(LVL_ERROR, "dynamodb: cannot change the synchronous setting");
 }
 
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep)
@@ -132,8 +357,13 @@ void aws_endpoint_free(struct aws_endpoint *ep)
 {
 	if (!ep)
 		return;
+	/* Answers the requests of an open group commit first (they are owned). */
+	ddb_server_free(ep->ddb);
 	if (ep->http)
 		evhttp_free(ep->http);
 	s3_server_free(ep->s3);
+	free(ep->ddb_path);
+	free(ep->access_key_id);
+	free(ep->secret);
 	free(ep);
 }

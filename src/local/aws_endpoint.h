@@ -2,16 +2,25 @@
  * The local AWS endpoint of `sluice dev`: one evhttp server on 127.0.0.1
  * that answers the S3 API (path-style /bucket/key and virtual-host style
  * Host: bucket.localhost[:port]) from a directory on disk, with SigV4
- * verification against one configured access key id and secret. Requests
- * carrying an X-Amz-Target header that starts with "DynamoDB_" get
- * 400 {"__type":"UnknownOperationException"} until DynamoDB lands.
+ * verification against one configured access key id and secret, and the
+ * DynamoDB API (JSON 1.0, src/local/dynamodb.h) for requests whose
+ * X-Amz-Target header starts with "DynamoDB_": SigV4-verified with service
+ * "dynamodb" (refusals are DynamoDB's 400 JSON errors: MissingAuthentication-
+ * TokenException, IncompleteSignatureException, UnrecognizedClientException
+ * for an unknown key, InvalidSignatureException for a bad or expired
+ * signature), then answered by ddb_server_submit() with group commit, with
+ * Content-Type application/x-amz-json-1.0 and an x-amzn-RequestId header.
  *
  * The endpoint runs on the caller's event_base; it owns no thread and no
- * loop. Objects live under <data_dir>/s3/<bucket>/ (see s3_store.h).
+ * loop. Objects live under <data_dir>/s3/<bucket>/ (see s3_store.h), tables
+ * in <data_dir>/dynamodb.sqlite, opened on the first DynamoDB request or
+ * aws_endpoint_create_table() (so an S3-only run creates no database). The
+ * database is held in exclusive mode: one process per data directory.
  */
 #ifndef SLUICE_LOCAL_AWS_ENDPOINT_H
 #define SLUICE_LOCAL_AWS_ENDPOINT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,10 +64,24 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 int aws_endpoint_create_bucket(struct aws_endpoint *ep, const char *name);
 
 /*
+ * Create a DynamoDB table from a CreateTable request object (TableName,
+ * KeySchema, AttributeDefinitions, BillingMode, ProvisionedThroughput,
+ * GlobalSecondaryIndexes), for the template's tables at start. A table of
+ * that name that exists already is kept with its items (0). Opens the
+ * database when it is not open yet. `create_table_request` is borrowed.
+ * Returns 0, ERR_INVAL (NULL, or a request DynamoDB would refuse: the
+ * reason is logged), ERR_IO (the database cannot be opened or written).
+ */
+int aws_endpoint_create_table(struct aws_endpoint *ep, json_t *create_table_request);
+
+/*
  * `sluice dev --fsync`: fsync every S3 write (data file, metadata, directory)
- * before answering it, so that it survives a power loss. Off by default:
- * writes are atomic either way (temporary file + rename), so a killed process
- * leaves the old object or the new one, never half. NULL ep is a no-op.
+ * before answering it, and every DynamoDB commit (SQLite synchronous=FULL
+ * instead of NORMAL), so that it survives a power loss. Off by default:
+ * S3 writes are atomic either way (temporary file + rename), so a killed
+ * process leaves the old object or the new one, never half; a DynamoDB
+ * commit is in the WAL (in the OS's page cache) before it is answered, so a
+ * killed process loses no acknowledged write. NULL ep is a no-op.
  */
 void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on);
 

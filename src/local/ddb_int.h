@@ -304,6 +304,15 @@ void ddb_store_rollback(struct ddb_store *st);
 int ddb_store_group_begin(struct ddb_store *st);
 int ddb_store_group_commit(struct ddb_store *st);
 
+/*
+ * PRAGMA synchronous: FULL when `full` (the WAL is fsync'd at every commit:
+ * survives a power loss), else NORMAL (fsync only at checkpoints: a commit
+ * still reaches the OS before it returns, so a killed process loses
+ * nothing; a power loss may lose the last commits). Not inside a
+ * transaction. Returns 0 or ERR_IO.
+ */
+int ddb_store_set_synchronous(struct ddb_store *st, bool full);
+
 /* Table metadata, the TableDescription JSON. get: *out new ref or NULL. */
 int ddb_store_table_get(struct ddb_store *st, const char *name, json_t **out /* OUT */);
 int ddb_store_table_put(struct ddb_store *st, const char *name, const json_t *desc);

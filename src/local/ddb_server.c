@@ -18,7 +18,7 @@
 
 #define ERR_PREFIX	"com.amazonaws.dynamodb.v20120810#"
 #define CORAL_PREFIX	"com.amazon.coral.service#"
-#define LOCAL_ACCOUNT	"000000000000"
+#define LOCAL_ACCOUNT	"123456789012" /* as `sluice dev` (DEV_ACCOUNT_ID) and moto */
 #define LOCAL_REGION	"us-east-1"
 #define TABLE_NAME_MIN	3
 #define TABLE_NAME_MAX	255
@@ -743,6 +743,14 @@ int ddb_server_new(const char *sqlite_path, struct ddb_server **out)
 	s->tail = &s->head;
 	*out = s;
 	return 0;
+}
+
+int ddb_server_set_fsync(struct ddb_server *s, bool on)
+{
+	if (!s)
+		return ERR_INVAL;
+	ddb_server_flush(s);
+	return ddb_store_set_synchronous(s->st, on);
 }
 
 int ddb_server_create_table_from_spec(struct ddb_server *s, json_t *req)

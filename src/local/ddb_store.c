@@ -6,9 +6,12 @@
  * SQLite's BLOB order (memcmp) is DynamoDB's order; a table without a sort
  * key stores an empty sort key.
  *
- * WAL mode with synchronous=FULL: a commit returns only once the WAL is on
- * disk, so an acknowledged write survives kill -9 (and power loss as far as
- * the disk honours fsync). The process holds the file in exclusive locking
+ * WAL mode with synchronous=FULL by default: a commit returns only once the
+ * WAL is on disk, so an acknowledged write survives kill -9 (and power loss
+ * as far as the disk honours fsync). ddb_store_set_synchronous(st, false)
+ * (`sluice dev` without --fsync) selects NORMAL: the commit still reaches
+ * the OS before it returns, so kill -9 loses nothing; only an OS crash or a
+ * power loss may lose the last commits. The process holds the file in exclusive locking
  * mode (one `sluice dev` per stage; no lock calls per transaction), so
  * inspect it with the sqlite3 shell only while sluice is stopped.
  */
@@ -138,6 +141,13 @@ int ddb_store_group_commit(struct ddb_store *st)
 		return ERR_IO;
 	}
 	return 0;
+}
+
+int ddb_store_set_synchronous(struct ddb_store *st, bool full)
+{
+	if (st->group)
+		return ERR_IO;
+	return exec(st, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
 /* A statement for dynamic SQL (Query and Scan): finalize() after use. */

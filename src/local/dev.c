@@ -1,5 +1,6 @@
 /*
- * `sluice dev` at run time (dev.h): the AWS endpoint, one pool per function
+ * `sluice dev` at run time (dev.h): the AWS endpoint (S3 and DynamoDB, with
+ * the template's buckets and tables), one pool per function
  * on a shared Runtime API server, the gateway, the file watcher and the
  * signals, all on one event_base. The template-reading half is dev_app.c.
  *
@@ -206,6 +207,17 @@ static void dev_create_buckets(struct dev *d, const struct dev_app *app)
 	}
 }
 
+static void dev_create_tables(struct dev *d, const struct dev_app *app)
+{
+	for (size_t i = 0; i < app->ntables; i++) {
+		int err = aws_endpoint_create_table(d->aws, app->table_specs[i]);
+
+		if (err)
+			log_msg(LVL_ERROR, "table %s (%s): %s", app->tables[i], app->table_ids[i],
+				err_str(err));
+	}
+}
+
 static void dev_print_banner(struct dev *d)
 {
 	FILE *f = d->o->out ? d->o->out : stdout;
@@ -223,7 +235,7 @@ static void dev_print_banner(struct dev *d)
 			app->routes[i].stage, app->routes[i].stage);
 		break;
 	}
-	fprintf(f, "  AWS endpoint   %s (S3)\n", d->aws_url);
+	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB)\n", d->aws_url);
 	fprintf(f, "  Routes:\n");
 	for (size_t i = 0; i < app->nroutes; i++) {
 		const struct dev_route *r = &app->routes[i];
@@ -234,6 +246,8 @@ static void dev_print_banner(struct dev *d)
 	}
 	for (size_t i = 0; i < app->nbuckets; i++)
 		fprintf(f, "  Bucket         %s = %s\n", app->bucket_ids[i], app->buckets[i]);
+	for (size_t i = 0; i < app->ntables; i++)
+		fprintf(f, "  Table          %s = %s\n", app->table_ids[i], app->tables[i]);
 	fprintf(f,
 		"  Credentials for awscli and boto3:\n"
 		"    export AWS_ACCESS_KEY_ID=%s\n"
@@ -371,6 +385,7 @@ static void dev_reload_template(struct dev *d)
 		return;
 	}
 	dev_create_buckets(d, &app);
+	dev_create_tables(d, &app);
 	gateway_set_routes(d->gw, rt);
 	dev_app_release(&d->app);
 	d->app = app;
@@ -545,6 +560,7 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 		return err;
 	}
 	dev_create_buckets(d, &d->app);
+	dev_create_tables(d, &d->app);
 	err = runtime_api_new(d->base, o->address, 0, &d->rt);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the Runtime API: %s\n", err_str(err));

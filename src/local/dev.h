@@ -11,7 +11,12 @@
  * a bucket without BucketName is "<stack>-<logical id>-<12 characters>",
  * lowercase, 63 at most, the suffix a stable hash of the stack name and the
  * logical id, so that a stage keeps its bucket from one run to the next and
- * two stages never share one. Functions are named by their logical id.
+ * two stages never share one. A table (AWS::DynamoDB::Table, or a SAM
+ * SimpleTable) without TableName is "<stack>-<logical id>-<12 characters>",
+ * case kept, the suffix upper case as CloudFormation makes it, stable in the
+ * same way; the tables are created in the local DynamoDB endpoint at start
+ * (an existing one keeps its items). Functions are named by their logical
+ * id.
  *
  * Build outputs: with --build-dir DIR a function runs DIR/<basename of its
  * Metadata.sluice.build, or "bootstrap">; without, its Metadata.sluice.build
@@ -33,6 +38,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "template/template.h"
 
 #define DEV_DEFAULT_TEMPLATE "infra/template.yaml"
@@ -43,6 +50,8 @@
 #define DEV_ACCOUNT_ID	     "123456789012"
 #define DEV_MAX_FUNCTIONS    64
 #define DEV_MAX_BUCKETS	     64
+#define DEV_MAX_TABLES	     64
+#define DEV_TABLE_NAME_MAX   255 /* DynamoDB's limit */
 #define DEV_MAX_ENV	     256 /* environment variables of one function */
 #define DEV_STAGE_MAX	     64	 /* characters in a stage name */
 
@@ -74,10 +83,13 @@ struct dev_options {
 	bool no_watch;			      /* do not watch for changes */
 	bool no_prewarm;		      /* start no worker before the first request */
 	/*
-	 * --fsync: S3 writes are fsync'd (file, then directory) before they
-	 * are answered, so they survive a power loss or an OS crash. Without it
-	 * (the default) a write is still atomic (temporary file + rename), so a
-	 * killed sluice leaves the old object or the new one, never half.
+	 * --fsync: S3 writes are fsync'd (file, then directory) and DynamoDB
+	 * commits are synced (SQLite synchronous=FULL) before they are
+	 * answered, so they survive a power loss or an OS crash. Without it
+	 * (the default) an S3 write is still atomic (temporary file + rename),
+	 * so a killed sluice leaves the old object or the new one, never half,
+	 * and a DynamoDB commit is in SQLite's WAL (synchronous=NORMAL) before
+	 * it is answered, so a killed sluice loses no acknowledged write.
 	 */
 	bool fsync;
 	FILE *out; /* the banner (URLs, credentials, routes); NULL: stdout */
@@ -123,12 +135,17 @@ struct dev_app {
 	char *buckets[DEV_MAX_BUCKETS];	   /* local bucket names */
 	char *bucket_ids[DEV_MAX_BUCKETS]; /* their logical ids */
 	size_t nbuckets;
+	char *tables[DEV_MAX_TABLES];	     /* local table names */
+	char *table_ids[DEV_MAX_TABLES];     /* their logical ids */
+	json_t *table_specs[DEV_MAX_TABLES]; /* their CreateTable requests */
+	size_t ntables;
 };
 
 /*
  * Read the template of `o` into `app` (which needs no initialisation). The
  * AWS endpoint at `aws_url` ("http://127.0.0.1:4566") is given to the
- * functions as AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL. Returns 0, or an
+ * functions as AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB and
+ * AWS_ENDPOINT_URL. Returns 0, or an
  * error with one sentence for the user in `why` ("file:line: ..."):
  * ERR_NOTFOUND, ERR_PARSE, ERR_UNSUPPORTED (a runtime the local cloud cannot
  * run, no function), ERR_INVAL (a bad stage name), ERR_NOMEM. `app` holds
@@ -148,6 +165,25 @@ int dev_app_function(const struct dev_app *app, const char *id);
  * into `out` (64 bytes). Exposed for tests.
  */
 void dev_bucket_name(const char *stack, const char *logical_id, char out[64]);
+
+/*
+ * The local name of table `logical_id` in stack `stack`, as described above
+ * ("<stack>-<logical id>-<12 of [A-Z0-9]>", at most DEV_TABLE_NAME_MAX
+ * characters), into `out`. Exposed for tests.
+ */
+void dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABLE_NAME_MAX + 1]);
+
+/*
+ * The CreateTable request for the properties `props` of an
+ * AWS::DynamoDB::Table named `name`: TableName, KeySchema,
+ * AttributeDefinitions, BillingMode (PAY_PER_REQUEST when neither it nor
+ * ProvisionedThroughput is given), ProvisionedThroughput (numbers written
+ * as strings become numbers), GlobalSecondaryIndexes. What the local
+ * endpoint does not emulate (LocalSecondaryIndexes, streams) is left out
+ * with a warning naming `logical_id`. Returns a new reference, or NULL when
+ * out of memory.
+ */
+json_t *dev_table_spec(const char *logical_id, const char *name, const struct tval *props);
 
 /*
  * Run the local cloud until SIGINT/SIGTERM. Returns 0 after a clean stop, or

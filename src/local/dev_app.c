@@ -2,8 +2,9 @@
  * From the template to what `sluice dev` runs (dev.h: dev_app_load()): the
  * functions with their environment resolved to the local resources, the
  * routes of their Api/HttpApi events with their API's stage and CORS, and the
- * buckets under the names CloudFormation would give them in stack
- * "sluice-<stage>". Only provided.al2023 and provided.al2 functions can run
+ * buckets and DynamoDB tables under the names CloudFormation would give them
+ * in stack "sluice-<stage>" (tables with the CreateTable request that makes
+ * them in the local endpoint). Only provided.al2023 and provided.al2 functions can run
  * here: the local cloud executes the very binary that Lambda would.
  */
 #include "core/common.h"
@@ -13,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/enc.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "lambda/apigw.h"
 #include "local/dev.h"
@@ -73,6 +75,119 @@ void dev_bucket_name(const char *stack, const char *logical_id, char out[64])
 	snprintf(out, 64, "%s-%s", prefix, suffix);
 }
 
+void dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABLE_NAME_MAX + 1])
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	const size_t max = DEV_TABLE_NAME_MAX - 1 - 12; /* what fits before "-<suffix>" */
+	uint8_t h[SHA256_LEN];
+	char suffix[13];
+	struct buf in;
+	size_t n = 0;
+
+	buf_init(&in, 4096);
+	buf_addf(&in, "dynamodb:%s/%s", stack, logical_id);
+	sha256(in.ptr, in.len, h);
+	buf_release(&in);
+	for (size_t i = 0; i < 12; i++)
+		suffix[i] = digits[h[i] % 36];
+	suffix[12] = '\0';
+	for (const char *s = stack; *s && n < max; s++)
+		out[n++] = *s;
+	if (n < max)
+		out[n++] = '-';
+	for (const char *s = logical_id; *s && n < max; s++)
+		out[n++] = *s;
+	out[n++] = '-';
+	memcpy(out + n, suffix, sizeof(suffix));
+}
+
+/* A template value as JSON; NULL for what has no local value (unknown, undecided). */
+static json_t *tval_json(const struct tval *v)
+{
+	json_t *j = NULL, *item;
+	long long i;
+
+	if (!v)
+		return NULL;
+	switch (v->kind) {
+	case TVAL_STRING:
+		return json_string(v->text);
+	case TVAL_BOOL:
+		return json_boolean(v->b);
+	case TVAL_NUMBER:
+		if (!str_to_i64(str_from(v->text), INT64_MIN, INT64_MAX, &i))
+			return json_integer((json_int_t)i);
+		return json_real(v->num);
+	case TVAL_SEQ:
+		j = json_array();
+		for (size_t k = 0; j && k < v->n; k++)
+			if ((item = tval_json(v->items[k])))
+				json_array_append_new(j, item);
+		return j;
+	case TVAL_MAP:
+		j = json_object();
+		for (size_t k = 0; j && k < v->n; k++)
+			if ((item = tval_json(v->pairs[k].val)))
+				json_object_set_new(j, v->pairs[k].key, item);
+		return j;
+	default:
+		return NULL;
+	}
+}
+
+/* ReadCapacityUnits: "5" (CloudFormation takes strings) becomes 5. */
+static void numbers_in_throughput(json_t *pt)
+{
+	static const char *const keys[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+	long long n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		json_t *v = json_object_get(pt, keys[i]);
+
+		if (json_is_string(v) &&
+		    !str_to_i64(str_from(json_string_value(v)), 0, INT64_MAX, &n))
+			json_object_set_new(pt, keys[i], json_integer((json_int_t)n));
+	}
+}
+
+json_t *dev_table_spec(const char *logical_id, const char *name, const struct tval *props)
+{
+	static const char *const copied[] = {"KeySchema", "AttributeDefinitions", "BillingMode",
+					     "ProvisionedThroughput", "GlobalSecondaryIndexes"};
+	json_t *req = json_pack("{s:s}", "TableName", name), *g;
+	size_t i;
+
+	if (!req)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(copied); i++) {
+		json_t *v = tval_json(tval_get(props, copied[i]));
+
+		if (v && json_object_set_new(req, copied[i], v)) {
+			json_decref(req);
+			return NULL;
+		}
+	}
+	if (!json_object_get(req, "BillingMode") && !json_object_get(req, "ProvisionedThroughput"))
+		json_object_set_new(req, "BillingMode", json_string("PAY_PER_REQUEST"));
+	numbers_in_throughput(json_object_get(req, "ProvisionedThroughput"));
+	json_array_foreach(json_object_get(req, "GlobalSecondaryIndexes"), i, g)
+	{
+		if (jsonx_str(req, "BillingMode") &&
+		    !strcmp(jsonx_str(req, "BillingMode"), "PAY_PER_REQUEST"))
+			json_object_del(g, "ProvisionedThroughput");
+		numbers_in_throughput(json_object_get(g, "ProvisionedThroughput"));
+	}
+	if (tval_get(props, "LocalSecondaryIndexes"))
+		log_msg(LVL_WARN,
+			"%s: LocalSecondaryIndexes are not emulated locally; the table is "
+			"created without them (queries on them fail)",
+			logical_id);
+	if (tval_is_true(tval_get(tval_get(props, "StreamSpecification"), "StreamEnabled")) ||
+	    tval_get(tval_get(props, "StreamSpecification"), "StreamViewType"))
+		log_msg(LVL_WARN, "%s: DynamoDB Streams are not emulated locally", logical_id);
+	return req;
+}
+
 /* Append the local value of `ref` (.`attr`); ERR_NOTFOUND when it has none. */
 static int resolve_ref(const struct resolver *rs, const char *ref, const char *attr,
 		       struct buf *out)
@@ -112,6 +227,23 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 			return buf_addf(out, "arn:aws:s3:::%s", name);
 		if (!strcmp(attr, "DomainName") || !strcmp(attr, "RegionalDomainName"))
 			return buf_addf(out, "%s.s3.amazonaws.com", name);
+		return ERR_NOTFOUND;
+	}
+	for (size_t i = 0; i < rs->app->ntables; i++) {
+		const char *name = rs->app->tables[i];
+
+		if (strcmp(rs->app->table_ids[i], ref))
+			continue;
+		if (!attr)
+			return buf_adds(out, name);
+		if (!strcmp(attr, "Arn"))
+			return buf_addf(out, "arn:aws:dynamodb:%s:%s:table/%s", rs->region,
+					DEV_ACCOUNT_ID, name);
+		if (!strcmp(attr, "StreamArn"))
+			return buf_addf(out,
+					"arn:aws:dynamodb:%s:%s:table/%s/stream/"
+					"1970-01-01T00:00:00.000",
+					rs->region, DEV_ACCOUNT_ID, name);
 		return ERR_NOTFOUND;
 	}
 	r = template_resource(rs->t, ref);
@@ -290,6 +422,7 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 		}
 	}
 	if ((err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL_S3", aws_url)) ||
+	    (err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL_DYNAMODB", aws_url)) ||
 	    (err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL", aws_url)))
 		return err;
 	if (access(f->binary, X_OK))
@@ -448,6 +581,49 @@ static int load_buckets(const struct template *t, struct dev_app *app)
 	return 0;
 }
 
+/* The template's tables, named; after the resolver is ready (TableName may be a !Sub). */
+static int load_tables(const struct resolver *rs, struct dev_app *app)
+{
+	for (size_t i = 0; i < rs->t->nres; i++) {
+		const struct template_resource *r = &rs->t->res[i];
+		const struct tval *tn = tval_get(r->props, "TableName");
+		char gen[DEV_TABLE_NAME_MAX + 1];
+		struct buf name;
+		int err = 0;
+
+		if (strcmp(r->type, "AWS::DynamoDB::Table") || r->cond_value == TCOND_FALSE)
+			continue;
+		if (app->ntables == DEV_MAX_TABLES)
+			return ERR_TOOLARGE;
+		buf_init(&name, DEV_TABLE_NAME_MAX + 1);
+		if (tn && tn->kind == TVAL_STRING && (tn->flags & TVAL_F_PARTIAL))
+			err = resolve_partial(rs, tn->text, &name);
+		else if (tn && tn->kind == TVAL_STRING)
+			err = buf_adds(&name, tn->text);
+		if (err || !name.len) {
+			if (tn)
+				log_msg(LVL_WARN,
+					"%s: TableName %s has no local value; named as "
+					"CloudFormation names a table without one",
+					r->id, tn->text ? tn->text : "");
+			dev_table_name(app->stack_name, r->id, gen);
+			buf_reset(&name);
+			err = buf_adds(&name, gen);
+		}
+		app->tables[app->ntables] = err ? NULL : buf_detach(&name, NULL);
+		buf_release(&name);
+		app->table_ids[app->ntables] = strdup(r->id);
+		app->ntables++;
+		if (!app->tables[app->ntables - 1] || !app->table_ids[app->ntables - 1])
+			return ERR_NOMEM;
+		app->table_specs[app->ntables - 1] =
+			dev_table_spec(r->id, app->tables[app->ntables - 1], r->props);
+		if (!app->table_specs[app->ntables - 1])
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
 static bool stage_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -517,6 +693,10 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 	rs.app = app;
 	rs.region = o->region ? o->region : "us-east-1";
 	rs.fn_id = "";
+	if ((err = load_tables(&rs, app))) {
+		snprintf(why, why_len, "%s: %s", app->t->path, err_str(err));
+		goto fail;
+	}
 	for (size_t i = 0; i < app->t->nres; i++) {
 		const struct template_resource *r = &app->t->res[i];
 
@@ -590,6 +770,11 @@ void dev_app_release(struct dev_app *app)
 	for (size_t i = 0; i < app->nbuckets; i++) {
 		free(app->buckets[i]);
 		free(app->bucket_ids[i]);
+	}
+	for (size_t i = 0; i < app->ntables; i++) {
+		free(app->tables[i]);
+		free(app->table_ids[i]);
+		json_decref(app->table_specs[i]);
 	}
 	free(app->stack_name);
 	template_free(app->t);

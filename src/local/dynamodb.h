@@ -6,8 +6,10 @@
  * and the body to ddb_server_handle(); it then sends the answer with
  * Content-Type DDB_CONTENT_TYPE and an x-amzn-RequestId header.
  *
- * Durability: SQLite in WAL mode with synchronous=FULL, so an answered write
- * survives a killed process. ddb_server_handle() commits each write before
+ * Durability: SQLite in WAL mode with synchronous=FULL by default (an
+ * answered write survives a killed process and a power loss), or NORMAL
+ * after ddb_server_set_fsync(s, false) (it survives a killed process, not
+ * an OS crash). ddb_server_handle() commits each write before
  * it returns; with an event base (ddb_server_use_event_base()),
  * ddb_server_submit() gathers the requests of one event-loop turn into one
  * transaction and answers them all after its single commit (group commit:
@@ -21,6 +23,7 @@
 #define SLUICE_LOCAL_DYNAMODB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -72,6 +75,15 @@ void ddb_server_handle(struct ddb_server *s, const char *target, const char *bod
  * the reason is logged), ERR_IO (storage failure).
  */
 int ddb_server_create_table_from_spec(struct ddb_server *s, json_t *create_table_request);
+
+/*
+ * Choose the durability of commits: `on` (the default) syncs the WAL at
+ * every commit (SQLite synchronous=FULL); off syncs it only at checkpoints
+ * (NORMAL): a committed write still survives kill -9, but not a power loss
+ * or an OS crash. Delivers the pending answers first (ddb_server_flush()).
+ * Returns 0, ERR_INVAL (NULL), ERR_IO.
+ */
+int ddb_server_set_fsync(struct ddb_server *s, bool on);
 
 /* Called with the answer of ddb_server_submit(); `response` is borrowed for
  * the call only. */

@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import random
 import shutil
@@ -450,15 +451,25 @@ class LocalS3Test(unittest.TestCase):
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 501)
 
     def test_dynamodb_target(self):
+        """X-Amz-Target DynamoDB_* goes to DynamoDB: SigV4 first, DynamoDB's JSON errors."""
         conn = http.client.HTTPConnection("127.0.0.1", self.servers.port, timeout=10)
         try:
             conn.request("POST", "/", body=b"{}", headers={
                 "X-Amz-Target": "DynamoDB_20120810.ListTables"})
             resp = conn.getresponse()
             self.assertEqual(resp.status, 400)
-            self.assertIn(b"UnknownOperationException", resp.read())
+            self.assertEqual(resp.getheader("Content-Type"), "application/x-amz-json-1.0")
+            self.assertEqual(json.loads(resp.read()), {
+                "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+                "message": "Request is missing Authentication Token"})
         finally:
             conn.close()
+        ddb = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
+                           aws_access_key_id=AKID, aws_secret_access_key=SECRET)
+        r = ddb.list_tables()
+        self.assertIsInstance(r["TableNames"], list)
+        self.assertRegex(r["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"],
+                         r"^[0-9a-f-]{36}$")
 
     def test_nothing_outside_data_dir(self):
         s3 = self.s3()

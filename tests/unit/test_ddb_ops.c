@@ -106,7 +106,7 @@ static void create_tables(struct ddb_server *s)
 	json_t *d = json_object_get(r, "TableDescription");
 	assert_string_equal(json_string_value(json_object_get(d, "TableStatus")), "ACTIVE");
 	assert_string_equal(json_string_value(json_object_get(d, "TableArn")),
-			    "arn:aws:dynamodb:us-east-1:000000000000:table/Tbl");
+			    "arn:aws:dynamodb:us-east-1:123456789012:table/Tbl");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(d, "BillingModeSummary"), "BillingMode")),
 			    "PAY_PER_REQUEST");
