@@ -12,16 +12,17 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "check", cmd_check, "validate CloudFormation/SAM templates against security policies" },
-	{ "dev", cmd_dev, "run the service locally: API Gateway, Lambda workers, S3" },
-	{ "invoke", cmd_invoke, "run one invocation of a function, like sam local invoke" },
-	{ "event", cmd_event, "print a sample API Gateway event" },
+	{"check", cmd_check, "validate CloudFormation/SAM templates against security policies"},
+	{"dev", cmd_dev, "run the service locally: API Gateway, Lambda workers, S3"},
+	{"invoke", cmd_invoke, "run one invocation of a function, like sam local invoke"},
+	{"event", cmd_event, "print a sample API Gateway event"},
 };
 
 static void usage(FILE *out)
 {
 	fputs("usage: sluice <command> [options]\n"
-	      "       sluice --help | --version\n\ncommands:\n", out);
+	      "       sluice --help | --version\n\ncommands:\n",
+	      out);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nRun 'sluice <command> --help' for a command's options.\n", out);

@@ -1183,7 +1183,8 @@ int ddb_expr_apply_update(const struct ddb_expression *x, const json_t *old, jso
 		}
 	}
 	/* List indexes name positions before the update: remove from the end. */
-	qsort(removes, (size_t)nremoves, sizeof(removes[0]), cmp_remove);
+	if (nremoves > 1)
+		qsort(removes, (size_t)nremoves, sizeof(removes[0]), cmp_remove);
 	for (int i = 0; i < nremoves; i++)
 		remove_path(item, removes[i]->path);
 	return 0;

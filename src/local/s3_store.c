@@ -37,7 +37,7 @@ struct s3_bucket {
 
 struct s3_store {
 	char *root;
-	bool fsync; /* fsync files and directories before a write is answered */
+	bool fsync;		    /* fsync files and directories before a write is answered */
 	struct s3_bucket **buckets; /* sorted by name */
 	size_t n;
 };
@@ -122,8 +122,7 @@ static void sync_dir(const struct s3_store *st, const char *dir)
 }
 
 /* Write `data` atomically as `dir`/`name` through a temporary file, fsync'd when `sync`. */
-static int write_atomic(const char *dir, const char *name, const void *data, size_t len,
-			bool sync)
+static int write_atomic(const char *dir, const char *name, const void *data, size_t len, bool sync)
 {
 	char tmp[PATH_CAP];
 	int n = snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir);
