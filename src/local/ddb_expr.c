@@ -1184,7 +1184,8 @@ int ddb_expr_apply_update(const struct ddb_expression *x, const json_t *old, jso
 	}
 	/* List indexes name positions before the update: remove from the end. */
 	if (nremoves > 1)
-		qsort(removes, (size_t)nremoves, sizeof(removes[0]), cmp_remove);
+		qsort(removes, (size_t)nremoves, sizeof(const struct ddb_update_action *),
+		      cmp_remove);
 	for (int i = 0; i < nremoves; i++)
 		remove_path(item, removes[i]->path);
 	return 0;

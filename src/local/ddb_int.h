@@ -39,7 +39,7 @@
 #define DDB_TXN_MAX	    100		 /* actions of one transaction */
 #define DDB_BATCH_GET_MAX   100
 #define DDB_BATCH_WRITE_MAX 25
-#define DDB_TOKEN_TTL_MS    (10 * 60 * 1000) /* ClientRequestToken lifetime */
+#define DDB_TOKEN_TTL_MS    ((int64_t)10 * 60 * 1000) /* ClientRequestToken lifetime */
 #define DDB_ERR_MSG	    512
 
 struct ddb_err {

@@ -85,7 +85,7 @@ static int check_n(json_t *str, struct ddb_err *e)
 static int check_b(const json_t *str, struct ddb_err *e)
 {
 	struct buf b;
-	buf_init(&b, DDB_ITEM_MAX * 2);
+	buf_init(&b, (size_t)DDB_ITEM_MAX * 2);
 	int rc = ddb_b64(json_string_value(str), json_string_length(str), &b);
 	buf_release(&b);
 	return rc ? ddb_invalid(e, "One or more parameter values were invalid: Invalid binary "

@@ -595,7 +595,7 @@ static json_t *cancel_reasons(struct write_op *ws, struct ddb_err *errs, json_t 
 static int txn_run(struct ddb_server *s, struct write_op *ws, size_t n, struct ddb_err *e)
 {
 	struct ddb_err *errs = calloc(n, sizeof(*errs));
-	json_t **olds = calloc(n, sizeof(*olds));
+	json_t **olds = calloc(n, sizeof(json_t *));
 	bool failed = false;
 	int rc = -1;
 	if (!errs || !olds) {

@@ -362,7 +362,8 @@ static void dev_inotify(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (hit) {
-		struct timeval tv = {0, DEV_QUIET_MS * 1000};
+		struct timeval tv = {DEV_QUIET_MS / 1000,
+				     (suseconds_t)(DEV_QUIET_MS % 1000) * 1000};
 
 		evtimer_add(d->quiet, &tv);
 	}

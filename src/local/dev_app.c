@@ -408,7 +408,7 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 		for (size_t i = 0; i < tf.environment->n; i++) {
 			const struct tval_pair *p = &tf.environment->pairs[i];
 
-			buf_init(&val, 64 * 1024);
+			buf_init(&val, (size_t)64 << 10);
 			err = resolve_value(&rs, p->key, p->val, &val);
 			if (!err)
 				err = add_env(&f->env, &nenv, p->key, val.ptr);
@@ -500,7 +500,7 @@ static void load_cors(const struct template *t, const char *api, int version, st
 		r->cors.allow_headers = unquote(tval_str(tval_get(c, "AllowHeaders")));
 		r->cors.allow_credentials = tval_is_true(tval_get(c, "AllowCredentials"));
 		a = unquote(tval_scalar(tval_get(c, "MaxAge")));
-		if (a && !str_to_i64(str_from(a), 0, 86400 * 365, &age))
+		if (a && !str_to_i64(str_from(a), 0, (int64_t)86400 * 365, &age))
 			r->cors.max_age = (long)age;
 		free(a);
 	}

@@ -102,9 +102,10 @@ static void route_release(struct gw_route *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Split "/a/{b}/{c+}" into segments; they point into `path` (owned by the route). */
-static int route_parse_path(struct gw_route *r, const char *path)
+/* Split r->spec.path, "/a/{b}/{c+}", into segments; they point into that string (owned by r). */
+static int route_parse_path(struct gw_route *r)
 {
+	const char *path = r->spec.path;
 	size_t n = 0, cap = 1;
 
 	for (const char *p = path; *p; p++)
@@ -207,7 +208,7 @@ int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spe
 		goto fail;
 	}
 	buf_release(&key);
-	if (!r.catch_all && (err = route_parse_path(&r, r.spec.path)))
+	if (!r.catch_all && (err = route_parse_path(&r)))
 		goto fail;
 	if (rt->n == rt->alloc) {
 		size_t na = rt->alloc ? rt->alloc * 2 : 16;
@@ -1045,7 +1046,7 @@ static void gw_handle(struct evhttp_request *req, void *arg)
 	{
 		uint32_t ms =
 			r->spec.version == APIGW_V1 ? gw->rest_timeout_ms : gw->http_timeout_ms;
-		struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+		struct timeval tv = {ms / 1000, (suseconds_t)(ms % 1000) * 1000};
 
 		evtimer_add(c->timer, &tv);
 	}
@@ -1103,6 +1104,7 @@ int gateway_new(struct event_base *base, const struct gateway_config *cfg,
 	if (!sock)
 		goto fail;
 	fd = evhttp_bound_socket_get_fd(sock);
+	memset(&ss, 0, sizeof(ss)); /* clang's analyzer does not see getsockname() fill it */
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		goto fail;
 	gw->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
@@ -1133,9 +1135,9 @@ void gateway_free(struct gateway *gw)
 {
 	if (!gw)
 		return;
-	while (gw->calls) {
-		struct gw_call *c = gw->calls;
-
+	/* Neither pool_cancel() nor send_json() calls back into the gateway: `next` stays valid. */
+	for (struct gw_call *c = gw->calls, *next; c; c = next) {
+		next = c->next;
 		pool_cancel(c->route->spec.pool, c->ticket);
 		send_json(c->req, c->route->spec.version, c->request_id, 503, NULL,
 			  "{\"message\":\"Service Unavailable\"}");

@@ -48,7 +48,7 @@
 #define POOL_TYPE_MAX	    128
 #define POOL_MESSAGE_MAX    1024
 #define POOL_ARN_MAX	    192
-#define POOL_ENV_ENTRY_MAX  (128 * 1024)
+#define POOL_ENV_ENTRY_MAX  ((size_t)128 << 10)
 #define POOL_EXIT_GRACE_MS  1000 /* a runtime that posted init/error exits within */
 #define POOL_REAP_MIN_MS    50
 #define POOL_HWM_REFRESH_MS 100 /* VmHWM is read again at most this often per worker */
@@ -152,6 +152,14 @@ const char *pool_result_kind_name(enum pool_result_kind kind)
 static double ms_since(int64_t ns)
 {
 	return (double)(time_mono_ns() - ns) / 1e6;
+}
+
+/* `ms` milliseconds as the struct timeval evtimer_add() takes. */
+static struct timeval tv_of_ms(uint32_t ms)
+{
+	struct timeval tv = {ms / 1000, (suseconds_t)(ms % 1000) * 1000};
+
+	return tv;
 }
 
 /* A pool event of its own, in the log stream beside the Lambda lines. */
@@ -505,8 +513,7 @@ static int spawn_worker(struct pool *p, struct gen *g, char *why, size_t why_cap
 	}
 	w->state = W_STARTING;
 	w->spawn_ns = time_mono_ns();
-	tv.tv_sec = g->start_timeout_ms / 1000;
-	tv.tv_usec = (g->start_timeout_ms % 1000) * 1000;
+	tv = tv_of_ms(g->start_timeout_ms);
 	evtimer_add(w->start_timer, &tv);
 	TAILQ_INSERT_TAIL(&p->workers, w, link);
 	g->workers++;
@@ -678,8 +685,7 @@ static void assign(struct worker *w, struct inv *inv)
 	runtime_api_answer_next(w->held, inv->event, inv->len, inv->rid,
 				time_now_ms() + w->gen->timeout_ms, w->gen->arn, inv->trace);
 	w->held = NULL;
-	tv.tv_sec = w->gen->timeout_ms / 1000;
-	tv.tv_usec = (w->gen->timeout_ms % 1000) * 1000;
+	tv = tv_of_ms(w->gen->timeout_ms);
 	evtimer_add(inv->timer, &tv);
 }
 
@@ -883,7 +889,7 @@ static enum runtime_api_verdict on_error(void *ctx, const char *rid, const char 
 static enum runtime_api_verdict on_init_error(void *ctx, const char *hdr_type, const char *body,
 					      size_t len, const char **msg)
 {
-	struct timeval grace = {POOL_EXIT_GRACE_MS / 1000, (POOL_EXIT_GRACE_MS % 1000) * 1000};
+	struct timeval grace = tv_of_ms(POOL_EXIT_GRACE_MS);
 	struct worker *w = ctx;
 	char type[POOL_TYPE_MAX], text[POOL_MESSAGE_MAX];
 
@@ -1028,6 +1034,12 @@ static void sigchld_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_FOREACH(w, &p->workers, link)
 		{
 			int status = 0;
+			/*
+			 * A worker freed by worker_exited() was unlinked first: TAILQ_REMOVE
+			 * writes the list head through tqe_prev, which the analyzer does not
+			 * follow, so it thinks the rescan starts from the freed worker.
+			 */
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see above */
 			pid_t r = waitpid(w->pid, &status, WNOHANG);
 
 			if (r == w->pid || (r < 0 && errno == ECHILD)) {
@@ -1114,8 +1126,7 @@ int pool_new(struct event_base *base, struct runtime_api *api, const struct pool
 	if (evsignal_add(p->sigchld, NULL) != 0)
 		goto fail;
 	every = MIN(MAX(p->serving->idle_ms / 2, POOL_REAP_MIN_MS), POOL_REAP_MAX_MS);
-	tv.tv_sec = every / 1000;
-	tv.tv_usec = (every % 1000) * 1000;
+	tv = tv_of_ms(every);
 	evtimer_add(p->reaper, &tv);
 	*out = p;
 	return 0;
@@ -1279,9 +1290,9 @@ void pool_get_stats(const struct pool *pool, struct pool_stats *out)
 
 void pool_free(struct pool *pool)
 {
-	struct worker *w;
-	struct inv *inv;
-	struct gen *g;
+	struct worker *w, *wnext;
+	struct inv *inv, *inext;
+	struct gen *g, *gnext;
 
 	if (!pool)
 		return;
@@ -1290,27 +1301,30 @@ void pool_free(struct pool *pool)
 		w->inv = NULL;
 		worker_kill(w);
 	}
-	while ((w = TAILQ_FIRST(&pool->workers))) {
+	/* The lists go with the pool: their elements are freed without being unlinked. */
+	for (w = TAILQ_FIRST(&pool->workers); w; w = wnext) {
 		int status;
 
+		wnext = TAILQ_NEXT(w, link);
 		while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 			;
 		w->gen->workers = 0; /* freed below with the generations */
-		TAILQ_REMOVE(&pool->workers, w, link);
 		if (w->start_timer)
 			event_free(w->start_timer);
+		if (w->status_fd >= 0)
+			close(w->status_fd);
 		free(w);
 	}
-	while ((inv = TAILQ_FIRST(&pool->queue))) {
-		TAILQ_REMOVE(&pool->queue, inv, link);
+	for (inv = TAILQ_FIRST(&pool->queue); inv; inv = inext) {
+		inext = TAILQ_NEXT(inv, link);
 		inv_free(inv);
 	}
-	while ((inv = TAILQ_FIRST(&pool->active))) {
-		TAILQ_REMOVE(&pool->active, inv, link);
+	for (inv = TAILQ_FIRST(&pool->active); inv; inv = inext) {
+		inext = TAILQ_NEXT(inv, link);
 		inv_free(inv);
 	}
-	while ((g = TAILQ_FIRST(&pool->gens))) {
-		TAILQ_REMOVE(&pool->gens, g, link);
+	for (g = TAILQ_FIRST(&pool->gens); g; g = gnext) {
+		gnext = TAILQ_NEXT(g, link);
 		gen_free(g);
 	}
 	if (pool->sigchld)

@@ -63,7 +63,7 @@ struct pool;
 #define POOL_RESPONSE_MAX 6291556
 
 /* The largest event pool_invoke() accepts (Lambda: 6 MB synchronous payload). */
-#define POOL_EVENT_MAX (6 * 1024 * 1024)
+#define POOL_EVENT_MAX ((size_t)6 << 20)
 
 /*
  * How one function runs. Strings and the env array are copied by pool_new()

@@ -12,7 +12,7 @@
 #include "core/buf.h"
 #include "local/report.h"
 
-#define REPORT_LINE_MAX 4096
+#define REPORT_LINE_MAX ((size_t)4096)
 #define PROC_STATUS_MAX 8192
 
 static void put(FILE *f, struct buf *b)

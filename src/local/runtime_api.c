@@ -315,6 +315,7 @@ int runtime_api_new(struct event_base *base, const char *address, uint16_t port,
 	sock = evhttp_bind_socket_with_handle(api->http, address ? address : "127.0.0.1", port);
 	if (!sock)
 		goto io;
+	memset(&ss, 0, sizeof(ss)); /* clang's analyzer does not see getsockname() fill it */
 	if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl) != 0)
 		goto io;
 	if (ss.ss_family == AF_INET)

@@ -33,7 +33,7 @@ struct runtime_api;
  * that the invocation fails as TOO_LARGE; past this evhttp itself answers 413
  * and closes the connection, and the invocation ends at its timeout.
  */
-#define RUNTIME_API_BODY_MAX (16 * 1024 * 1024)
+#define RUNTIME_API_BODY_MAX ((size_t)16 << 20)
 
 /*
  * Listen on `address`:`port` (NULL: "127.0.0.1"; port 0: ephemeral) on
