@@ -190,6 +190,10 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 	struct xml_state *s = ud;
 	int err = 0;
 
+	/* XML_StopParser() lets the end of an empty element through: after a
+	 * refused root (<Other/>) depth is still 0, and there is nothing to do. */
+	if (s->err)
+		return;
 	if (s->depth <= XML_MAX_DEPTH && s->path[s->depth - 1]) {
 		const char *k = s->path[s->depth - 1];
 		if (s->kind == DOC_ERROR && s->depth == 2 && s->path[0]) {

@@ -702,6 +702,9 @@ int sigv4_presign(const struct sigv4_request *req, const struct sigv4_params *p,
 	/* The signing parameters join the request's own before sorting. */
 	snprintf(expires, sizeof(expires), "%ld", p->expires);
 	err = qs_add_raw(&q, req->query, false, true);
+	/* The URL must pass the verifier's cap with its 6 or 7 signing parameters. */
+	if (!err && q.n + 6 + has_token(p) > SIGV4_MAX_QUERY_PARAMS)
+		err = ERR_TOOLARGE;
 	if (!err)
 		err = qs_add(&q, STR_LIT("X-Amz-Algorithm"), STR_LIT(SIGV4_ALGORITHM), false);
 	if (!err)

@@ -183,8 +183,10 @@ int sigv4_sign_headers(const struct sigv4_request *req, const struct sigv4_param
  * Headers are signed as for sigv4_sign_headers() except that X-Amz-Date and
  * the token travel in the query.
  *
- * Returns as sigv4_sign_headers(), and ERR_INVAL when expires is outside
- * 1..SIGV4_MAX_EXPIRES_SECONDS.
+ * Returns as sigv4_sign_headers(), ERR_INVAL when expires is outside
+ * 1..SIGV4_MAX_EXPIRES_SECONDS, and ERR_TOOLARGE when the URL, signing
+ * parameters included, would carry more than SIGV4_MAX_QUERY_PARAMS
+ * parameters (sigv4_verify() would refuse it).
  */
 int sigv4_presign(const struct sigv4_request *req, const struct sigv4_params *p,
 		  struct sigv4_signed *out /* OUT */);

@@ -63,6 +63,25 @@ static void test_error_doc_rejects(void **state)
 			 ERR_PARSE);
 }
 
+/*
+ * A refused root that is an empty element: expat still reports its end after
+ * XML_StopParser(), which must not index the element path at depth 0
+ * (found by fuzz/fuzz_s3_xml, UBSan: index -1 out of bounds).
+ */
+static void test_empty_wrong_root(void **state)
+{
+	struct s3_error e = {0};
+	struct s3_list_result r;
+
+	assert_int_equal(s3_parse_error(S("<Other/>"), &e), ERR_PARSE);
+	assert_string_equal(e.code, "");
+	assert_int_equal(s3_parse_list(S("<ListBucketResultListBu/>b<Kn"), &r), ERR_PARSE);
+	assert_int_equal(r.count, 0);
+	s3_list_result_release(&r);
+	assert_int_equal(s3_parse_list(S("<Error/>"), &r), ERR_PARSE);
+	s3_list_result_release(&r);
+}
+
 static const char list_page[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	"<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
@@ -215,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_error_doc),
 		cmocka_unit_test(test_error_doc_truncates_long_fields),
 		cmocka_unit_test(test_error_doc_rejects),
+		cmocka_unit_test(test_empty_wrong_root),
 		cmocka_unit_test(test_list_page),
 		cmocka_unit_test(test_list_last_page_not_encoded),
 		cmocka_unit_test(test_list_empty),

@@ -833,6 +833,46 @@ static void test_verify_refusals(void **state)
 	sigv4_signed_release(&s);
 }
 
+/*
+ * The presigner counts its own signing parameters against the verifier's
+ * cap: 250 request parameters plus 6 signing ones still verify, one more is
+ * refused up front instead of making a URL we would reject (found by
+ * fuzz/fuzz_presign).
+ */
+static void test_presign_param_cap(void **state)
+{
+	struct sigv4_params p = base_params(true);
+	struct sigv4_request req = {
+		.method = "GET",
+		.path = STR_LIT("/bucket/key"),
+		.headers = host_header,
+		.n_headers = 1,
+	};
+	struct sigv4_signed s;
+	struct sigv4_result r;
+	struct buf q;
+	sigv4_signed_init(&s);
+	sigv4_result_init(&r);
+	buf_init(&q, BUF_NOCAP);
+	for (int i = 0; i < SIGV4_MAX_QUERY_PARAMS - 6; i++)
+		assert_int_equal(buf_addf(&q, "%sp%d=%d", i ? "&" : "", i, i), 0);
+	req.query = str_make(q.ptr, q.len);
+	assert_int_equal(sigv4_presign(&req, &p, &s), 0);
+	assert_int_equal(verify_s3(host_header, 1, str_make(s.query.ptr, s.query.len), p.now, &r),
+			 SIGV4_OK);
+	assert_int_equal(buf_adds(&q, "&one=more"), 0);
+	req.query = str_make(q.ptr, q.len);
+	assert_int_equal(sigv4_presign(&req, &p, &s), ERR_TOOLARGE);
+	/* With a session token the URL carries a seventh signing parameter. */
+	p.session_token = "token";
+	buf_truncate(&q, q.len - strlen("&one=more"));
+	req.query = str_make(q.ptr, q.len);
+	assert_int_equal(sigv4_presign(&req, &p, &s), ERR_TOOLARGE);
+	buf_release(&q);
+	sigv4_result_release(&r);
+	sigv4_signed_release(&s);
+}
+
 static void test_verify_presign_window(void **state)
 {
 	const time_t now = 1440938160;
@@ -893,6 +933,7 @@ int main(void)
 		cmocka_unit_test(test_presign_limits),
 		cmocka_unit_test(test_verify_refusals),
 		cmocka_unit_test(test_verify_presign_window),
+		cmocka_unit_test(test_presign_param_cap),
 		cmocka_unit_test(test_aws_suite),
 		cmocka_unit_test(test_botocore_s3_cases),
 	};
