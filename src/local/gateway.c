@@ -9,6 +9,8 @@
  */
 #include "core/common.h"
 
+#include "http/server.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -673,31 +675,6 @@ static void call_timeout(evutil_socket_t fd, short what, void *arg)
 
 /* ---- Requests -------------------------------------------------------------------------- */
 
-static const char *method_name(enum evhttp_cmd_type t)
-{
-	switch (t) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	}
-	return "GET";
-}
-
 /* Everything one request borrows while its event is built. */
 struct gw_req {
 	const char *method;
@@ -719,7 +696,7 @@ static int gw_req_read(struct evhttp_request *req, struct gw_req *g)
 	size_t len;
 	char *q;
 
-	g->method = method_name(evhttp_request_get_command(req));
+	g->method = http_method_name(evhttp_request_get_command(req));
 	g->path = NULL;
 	if (!uri || uri[0] != '/')
 		return ERR_PARSE;

@@ -8,6 +8,8 @@
  */
 #include "core/common.h"
 
+#include "http/server.h"
+
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
@@ -338,31 +340,6 @@ static const char *lookup_secret(void *ctx, struct str akid)
 	return str_eq_cstr(akid, srv->access_key_id) ? srv->secret : NULL;
 }
 
-static const char *method_name(enum evhttp_cmd_type m)
-{
-	switch (m) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	}
-	return "GET";
-}
-
 static void sig_mismatch(struct s3_req *r, const struct sigv4_result *res, const char *provided)
 {
 	struct buf x, hex;
@@ -405,7 +382,7 @@ static bool authenticate(struct s3_req *r, struct str path, struct str query)
 		n++;
 	}
 	struct sigv4_request sr = {
-		.method = method_name(r->method),
+		.method = http_method_name(r->method),
 		.path = path,
 		.query = query,
 		.headers = hs,

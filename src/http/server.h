@@ -1,0 +1,17 @@
+/*
+ * Glue between libevent's HTTP server (evhttp) and the rest of sluice, shared
+ * by the local gateway, the Runtime API and the local AWS endpoint.
+ */
+#ifndef SLUICE_HTTP_SERVER_H
+#define SLUICE_HTTP_SERVER_H
+
+#include <event2/http.h>
+
+/*
+ * The method's name as it appears on the request line ("GET"). evhttp only
+ * hands over the methods it knows, so every value has a name; "GET" stands in
+ * for a value this libevent does not define.
+ */
+const char *http_method_name(enum evhttp_cmd_type method);
+
+#endif
