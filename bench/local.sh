@@ -8,35 +8,9 @@
 #   RSS of sluice and of one worker after the load.
 # Prints figures; never fails on them.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-build="${BUILD:-build}"
-duration="${BENCH_DURATION:-10s}"
-conns="${BENCH_CONNECTIONS:-16}"
-sluice="$build/sluice"
-command -v wrk >/dev/null || { echo "bench/local.sh: wrk is not installed (apt-get install wrk)"; exit 0; }
-[ -x "$sluice" ] && [ -x "$build/bootstrap" ] || { echo "bench/local.sh: build first (make)"; exit 1; }
-
-tmp="$(mktemp -d)"
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start_dev() { # start_dev PORT AWS_PORT DATA
-	"$sluice" dev --template bench/template.yaml --port "$1" --aws-port "$2" \
-		--data-dir "$3" --build-dir "$build" >"$tmp/dev.out" 2>"$tmp/dev.err" &
-	pid=$!
-}
-
-stop_dev() {
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	pid=""
-}
+bench=bench/local.sh
+# shellcheck source=bench/wrk-lib.bash
+source "$(dirname "$0")/wrk-lib.bash"
 
 # 64 bytes of content, a fresh name per request. Each wrk thread has its own
 # Lua state with the same unseeded math.random, so names carry the thread's
@@ -55,32 +29,12 @@ request = function()
 		string.rep("x", 64))
 	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
 end
-done = function(summary, latency, requests)
-	io.write(string.format("non-2xx/3xx: %d\n", summary.errors.status))
-end
 LUA
-
-run_wrk() { # run_wrk LABEL URL [script]
-	local label="$1" url="$2" out
-	if [ $# -ge 3 ]; then
-		out="$(wrk -t2 -c"$conns" -d"$duration" --latency -s "$3" "$url")"
-	else
-		out="$(wrk -t2 -c"$conns" -d"$duration" --latency "$url")"
-	fi
-	printf '%-24s %10s req/s   p50 %-9s p99 %-9s %s\n' "$label" \
-		"$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
-		"$(awk '$1 == "50%" {print $2}' <<<"$out")" \
-		"$(awk '$1 == "99%" {print $2}' <<<"$out")" \
-		"$(grep -Eo 'Non-2xx or 3xx responses: [0-9]+|non-2xx/3xx: [0-9]+|Socket errors.*' <<<"$out" | tr '\n' ' ')"
-}
+echo "$wrk_done_lua" >>"$tmp/post.lua"
 
 port="$(free_port)"
 aws_port="$(free_port)"
-start_dev "$port" "$aws_port" "$tmp/data"
-for _ in $(seq 1 100); do
-	curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-	sleep 0.05
-done
+start_dev bench/template.yaml /health "$port" "$aws_port" "$tmp/data"
 base="http://127.0.0.1:$port"
 curl -fsS -X POST -H 'Content-Type: application/json' \
 	-d '{"name":"bench/one","content":"0123456789012345678901234567890123456789012345678901234567890123"}' \
