@@ -43,6 +43,26 @@ HEALTH_EVENT = {
 }
 
 
+class RuntimeApi(http.server.ThreadingHTTPServer):
+    """Serves `script`, a list of (request id, event), one per `next`; records
+    every post as (path, headers, body) and answers `next` with 500 once the
+    script is done, which tells a runtime to exit. tests/protocol/test_bootstrap.py
+    uses it too."""
+
+    daemon_threads = True
+
+    def __init__(self, script):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.script = list(script)
+        self.posts = []
+        self.nexts = 0
+        self.lock = threading.Lock()
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.server_address[1]
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -62,12 +82,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path != PREFIX + "/invocation/next":
             return self.reply(404)
         with self.server.lock:
-            first = not self.server.served
-            self.server.served = True
-        if not first:
-            return self.reply(500, b'{"errorType":"PackageCheck.Done"}')
-        self.reply(200, json.dumps(HEALTH_EVENT).encode(), [
-            ("Lambda-Runtime-Aws-Request-Id", REQUEST_ID),
+            self.server.nexts += 1
+            item = self.server.script.pop(0) if self.server.script else None
+        if item is None:
+            return self.reply(500, b'{"errorType":"StandIn.Done"}')
+        request_id, event = item
+        self.reply(200, json.dumps(event).encode(), [
+            ("Lambda-Runtime-Aws-Request-Id", request_id),
             ("Lambda-Runtime-Deadline-Ms", "4102444800000"),
             ("Lambda-Runtime-Invoked-Function-Arn",
              "arn:aws:lambda:us-east-1:123456789012:function:health"),
@@ -76,7 +97,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with self.server.lock:
-            self.server.posts.append((self.path, body))
+            self.server.posts.append((self.path, dict(self.headers), body))
         self.reply(202, b'{"status":"OK"}')
 
 
@@ -86,15 +107,11 @@ def main():
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.lock = threading.Lock()
-    server.served = False
-    server.posts = []
+    server = RuntimeApi([(REQUEST_ID, HEALTH_EVENT)])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     env = {
-        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % server.server_address[1],
+        "AWS_LAMBDA_RUNTIME_API": server.address,
         "_HANDLER": args.handler,
         "LAMBDA_TASK_ROOT": os.path.dirname(os.path.abspath(args.command[0])),
     }
@@ -111,7 +128,7 @@ def main():
         server.server_close()
 
     want = PREFIX + "/invocation/%s/response" % REQUEST_ID
-    for path, body in server.posts:
+    for path, _, body in server.posts:
         if path != want:
             continue
         try:

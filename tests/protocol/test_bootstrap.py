@@ -6,7 +6,7 @@ scripted invocations, records what the bootstrap posts, and answers `next`
 with 500 once the script is done, which tells the runtime to exit.
 """
 
-import http.server
+import importlib.util
 import json
 import os
 import subprocess
@@ -18,85 +18,13 @@ BUILD = os.path.join(ROOT, os.environ.get("SLUICE_BUILD", "build"))
 BOOTSTRAP = os.path.join(BUILD, "bootstrap")
 PREFIX = "/2018-06-01/runtime"
 
-HEALTH_EVENT = {
-    "version": "2.0",
-    "routeKey": "GET /health",
-    "rawPath": "/health",
-    "rawQueryString": "",
-    "headers": {"accept": "application/json", "host": "api.example.com"},
-    "requestContext": {
-        "accountId": "123456789012",
-        "apiId": "api",
-        "domainName": "api.example.com",
-        "http": {
-            "method": "GET",
-            "path": "/health",
-            "protocol": "HTTP/1.1",
-            "sourceIp": "203.0.113.7",
-            "userAgent": "test",
-        },
-        "requestId": "gw-1",
-        "routeKey": "GET /health",
-        "stage": "$default",
-        "timeEpoch": 1741616400000,
-    },
-    "isBase64Encoded": False,
-}
-
-
-class RuntimeApi(http.server.ThreadingHTTPServer):
-    """Serves `script` (a list of (request id, event)) and records posts."""
-
-    daemon_threads = True
-
-    def __init__(self, script):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.script = list(script)
-        self.posts = []
-        self.nexts = 0
-        self.lock = threading.Lock()
-
-    @property
-    def address(self):
-        return "127.0.0.1:%d" % self.server_address[1]
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=b"{}", headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        if self.path != PREFIX + "/invocation/next":
-            return self.reply(404)
-        with self.server.lock:
-            self.server.nexts += 1
-            item = self.server.script.pop(0) if self.server.script else None
-        if item is None:
-            return self.reply(500, b'{"errorType":"Test.Done"}')
-        request_id, event = item
-        self.reply(200, json.dumps(event).encode(), [
-            ("Lambda-Runtime-Aws-Request-Id", request_id),
-            ("Lambda-Runtime-Deadline-Ms", "4102444800000"),
-            ("Lambda-Runtime-Invoked-Function-Arn",
-             "arn:aws:lambda:us-east-1:123456789012:function:health"),
-        ])
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with self.server.lock:
-            self.server.posts.append((self.path, dict(self.headers), body))
-        self.reply(202, b'{"status":"OK"}')
+# The scripted Runtime API of `make package-check` (scripts/runtime-standin.py).
+_spec = importlib.util.spec_from_file_location(
+    "runtime_standin", os.path.join(ROOT, "scripts", "runtime-standin.py"))
+standin = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(standin)
+RuntimeApi = standin.RuntimeApi
+HEALTH_EVENT = standin.HEALTH_EVENT
 
 
 @unittest.skipUnless(os.access(BOOTSTRAP, os.X_OK), "no %s: run make first" % BOOTSTRAP)
