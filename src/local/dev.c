@@ -533,12 +533,11 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	if (!d->base)
 		return ERR_NOMEM;
 	/* Check the stage before it becomes a directory name. */
-	err = dev_app_load(o, "http://127.0.0.1:0", &d->app, why, sizeof(why));
+	err = dev_stage_check(stage, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "sluice: %s\n", why);
 		return err;
 	}
-	dev_app_release(&d->app);
 	n = snprintf(d->data_dir, sizeof(d->data_dir), "%s/%s",
 		     opt_or(o->data_dir, DEV_DEFAULT_DATA_DIR), stage);
 	if (n < 0 || (size_t)n >= sizeof(d->data_dir) || mkdir_p(d->data_dir)) {

@@ -142,6 +142,13 @@ struct dev_app {
 };
 
 /*
+ * 0 for a stage name sluice dev accepts (1 to DEV_STAGE_MAX letters, digits,
+ * '-' or '_', starting with a letter or digit, so it is safe as a directory
+ * name); ERR_INVAL with a sentence for the user in `why` otherwise.
+ */
+int dev_stage_check(const char *stage, char *why, size_t why_len);
+
+/*
  * Read the template of `o` into `app` (which needs no initialisation). The
  * AWS endpoint at `aws_url` ("http://127.0.0.1:4566") is given to the
  * functions as AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB and

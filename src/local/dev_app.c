@@ -624,38 +624,44 @@ static int load_tables(const struct resolver *rs, struct dev_app *app)
 	return 0;
 }
 
-static bool stage_valid(const char *s)
+int dev_stage_check(const char *stage, char *why, size_t why_len)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(stage);
+	bool ok = n > 0 && n <= DEV_STAGE_MAX && isalnum((unsigned char)stage[0]);
 
-	if (n == 0 || n > DEV_STAGE_MAX || !isalnum((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-			return false;
-	return true;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)stage[i]) || stage[i] == '-' || stage[i] == '_';
+	if (ok)
+		return 0;
+	snprintf(why, why_len,
+		 "stage name '%s': use 1 to %d letters, digits, '-' or '_', "
+		 "starting with a letter or digit",
+		 stage, DEV_STAGE_MAX);
+	return ERR_INVAL;
 }
 
-/* Load the template, giving its Stage parameter the --stage value unless overridden. */
+/*
+ * Load the template, giving its Stage parameter the --stage value unless
+ * --parameter-overrides names it (an override of a parameter the template
+ * does not declare is ignored by the model).
+ */
 static int load_template(const struct dev_options *o, const char *stage, struct template **t,
 			 char *why, size_t why_len)
 {
 	const char *path = o->template_path ? o->template_path : DEV_DEFAULT_TEMPLATE;
 	struct template_params p;
 	struct template_diag d;
+	bool stage_given = false;
 	int err;
 
 	template_params_init(&p);
-	if (o->params)
-		for (size_t i = 0; i < o->params->n; i++)
-			template_params_set(&p, o->params->items[i].name,
-					    o->params->items[i].value);
-	err = template_load(path, &p, t, &d);
-	if (!err && template_param(*t, "Stage") && !template_param(*t, "Stage")->overridden) {
-		template_free(*t);
-		template_params_set(&p, "Stage", stage);
-		err = template_load(path, &p, t, &d);
+	for (size_t i = 0; o->params && i < o->params->n; i++) {
+		template_params_set(&p, o->params->items[i].name, o->params->items[i].value);
+		stage_given |= strcmp(o->params->items[i].name, "Stage") == 0;
 	}
+	if (!stage_given)
+		template_params_set(&p, "Stage", stage);
+	err = template_load(path, &p, t, &d);
 	if (err)
 		snprintf(why, why_len, "%s", d.msg);
 	template_params_release(&p);
@@ -671,13 +677,9 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 	int err;
 
 	memset(app, 0, sizeof(*app));
-	if (!stage_valid(stage)) {
-		snprintf(why, why_len,
-			 "stage name '%s': use 1 to %d letters, digits, '-' or '_', "
-			 "starting with a letter or digit",
-			 stage, DEV_STAGE_MAX);
-		return ERR_INVAL;
-	}
+	err = dev_stage_check(stage, why, why_len);
+	if (err)
+		return err;
 	err = load_template(o, stage, &app->t, why, why_len);
 	if (err)
 		return err;

@@ -218,6 +218,12 @@ static void no_such_key(struct s3_req *r)
 	buf_release(&x);
 }
 
+static void method_not_allowed(struct s3_req *r)
+{
+	reply_error(r, 405, "MethodNotAllowed",
+		    "The specified method is not allowed against this resource.");
+}
+
 static void not_implemented(struct s3_req *r, const char *what)
 {
 	char msg[256];
@@ -1871,8 +1877,7 @@ static void route_bucket(struct s3_req *r)
 	default:
 		break;
 	}
-	reply_error(r, 405, "MethodNotAllowed",
-		    "The specified method is not allowed against this resource.");
+	method_not_allowed(r);
 }
 
 static void route_object(struct s3_req *r)
@@ -1917,8 +1922,7 @@ static void route_object(struct s3_req *r)
 	default:
 		break;
 	}
-	reply_error(r, 405, "MethodNotAllowed",
-		    "The specified method is not allowed against this resource.");
+	method_not_allowed(r);
 }
 
 static void dispatch(struct s3_req *r)
@@ -1927,8 +1931,7 @@ static void dispatch(struct s3_req *r)
 		if (r->method == EVHTTP_REQ_GET)
 			list_buckets(r);
 		else
-			reply_error(r, 405, "MethodNotAllowed",
-				    "The specified method is not allowed against this resource.");
+			method_not_allowed(r);
 		return;
 	}
 	if (!s3_bucket_name_valid(r->bucket) && !(r->method == EVHTTP_REQ_PUT && !r->has_key)) {
