@@ -1,12 +1,12 @@
 /*
- * Fuzz the DynamoDB expression parser and evaluator (src/local/ddb_expr.c).
+ * Fuzz the DynamoDB expression parser and evaluator (src/local/dynamodb/ddb_expr.c).
  * The first byte picks the grammar (condition, update, projection), the rest
  * is the expression; whatever parses is then evaluated or applied to a fixed
  * item, which must never crash and must leave a valid item behind.
  */
 #include "core/common.h"
 
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 static const char names_text[] = "{\"#a\":\"a\",\"#b\":\"b\",\"#m\":\"m\"}";
 static const char values_text[] =

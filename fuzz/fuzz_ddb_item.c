@@ -1,5 +1,5 @@
 /*
- * Fuzz the local DynamoDB item codec (src/local/ddb_item.c): the input is
+ * Fuzz the local DynamoDB item codec (src/local/dynamodb/ddb_item.c): the input is
  * read as an item in wire form, validated and normalised. A valid item must
  * stay valid and unchanged when normalised again (through its JSON text),
  * equal itself, and give key bytes within the caps under a (pk S, sk N)
@@ -9,7 +9,7 @@
 #include "core/common.h"
 
 #include "aws/dynamodb.h"
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 /*
- * The local cloud's subcommands (src/cli/dev.c, invoke.c, event.c), declared
+ * The local cloud's subcommands (src/cli/cmd_dev.c, cmd_event.c), declared
  * here so that cli.h stays the check command's. Conventions as in cli.h: argv
  * starts at the subcommand's name, the result is the exit code.
  */

@@ -25,11 +25,11 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "lambda/apigw.h"
-#include "local/aws_endpoint.h"
+#include "local/endpoint.h"
 #include "local/dev.h"
-#include "local/gateway.h"
-#include "local/pool.h"
-#include "local/runtime_api.h"
+#include "local/apigw/gateway.h"
+#include "local/lambda/pool.h"
+#include "local/lambda/runtime_api.h"
 
 #define DEV_WATCH_MAX 64
 

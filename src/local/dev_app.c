@@ -18,7 +18,7 @@
 #include "core/log.h"
 #include "lambda/apigw.h"
 #include "local/dev.h"
-#include "local/pool.h"
+#include "local/lambda/pool.h"
 
 /* The resolution context of one load. */
 struct resolver {

@@ -12,7 +12,7 @@
 
 #include "core/log.h"
 #include "core/str.h"
-#include "local/aws_endpoint.h"
+#include "local/endpoint.h"
 
 #define MAX_BUCKETS 16
 

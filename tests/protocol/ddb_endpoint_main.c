@@ -1,5 +1,5 @@
 /*
- * Serves only the local DynamoDB (src/local/dynamodb.h) over HTTP, for
+ * Serves only the local DynamoDB (src/local/dynamodb/ddb_server.h) over HTTP, for
  * tests/protocol/test_local_dynamodb.py:
  *   ddb_endpoint_main --db FILE [--port N] [--max-seconds S]
  * No SigV4 check (the local AWS endpoint does that in `sluice dev`). Uses
@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/uuid.h"
-#include "local/dynamodb.h"
+#include "local/dynamodb/ddb_server.h"
 
 static void on_stdin(evutil_socket_t fd, short what, void *arg)
 {

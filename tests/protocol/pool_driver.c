@@ -1,5 +1,5 @@
 /*
- * Runs one worker pool (src/local/pool.h) over an event loop for the Python
+ * Runs one worker pool (src/local/lambda/pool.h) over an event loop for the Python
  * tests (tests/protocol/test_local_pool.py). Options set the function:
  *
  *   pool_driver --binary PATH [--timeout-ms N] [--max-workers N] [--queue-max N]
@@ -32,7 +32,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "local/pool.h"
+#include "local/lambda/pool.h"
 
 #define DRIVER_LIFETIME_S 120
 #define DRIVER_ENV_MAX	  64

@@ -1,6 +1,6 @@
 /*
  * A scripted HTTP/1.1 server for the unit tests of HTTP clients
- * (test_http_client, test_dynamodb): a thread on 127.0.0.1 (ephemeral port)
+ * (test_client, test_dynamodb): a thread on 127.0.0.1 (ephemeral port)
  * that reads each request (head and Content-Length body) and writes the
  * next raw answer of its script, byte for byte, keeping the connection open.
  * A SCRIPT_HANG entry, or the end of the script, holds the connection

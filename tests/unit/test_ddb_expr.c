@@ -1,4 +1,4 @@
-/* Unit tests for DynamoDB expressions (src/local/ddb_expr.c): condition
+/* Unit tests for DynamoDB expressions (src/local/dynamodb/ddb_expr.c): condition
  * parsing and evaluation (comparators, BETWEEN, IN, functions, AND/OR/NOT,
  * nested paths), update application (SET arithmetic, if_not_exists,
  * list_append, REMOVE, ADD, DELETE), projections, and the syntax errors.
@@ -8,7 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 static json_t *J(const char *text)
 {

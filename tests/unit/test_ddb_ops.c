@@ -1,4 +1,4 @@
-/* Unit tests for the local DynamoDB server (src/local/ddb_server.c and
+/* Unit tests for the local DynamoDB server (src/local/dynamodb/ddb_server.c and
  * friends): every operation through ddb_server_handle() on a temporary
  * SQLite file, asserting the exact JSON answers and error __type values.
  */
@@ -10,7 +10,7 @@
 
 #include <event2/event.h>
 
-#include "local/dynamodb.h"
+#include "local/dynamodb/ddb_server.h"
 
 #define VE  "com.amazonaws.dynamodb.v20120810#ValidationException"
 #define RNF "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"

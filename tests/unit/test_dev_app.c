@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "local/dev.h"
-#include "local/dynamodb.h"
+#include "local/dynamodb/ddb_server.h"
 
 static const char tmpl[] =
 	"AWSTemplateFormatVersion: '2010-09-09'\n"

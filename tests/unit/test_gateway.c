@@ -1,5 +1,5 @@
 /*
- * Unit tests for the gateway's route table (src/local/gateway.c): API
+ * Unit tests for the gateway's route table (src/local/apigw/gateway.c): API
  * Gateway's "most specific wins" priority, ANY, greedy and plain parameters,
  * stage prefixes, the HTTP API's $default route, and refused patterns.
  */
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "lambda/apigw.h"
-#include "local/gateway.h"
+#include "local/apigw/gateway.h"
 
 static struct gateway_routes *table(void)
 {

@@ -3,7 +3,7 @@
  * that answers the S3 API (path-style /bucket/key and virtual-host style
  * Host: bucket.localhost[:port]) from a directory on disk, with SigV4
  * verification against one configured access key id and secret, and the
- * DynamoDB API (JSON 1.0, src/local/dynamodb.h) for requests whose
+ * DynamoDB API (JSON 1.0, src/local/dynamodb/ddb_server.h) for requests whose
  * X-Amz-Target header starts with "DynamoDB_": SigV4-verified with service
  * "dynamodb" (refusals are DynamoDB's 400 JSON errors: MissingAuthentication-
  * TokenException, IncompleteSignatureException, UnrecognizedClientException

@@ -9,7 +9,7 @@
 #include "core/common.h"
 
 #include "core/enc.h"
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 static const char *const type_names[] = {
 	[DDB_T_NONE] = "",     [DDB_T_S] = "S",	      [DDB_T_N] = "N",	 [DDB_T_B] = "B",

@@ -38,9 +38,9 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
-#include "local/pool.h"
-#include "local/report.h"
-#include "local/runtime_api.h"
+#include "local/lambda/pool.h"
+#include "local/lambda/lambda_log.h"
+#include "local/lambda/runtime_api.h"
 
 #define POOL_NAME_MAX	    64 /* Lambda's limit on a function name */
 #define POOL_REQUEST_ID_MAX 128

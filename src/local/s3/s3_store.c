@@ -21,7 +21,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
-#include "local/s3_store.h"
+#include "local/s3/s3_store.h"
 
 #define PATH_CAP   4096
 #define COPY_CHUNK (256u << 10)

@@ -13,8 +13,8 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
-#include "local/ddb_int.h"
-#include "local/dynamodb.h"
+#include "local/dynamodb/ddb_int.h"
+#include "local/dynamodb/ddb_server.h"
 
 #define ERR_PREFIX	"com.amazonaws.dynamodb.v20120810#"
 #define CORAL_PREFIX	"com.amazon.coral.service#"

@@ -10,7 +10,7 @@
 #include "core/common.h"
 
 #include "core/json.h"
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 struct page {
 	const struct ddb_table *t;

@@ -26,9 +26,9 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/uuid.h"
-#include "local/aws_endpoint.h"
-#include "local/dynamodb.h"
-#include "local/s3_server.h"
+#include "local/endpoint.h"
+#include "local/dynamodb/ddb_server.h"
+#include "local/s3/s3_server.h"
 
 #define ENDPOINT_MAX_HEADERS	 (64u << 10) /* bytes of one request's header block */
 #define ENDPOINT_TIMEOUT_SECONDS 120	     /* idle connection / slow upload */

@@ -1,4 +1,4 @@
-/* START / END / REPORT lines (src/local/report.c), in Lambda's exact words. */
+/* START / END / REPORT lines (src/local/lambda/lambda_log.c), in Lambda's exact words. */
 #include "core/common.h"
 
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "local/report.h"
+#include "local/lambda/lambda_log.h"
 
 static char *capture(void (*fn)(FILE *, const void *), const void *arg)
 {

@@ -27,8 +27,8 @@
 #include "core/timeutil.h"
 #include "core/uuid.h"
 #include "lambda/apigw.h"
-#include "local/gateway.h"
-#include "local/pool.h"
+#include "local/apigw/gateway.h"
+#include "local/lambda/pool.h"
 
 enum seg_kind { SEG_GREEDY = 1, SEG_PARAM = 2, SEG_LIT = 3 };
 

@@ -7,7 +7,7 @@
  */
 #include "core/common.h"
 
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 #define WIDE_MIN (DDB_NUM_MIN_EXP - DDB_NUM_DIGITS - 4) /* lowest digit position */
 #define WIDE_MAX (DDB_NUM_MAX_EXP + 4)			/* highest digit position */

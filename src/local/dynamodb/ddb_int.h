@@ -1,5 +1,5 @@
 /*
- * Internals of the local DynamoDB endpoint, shared by src/local/ddb_*.c and
+ * Internals of the local DynamoDB endpoint, shared by src/local/dynamodb/ddb_*.c and
  * their unit tests; not for other modules (they use dynamodb.h).
  *
  * Attribute values are kept as jansson values in DynamoDB's wire form

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "local/report.h"
+#include "local/lambda/lambda_log.h"
 
 #define REPORT_LINE_MAX ((size_t)4096)
 #define PROC_STATUS_MAX 8192

@@ -22,7 +22,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/str.h"
-#include "local/runtime_api.h"
+#include "local/lambda/runtime_api.h"
 
 #define RT_PATH_MAX	  2048
 #define RT_REQUEST_ID_MAX 256

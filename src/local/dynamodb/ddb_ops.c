@@ -12,7 +12,7 @@
 #include "core/enc.h"
 #include "core/json.h"
 #include "core/timeutil.h"
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 enum write_kind { W_PUT = 1, W_DELETE, W_UPDATE, W_CHECK };
 

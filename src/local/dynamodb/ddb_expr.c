@@ -10,7 +10,7 @@
  */
 #include "core/common.h"
 
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 enum tok {
 	T_END = 0,

@@ -1,4 +1,4 @@
-/* Unit tests for DynamoDB's 38-digit decimal Number (src/local/ddb_num.c):
+/* Unit tests for DynamoDB's 38-digit decimal Number (src/local/dynamodb/ddb_num.c):
  * parsing and normalisation, range and precision errors, exact comparison
  * and addition, and key bytes whose memcmp order is numeric order.
  */
@@ -7,7 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 static struct ddb_num num(const char *s)
 {

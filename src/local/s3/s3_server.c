@@ -27,8 +27,8 @@
 #include "core/enc.h"
 #include "core/log.h"
 #include "core/timeutil.h"
-#include "local/s3_server.h"
-#include "local/s3_store.h"
+#include "local/s3/s3_server.h"
+#include "local/s3/s3_store.h"
 
 #define MAX_QUERY_PARAMS	   64
 #define MAX_CHUNK_SIZE		   (64ull << 20)

@@ -20,7 +20,7 @@
 #include <sqlite3.h>
 
 #include "core/log.h"
-#include "local/ddb_int.h"
+#include "local/dynamodb/ddb_int.h"
 
 #define STORE_BUSY_MS	   5000
 #define STORE_CACHED_STMTS 32 /* the fixed statements, prepared once each */
