@@ -1,132 +1,93 @@
 /*
  * The XML of S3's answers (declared in s3.h): <Error> documents and
- * ListObjectsV2's <ListBucketResult>. expat streams the document; we keep the
- * element path (a few levels deep at most) and the text of the current leaf,
- * and act when a leaf closes. Elements we do not know are skipped whatever
- * their depth. A document type declaration stops the parser: S3 never sends
- * one, and refusing it rules out entity expansion attacks.
+ * ListObjectsV2's <ListBucketResult>, read with the shared hardened reader
+ * (core/xml.h), which refuses document types, deep nesting and oversized
+ * text. We act when a known leaf closes; elements we do not know are skipped.
+ * A root other than the one expected is malformed.
  */
 #include "core/common.h"
 
-#include <expat.h>
-
 #include "aws/s3.h"
 #include "core/enc.h"
+#include "core/grow.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/xml.h"
 
-/* Deepest element path we track; deeper elements are only counted. */
-#define XML_MAX_DEPTH 8
-/* Longest text of one element (a Message or a Key is far shorter). */
-#define XML_MAX_TEXT (64u << 10)
+/* S3's answers nest four levels at most; a Message or a Key is far shorter than the text cap. */
+static const struct xml_limits s3_xml_limits = {
+	.max_doc = S3_MAX_XML_BODY,
+	.max_text = 64u << 10,
+	.max_depth = 8,
+};
 
-enum doc_kind { DOC_ERROR, DOC_LIST };
-
-struct xml_state {
-	XML_Parser parser;
-	enum doc_kind kind;
-	int depth;			 /* current element depth, root = 1 */
-	const char *path[XML_MAX_DEPTH]; /* static names of known elements, NULL otherwise */
-	struct buf text;
-	int err; /* first failure, 0 while all is well */
-	bool saw_root;
-	struct s3_error *error;	     /* DOC_ERROR */
-	struct s3_list_result *list; /* DOC_LIST */
+struct list_state {
+	struct s3_list_result *list;
 	size_t items_alloc;
 	bool url_encoded; /* <EncodingType>url</EncodingType> */
 };
 
-/* The element names we act on; anything else maps to NULL and is skipped. */
-static const char *const known_names[] = {
-	"Error",
-	"Code",
-	"Message",
-	"RequestId",
-	"ListBucketResult",
-	"Contents",
-	"Key",
-	"Size",
-	"ETag",
-	"LastModified",
-	"IsTruncated",
-	"NextContinuationToken",
-	"KeyCount",
-	"EncodingType",
-};
-
-static const char *known(const char *name)
+static void copy_trunc(char *dst, size_t size, struct str text)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(known_names); i++) {
-		if (strcmp(known_names[i], name) == 0)
-			return known_names[i];
-	}
-	return NULL;
-}
-
-static void fail(struct xml_state *s, int err)
-{
-	if (!s->err)
-		s->err = err;
-	XML_StopParser(s->parser, XML_FALSE);
-}
-
-/* True when the current path is exactly the given names (root first). */
-static bool at(const struct xml_state *s, int n, const char *a, const char *b, const char *c)
-{
-	const char *want[3] = {a, b, c};
-	if (s->depth != n)
-		return false;
-	for (int i = 0; i < n; i++) {
-		if (!s->path[i] || strcmp(s->path[i], want[i]) != 0)
-			return false;
-	}
-	return true;
-}
-
-static void copy_trunc(char *dst, size_t size, const struct buf *text)
-{
-	size_t n = MIN(text->len, size - 1);
-	memcpy(dst, text->ptr, n);
+	size_t n = MIN(text.len, size - 1);
+	memcpy(dst, text.ptr, n);
 	dst[n] = '\0';
 }
 
-static int add_item(struct xml_state *s)
+static int error_open(void *ctx, const struct xml_reader *x, const char *name)
 {
+	return xml_depth(x) == 1 && strcmp(name, "Error") ? ERR_PARSE : 0;
+}
+
+static int error_close(void *ctx, const struct xml_reader *x, const char *name, struct str t)
+{
+	struct s3_error *e = ctx;
+
+	if (xml_at(x, "Error/Code"))
+		copy_trunc(e->code, sizeof(e->code), t);
+	else if (xml_at(x, "Error/Message"))
+		copy_trunc(e->message, sizeof(e->message), t);
+	else if (xml_at(x, "Error/RequestId"))
+		copy_trunc(e->request_id, sizeof(e->request_id), t);
+	return 0;
+}
+
+static int list_open(void *ctx, const struct xml_reader *x, const char *name)
+{
+	struct list_state *s = ctx;
 	struct s3_list_result *r = s->list;
+	int err;
+
+	if (xml_depth(x) == 1 && strcmp(name, "ListBucketResult"))
+		return ERR_PARSE;
+	if (!xml_at(x, "ListBucketResult/Contents"))
+		return 0;
 	if (r->count >= S3_MAX_LIST_KEYS)
 		return ERR_PARSE;
-	if (r->count == s->items_alloc) {
-		size_t n = s->items_alloc ? 2 * s->items_alloc : 16;
-		struct s3_list_item *p = realloc(r->items, n * sizeof(*p));
-		if (!p)
-			return ERR_NOMEM;
-		r->items = p;
-		s->items_alloc = n;
-	}
+	if ((err = ALLOC_GROW(r->items, r->count + 1, s->items_alloc)))
+		return err;
 	memset(&r->items[r->count], 0, sizeof(r->items[0]));
 	r->count++;
 	return 0;
 }
 
-static int end_contents_leaf(struct xml_state *s, const char *name)
+static int contents_leaf(struct s3_list_item *it, const struct xml_reader *x, struct str t)
 {
-	struct s3_list_item *it = &s->list->items[s->list->count - 1];
-	struct str t = str_make(s->text.ptr, s->text.len);
 	long long v;
 
-	if (name == known("Key")) {
+	if (xml_at(x, "ListBucketResult/Contents/Key")) {
 		if (t.len > 3 * S3_MAX_KEY_LEN || it->key)
 			return ERR_PARSE;
 		it->key = str_dup(t);
 		return it->key ? 0 : ERR_NOMEM;
 	}
-	if (name == known("Size")) {
+	if (xml_at(x, "ListBucketResult/Contents/Size")) {
 		if (str_to_i64(str_trim(t), 0, INT64_MAX, &v))
 			return ERR_PARSE;
 		it->size = (uint64_t)v;
-	} else if (name == known("ETag")) {
-		copy_trunc(it->etag, sizeof(it->etag), &s->text);
-	} else if (name == known("LastModified")) {
+	} else if (xml_at(x, "ListBucketResult/Contents/ETag")) {
+		copy_trunc(it->etag, sizeof(it->etag), t);
+	} else if (xml_at(x, "ListBucketResult/Contents/LastModified")) {
 		t = str_trim(t);
 		if (time_parse_rfc3339(t.ptr, t.len, &it->last_modified_ms))
 			it->last_modified_ms = 0;
@@ -134,136 +95,51 @@ static int end_contents_leaf(struct xml_state *s, const char *name)
 	return 0;
 }
 
-static int end_list_leaf(struct xml_state *s, const char *name)
+static int list_close(void *ctx, const struct xml_reader *x, const char *name, struct str t)
 {
-	struct str t = str_trim(str_make(s->text.ptr, s->text.len));
+	struct list_state *s = ctx;
+	struct s3_list_result *r = s->list;
 	long long v;
 
-	if (name == known("IsTruncated")) {
+	if (xml_under(x, "ListBucketResult/Contents"))
+		return contents_leaf(&r->items[r->count - 1], x, t);
+	t = str_trim(t);
+	if (xml_at(x, "ListBucketResult/IsTruncated")) {
 		if (str_eq_cstr(t, "true"))
-			s->list->truncated = true;
+			r->truncated = true;
 		else if (str_eq_cstr(t, "false"))
-			s->list->truncated = false;
+			r->truncated = false;
 		else
 			return ERR_PARSE;
-	} else if (name == known("NextContinuationToken")) {
-		free(s->list->next_token);
-		s->list->next_token = str_dup(t);
-		if (!s->list->next_token)
+	} else if (xml_at(x, "ListBucketResult/NextContinuationToken")) {
+		free(r->next_token);
+		r->next_token = str_dup(t);
+		if (!r->next_token)
 			return ERR_NOMEM;
-	} else if (name == known("KeyCount")) {
+	} else if (xml_at(x, "ListBucketResult/KeyCount")) {
 		if (str_to_i64(t, 0, LONG_MAX, &v))
 			return ERR_PARSE;
-		s->list->key_count = (long)v;
-	} else if (name == known("EncodingType")) {
+		r->key_count = (long)v;
+	} else if (xml_at(x, "ListBucketResult/EncodingType")) {
 		s->url_encoded = str_eq_cstr(t, "url");
 	}
 	return 0;
 }
 
-static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
+/* A text over the cap is as malformed as any other impossible answer. */
+static int parse(const char *xml, size_t len, const struct xml_handler *h, void *ctx)
 {
-	struct xml_state *s = ud;
-	const char *k = known(name);
-	const char *root = s->kind == DOC_ERROR ? "Error" : "ListBucketResult";
+	int err = xml_read(xml, len, &s3_xml_limits, h, ctx);
 
-	if (s->depth == 0) {
-		if (!k || strcmp(k, root) != 0) {
-			fail(s, ERR_PARSE);
-			return;
-		}
-		s->saw_root = true;
-	}
-	if (s->depth < XML_MAX_DEPTH)
-		s->path[s->depth] = k;
-	s->depth++;
-	buf_reset(&s->text);
-	if (s->kind == DOC_LIST && at(s, 2, "ListBucketResult", "Contents", NULL)) {
-		int err = add_item(s);
-		if (err)
-			fail(s, err);
-	}
-}
-
-static void XMLCALL on_end(void *ud, const XML_Char *name)
-{
-	struct xml_state *s = ud;
-	int err = 0;
-
-	/* XML_StopParser() lets the end of an empty element through: after a
-	 * refused root (<Other/>) depth is still 0, and there is nothing to do. */
-	if (s->err)
-		return;
-	if (s->depth <= XML_MAX_DEPTH && s->path[s->depth - 1]) {
-		const char *k = s->path[s->depth - 1];
-		if (s->kind == DOC_ERROR && s->depth == 2 && s->path[0]) {
-			if (k == known("Code"))
-				copy_trunc(s->error->code, sizeof(s->error->code), &s->text);
-			else if (k == known("Message"))
-				copy_trunc(s->error->message, sizeof(s->error->message), &s->text);
-			else if (k == known("RequestId"))
-				copy_trunc(s->error->request_id, sizeof(s->error->request_id),
-					   &s->text);
-		} else if (s->kind == DOC_LIST && s->depth == 3 &&
-			   s->path[1] == known("Contents")) {
-			err = end_contents_leaf(s, k);
-		} else if (s->kind == DOC_LIST && s->depth == 2) {
-			err = end_list_leaf(s, k);
-		}
-	}
-	buf_reset(&s->text);
-	s->depth--;
-	if (err)
-		fail(s, err);
-}
-
-static void XMLCALL on_text(void *ud, const XML_Char *data, int len)
-{
-	struct xml_state *s = ud;
-	int err;
-
-	/* Only leaves we know collect text; the rest (whitespace between elements) is dropped. */
-	if (s->depth < 1 || s->depth > XML_MAX_DEPTH || !s->path[s->depth - 1])
-		return;
-	if ((err = buf_add(&s->text, data, (size_t)len)))
-		fail(s, err == ERR_TOOLARGE ? ERR_PARSE : err);
-}
-
-static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-			       const XML_Char *pubid, int has_internal_subset)
-{
-	fail(ud, ERR_PARSE);
-}
-
-static int parse(struct xml_state *s, const char *xml, size_t len)
-{
-	int err = 0;
-
-	if (len > INT_MAX)
-		return ERR_PARSE;
-	s->parser = XML_ParserCreate(NULL);
-	if (!s->parser)
-		return ERR_NOMEM;
-	buf_init(&s->text, XML_MAX_TEXT);
-	XML_SetUserData(s->parser, s);
-	XML_SetElementHandler(s->parser, on_start, on_end);
-	XML_SetCharacterDataHandler(s->parser, on_text);
-	XML_SetStartDoctypeDeclHandler(s->parser, on_doctype);
-	if (XML_Parse(s->parser, xml ? xml : "", (int)len, XML_TRUE) != XML_STATUS_OK)
-		err = s->err ? s->err : ERR_PARSE;
-	else if (!s->saw_root)
-		err = ERR_PARSE;
-	XML_ParserFree(s->parser);
-	buf_release(&s->text);
-	return err;
+	return err == ERR_TOOLARGE ? ERR_PARSE : err;
 }
 
 int s3_parse_error(const char *xml, size_t len, struct s3_error *out)
 {
-	struct xml_state s = {.kind = DOC_ERROR, .error = out};
+	static const struct xml_handler h = {error_open, error_close};
 
 	out->code[0] = out->message[0] = out->request_id[0] = '\0';
-	return parse(&s, xml, len);
+	return parse(xml, len, &h, out);
 }
 
 /* With EncodingType url, keys come percent-encoded (form style: '+' is a space). */
@@ -302,12 +178,13 @@ static void drop_keyless(struct s3_list_result *r)
 
 int s3_parse_list(const char *xml, size_t len, struct s3_list_result *out)
 {
-	struct xml_state s = {.kind = DOC_LIST, .list = out};
+	static const struct xml_handler h = {list_open, list_close};
+	struct list_state s = {.list = out};
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->key_count = -1;
-	err = parse(&s, xml, len);
+	err = parse(xml, len, &h, &s);
 	if (!err && s.url_encoded)
 		err = decode_keys(out);
 	drop_keyless(out);

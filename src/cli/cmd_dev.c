@@ -11,9 +11,10 @@
 #include "cli/local.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "lambda/runtime.h"
 #include "local/dev.h"
 
-#define EVENT_FILE_MAX (6u << 20) /* Lambda's synchronous payload limit */
+#define EVENT_FILE_MAX LAMBDA_REQUEST_MAX
 
 enum {
 	OPT_TEMPLATE = 256,
@@ -221,7 +222,7 @@ static int read_event(const char *path, struct buf *out)
 	if (f != stdin)
 		fclose(f);
 	if (err)
-		fprintf(stderr, "sluice invoke: %s: larger than %u bytes\n", path, EVENT_FILE_MAX);
+		fprintf(stderr, "sluice invoke: %s: larger than %zu bytes\n", path, (size_t)EVENT_FILE_MAX);
 	return err;
 }
 
@@ -245,8 +246,8 @@ int cmd_invoke(int argc, char **argv)
 	}
 	if (rc == 0 && event && read_event(event, &ev))
 		rc = EXIT_USAGE;
-	if (rc == 0 && !event)
-		buf_adds(&ev, "{}");
+	if (rc == 0 && !event && buf_adds(&ev, "{}"))
+		rc = EXIT_FAILURE;
 	o.no_watch = true;
 	o.no_prewarm = true;
 	if (rc == 0) {

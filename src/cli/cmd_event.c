@@ -147,9 +147,10 @@ int cmd_event(int argc, char **argv)
 		struct buf key;
 
 		buf_init(&key, 4096);
-		buf_addf(&key, "%s %s", in.method, route ? route : in.path);
+		err = buf_addf(&key, "%s %s", in.method, route ? route : in.path);
 		in.route = version == APIGW_V2 ? key.ptr : (route ? route : in.path);
-		err = apigw_event_from_http(&in, version, &out);
+		if (!err)
+			err = apigw_event_from_http(&in, version, &out);
 		if (!err) {
 			json_t *j = json_loadb(out.ptr, out.len, 0, NULL);
 			char *pretty =

@@ -16,6 +16,7 @@ void buf_init(struct buf *b, size_t cap)
 	b->len = 0;
 	b->alloc = 0;
 	b->cap = cap > BUF_NOCAP ? BUF_NOCAP : cap;
+	b->err = 0;
 }
 
 void buf_release(struct buf *b)
@@ -28,12 +29,15 @@ void buf_release(struct buf *b)
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->err = 0;
 	if (b->alloc)
 		b->ptr[0] = '\0';
 }
 
 int buf_grow(struct buf *b, size_t extra)
 {
+	if (b->err)
+		return b->err;
 	if (extra > b->cap - b->len)
 		return ERR_TOOLARGE;
 	size_t need = b->len + extra + 1;
@@ -58,6 +62,8 @@ int buf_grow(struct buf *b, size_t extra)
 
 int buf_add(struct buf *b, const void *data, size_t len)
 {
+	if (b->err)
+		return b->err;
 	if (len == 0)
 		return 0;
 	/* Appending part of `b` to itself: remember where, as grow may move it. */
@@ -88,6 +94,8 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	va_list cp;
 	char small[256];
 
+	if (b->err)
+		return b->err;
 	/* First pass into a stack buffer: measures, and is enough for most lines. */
 	va_copy(cp, ap);
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the analyzer misses va_copy */
@@ -118,6 +126,35 @@ int buf_addf(struct buf *b, const char *fmt, ...)
 	int err = buf_vaddf(b, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+void buf_set_error(struct buf *b, int err)
+{
+	if (!b->err)
+		b->err = err;
+}
+
+void buf_put(struct buf *b, const void *data, size_t len)
+{
+	buf_set_error(b, buf_add(b, data, len));
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_set_error(b, buf_add(b, s, strlen(s)));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_set_error(b, buf_add(b, &c, 1));
+}
+
+void buf_putf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_set_error(b, buf_vaddf(b, fmt, ap));
+	va_end(ap);
 }
 
 void buf_truncate(struct buf *b, size_t len)

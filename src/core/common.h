@@ -22,6 +22,13 @@
 #include "core/err.h"
 #include "core/banned.h"
 
+/*
+ * The account of the local cloud, wherever an ARN, an event or a pseudo
+ * parameter names one (sam local and moto use the same id), so that a
+ * function comparing them sees one account.
+ */
+#define LOCAL_ACCOUNT_ID "123456789012"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)     ((a) < (b) ? (a) : (b))
 #define MAX(a, b)     ((a) > (b) ? (a) : (b))

@@ -174,8 +174,10 @@ int uri_encode(struct buf *out, const char *s, size_t len, bool keep_slash)
 	return 0;
 }
 
-static int hex_value(unsigned char c)
+int hex_digit(char ch)
 {
+	unsigned char c = (unsigned char)ch;
+
 	if (c >= '0' && c <= '9')
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
@@ -185,6 +187,20 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
+int hex_decode(uint8_t *out, size_t n, const char *s, size_t len)
+{
+	if (len / 2 != n || len % 2)
+		return ERR_PARSE;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return ERR_PARSE;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 int uri_decode(struct buf *out, const char *s, size_t len, bool plus_is_space)
 {
 	/* Validate first so that `out` is untouched on a parse error. */
@@ -192,8 +208,7 @@ int uri_decode(struct buf *out, const char *s, size_t len, bool plus_is_space)
 	for (size_t i = 0; i < len; i++, olen++) {
 		if (s[i] != '%')
 			continue;
-		if (len - i < 3 || hex_value((unsigned char)s[i + 1]) < 0 ||
-		    hex_value((unsigned char)s[i + 2]) < 0)
+		if (len - i < 3 || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0)
 			return ERR_PARSE;
 		i += 2;
 	}
@@ -204,8 +219,7 @@ int uri_decode(struct buf *out, const char *s, size_t len, bool plus_is_space)
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '%') {
-			c = (char)(hex_value((unsigned char)s[i + 1]) << 4 |
-				   hex_value((unsigned char)s[i + 2]));
+			c = (char)(hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
 			i += 2;
 		} else if (c == '+' && plus_is_space) {
 			c = ' ';

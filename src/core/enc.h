@@ -30,7 +30,17 @@ int b64_decode(struct buf *out, const char *s, size_t len);
 void hex_lower(char *out, const void *data, size_t len);
 
 /* Append lowercase hex. */
-int hex_encode(struct buf *out, const void *data, size_t len);
+int hex_encode(struct buf *out, const void *data, size_t len) __attribute__((warn_unused_result));
+
+/* The value of one hex digit (either case), or -1 for any other byte. */
+int hex_digit(char c);
+
+/*
+ * Decode exactly 2*`n` hex digits (either case) of `s` into `n` bytes of
+ * `out`. Returns 0, or ERR_PARSE when `len` is not 2*`n` or a byte is not a
+ * hex digit (`out` may then hold part of the result).
+ */
+int hex_decode(uint8_t *out, size_t n, const char *s, size_t len);
 
 /*
  * Append `s` percent-encoded as RFC 3986 and SigV4 want it: unreserved

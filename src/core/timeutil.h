@@ -7,6 +7,7 @@
 #define SLUICE_CORE_TIMEUTIL_H
 
 #include <stdint.h>
+#include <sys/time.h>
 #include <time.h>
 
 /* Wall-clock milliseconds since the epoch. */
@@ -14,6 +15,13 @@ int64_t time_now_ms(void);
 
 /* Monotonic nanoseconds, for durations. */
 int64_t time_mono_ns(void);
+
+/* `ms` milliseconds as the struct timeval that event timers take. */
+static inline struct timeval time_tv_ms(uint64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	return tv;
+}
 
 /*
  * "2026-11-24T20:26:15.123Z" (with millis) or "2026-11-24T20:26:15Z" into

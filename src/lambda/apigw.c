@@ -1166,7 +1166,7 @@ static json_t *event_v1(int *err, const struct apigw_http_request *in, const str
 			      : json_null());
 	put(err, ev, "stageVariables", json_null());
 
-	put(err, rc, "accountId", jcstr(err, or_default(in->account_id, "123456789012")));
+	put(err, rc, "accountId", jcstr(err, or_default(in->account_id, LOCAL_ACCOUNT_ID)));
 	put(err, rc, "apiId", jcstr(err, or_default(in->api_id, "1234567890")));
 	if (in->authorizer)
 		put(err, rc, "authorizer", json_incref(in->authorizer));
@@ -1249,7 +1249,7 @@ static json_t *event_v2(int *err, const struct apigw_http_request *in, const str
 	put(err, ev, "pathParameters", pairs_object(err, in->path_params, in->n_path_params));
 	put(err, ev, "stageVariables", json_null());
 
-	put(err, rc, "accountId", jcstr(err, or_default(in->account_id, "123456789012")));
+	put(err, rc, "accountId", jcstr(err, or_default(in->account_id, LOCAL_ACCOUNT_ID)));
 	put(err, rc, "apiId", jcstr(err, or_default(in->api_id, "1234567890")));
 	if (in->authorizer)
 		put(err, rc, "authorizer", json_incref(in->authorizer));

@@ -288,7 +288,7 @@ struct apigw_http_request {
 	const char *request_id;	 /* a UUID; generated when NULL */
 	int64_t time_ms;	 /* epoch ms; the current time when 0 */
 	const char *domain_name; /* Host as seen, "localhost" when NULL */
-	const char *account_id;	 /* "123456789012" when NULL, like sam local */
+	const char *account_id;	 /* LOCAL_ACCOUNT_ID when NULL, like sam local */
 	const char *api_id;	 /* "1234567890" when NULL, like sam local */
 	const char *protocol;	 /* "HTTP/1.1" when NULL */
 	json_t *authorizer;	 /* requestContext.authorizer to embed (borrowed), or NULL */

@@ -27,6 +27,9 @@
  */
 #define LAMBDA_RESPONSE_MAX 6291556
 
+/* Lambda's limit on a synchronous invocation's request payload (6 MB). */
+#define LAMBDA_REQUEST_MAX ((size_t)6 << 20)
+
 /*
  * The cap of the response buffer handed to a handler: room above
  * LAMBDA_RESPONSE_MAX so that an oversized response can be measured and

@@ -47,7 +47,6 @@
 #define DEV_DEFAULT_DATA_DIR ".sluice"
 #define DEV_DEFAULT_BINARY   "build/bootstrap"
 #define DEV_QUIET_MS	     300 /* quiet time before a reload */
-#define DEV_ACCOUNT_ID	     "123456789012"
 #define DEV_MAX_FUNCTIONS    64
 #define DEV_MAX_BUCKETS	     64
 #define DEV_MAX_TABLES	     64

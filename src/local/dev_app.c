@@ -200,7 +200,7 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 	if (!strcmp(ref, "AWS::Region"))
 		return buf_adds(out, rs->region);
 	if (!strcmp(ref, "AWS::AccountId"))
-		return buf_adds(out, DEV_ACCOUNT_ID);
+		return buf_adds(out, LOCAL_ACCOUNT_ID);
 	if (!strcmp(ref, "AWS::StackName"))
 		return buf_adds(out, rs->app->stack_name);
 	if (!strcmp(ref, "AWS::Partition"))
@@ -211,7 +211,7 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 		return buf_addf(out,
 				"arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-4000-8000-"
 				"000000000000",
-				rs->region, DEV_ACCOUNT_ID, rs->app->stack_name);
+				rs->region, LOCAL_ACCOUNT_ID, rs->app->stack_name);
 	p = template_param(rs->t, ref);
 	if (p)
 		return p->value && tval_scalar(p->value) ? buf_adds(out, tval_scalar(p->value))
@@ -238,12 +238,12 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 			return buf_adds(out, name);
 		if (!strcmp(attr, "Arn"))
 			return buf_addf(out, "arn:aws:dynamodb:%s:%s:table/%s", rs->region,
-					DEV_ACCOUNT_ID, name);
+					LOCAL_ACCOUNT_ID, name);
 		if (!strcmp(attr, "StreamArn"))
 			return buf_addf(out,
 					"arn:aws:dynamodb:%s:%s:table/%s/stream/"
 					"1970-01-01T00:00:00.000",
-					rs->region, DEV_ACCOUNT_ID, name);
+					rs->region, LOCAL_ACCOUNT_ID, name);
 		return ERR_NOTFOUND;
 	}
 	r = template_resource(rs->t, ref);
@@ -255,7 +255,7 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 			return buf_adds(out, r->id);
 		if (!strcmp(attr, "Arn"))
 			return buf_addf(out, "arn:aws:lambda:%s:%s:function:%s", rs->region,
-					DEV_ACCOUNT_ID, r->id);
+					LOCAL_ACCOUNT_ID, r->id);
 		return ERR_NOTFOUND;
 	}
 	if (!attr)

@@ -79,6 +79,28 @@ static void test_cap_is_enforced_and_buffer_unchanged(void **state)
 	buf_release(&b);
 }
 
+static void test_put_is_sticky(void **state)
+{
+	struct buf b;
+	buf_init(&b, 8);
+	buf_puts(&b, "12345");
+	assert_int_equal(buf_error(&b), 0);
+	buf_puts(&b, "6789"); /* too long: remembered, nothing appended */
+	assert_int_equal(buf_error(&b), ERR_TOOLARGE);
+	assert_string_equal(b.ptr, "12345");
+	buf_putc(&b, 'x'); /* would fit, but the builder already failed */
+	buf_putf(&b, "%d", 1);
+	assert_int_equal(buf_add(&b, "y", 1), ERR_TOOLARGE);
+	assert_string_equal(b.ptr, "12345");
+	buf_set_error(&b, ERR_NOMEM); /* the first error wins */
+	assert_int_equal(buf_error(&b), ERR_TOOLARGE);
+	buf_reset(&b);
+	assert_int_equal(buf_error(&b), 0);
+	buf_putf(&b, "%s", "ok");
+	assert_string_equal(b.ptr, "ok");
+	buf_release(&b);
+}
+
 static void test_addf(void **state)
 {
 	struct buf b;
@@ -167,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_init_is_empty_and_terminated),
 		cmocka_unit_test(test_add_and_grow),
 		cmocka_unit_test(test_cap_is_enforced_and_buffer_unchanged),
+		cmocka_unit_test(test_put_is_sticky),
 		cmocka_unit_test(test_addf),
 		cmocka_unit_test(test_reset_truncate),
 		cmocka_unit_test(test_detach),

@@ -105,6 +105,16 @@ static void test_hex(void **state)
 	assert_int_equal(hex_encode(&b, "\x01\xfe", 2), ERR_TOOLARGE);
 	assert_string_equal(b.ptr, "01fe");
 	buf_release(&b);
+
+	uint8_t raw[3];
+	assert_int_equal(hex_decode(raw, 3, "00fFa9", 6), 0);
+	assert_memory_equal(raw, "\x00\xff\xa9", 3);
+	assert_int_equal(hex_decode(raw, 3, "00ff", 4), ERR_PARSE);
+	assert_int_equal(hex_decode(raw, 2, "00f", 3), ERR_PARSE);
+	assert_int_equal(hex_decode(raw, 2, "0g11", 4), ERR_PARSE);
+	assert_int_equal(hex_digit('F'), 15);
+	assert_int_equal(hex_digit('/'), -1);
+	assert_int_equal(hex_digit('\0'), -1);
 }
 
 static void test_uri_encode(void **state)

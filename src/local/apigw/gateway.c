@@ -911,7 +911,7 @@ static int build_event(struct evhttp_request *req, const struct gw_req *g, const
 		params[i].name = names[i];
 		params[i].value = vals[i].ptr;
 	}
-	snprintf(arn, sizeof(arn), "arn:aws:iam::123456789012:user/%s", access_key);
+	snprintf(arn, sizeof(arn), "arn:aws:iam::" LOCAL_ACCOUNT_ID ":user/%s", access_key);
 	struct apigw_http_request in = {
 		.method = g->method,
 		.path = path,

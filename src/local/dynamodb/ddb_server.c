@@ -18,7 +18,6 @@
 
 #define ERR_PREFIX	"com.amazonaws.dynamodb.v20120810#"
 #define CORAL_PREFIX	"com.amazon.coral.service#"
-#define LOCAL_ACCOUNT	"123456789012" /* as `sluice dev` (DEV_ACCOUNT_ID) and moto */
 #define LOCAL_REGION	"us-east-1"
 #define TABLE_NAME_MIN	3
 #define TABLE_NAME_MAX	255
@@ -394,7 +393,7 @@ static int table_desc(const json_t *req, json_t **out, struct ddb_err *e)
 				      "than or equal to 2");
 	if (check_definitions(req, e) || check_billing(req, mode, e))
 		return -1;
-	snprintf(arn, sizeof(arn), "arn:aws:dynamodb:%s:%s:table/%s", LOCAL_REGION, LOCAL_ACCOUNT,
+	snprintf(arn, sizeof(arn), "arn:aws:dynamodb:%s:%s:table/%s", LOCAL_REGION, LOCAL_ACCOUNT_ID,
 		 name);
 	if (uuid_v4(id))
 		return ddb_internal(e);

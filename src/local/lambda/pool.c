@@ -54,7 +54,6 @@
 #define POOL_HWM_REFRESH_MS 100 /* VmHWM is read again at most this often per worker */
 #define POOL_REAP_MAX_MS    5000
 #define POOL_CHILD_PATH	    "/usr/local/bin:/usr/bin:/bin:/opt/bin"
-#define POOL_ACCOUNT_ID	    "000000000000"
 
 enum wstate { W_STARTING, W_IDLE, W_BUSY, W_AFTER, W_DYING };
 enum istate { I_QUEUED, I_RUNNING, I_DEFERRED };
@@ -288,7 +287,7 @@ static int gen_new(struct pool *p, const struct pool_config *cfg, struct gen **o
 	g->start_timeout_ms =
 		cfg->start_timeout_ms ? cfg->start_timeout_ms : POOL_DEFAULT_START_TIMEOUT_MS;
 	snprintf(g->arn, sizeof(g->arn), "arn:aws:lambda:%s:%s:function:%s", g->region,
-		 POOL_ACCOUNT_ID, p->name);
+		 LOCAL_ACCOUNT_ID, p->name);
 	g->number = ++p->next_gen;
 	g->started_ns = time_mono_ns();
 	TAILQ_INSERT_TAIL(&p->gens, g, link);

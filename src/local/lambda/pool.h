@@ -46,6 +46,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lambda/runtime.h"
+
 struct event_base;
 struct runtime_api;
 struct pool;
@@ -59,11 +61,9 @@ struct pool;
 #define POOL_DEFAULT_MEMORY_MB	      128  /* SAM's default MemorySize */
 #define POOL_DEFAULT_REGION	      "us-east-1"
 
-/* Lambda's cap on a synchronous response (bytes, as the Runtime API counts them). */
-#define POOL_RESPONSE_MAX 6291556
-
-/* The largest event pool_invoke() accepts (Lambda: 6 MB synchronous payload). */
-#define POOL_EVENT_MAX ((size_t)6 << 20)
+/* Lambda's caps on a synchronous invocation (lambda/runtime.h has the one definition). */
+#define POOL_RESPONSE_MAX LAMBDA_RESPONSE_MAX
+#define POOL_EVENT_MAX	  LAMBDA_REQUEST_MAX
 
 /*
  * How one function runs. Strings and the env array are copied by pool_new()
