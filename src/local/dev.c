@@ -4,18 +4,14 @@
  * on a shared Runtime API server, the gateway, the file watcher and the
  * signals, all on one event_base. The template-reading half is dev_app.c.
  *
- * Reload: inotify watches the directories of the template and of every
- * function binary (a linker unlinks and creates, an editor renames: watching
- * the file itself would lose it). Each relevant event re-arms a DEV_QUIET_MS
- * timer; when it fires, changed binaries are reloaded (pool_reload()), and a
- * changed template is loaded again and swapped in whole, or kept out with
- * the reason logged.
+ * Reload: the watcher (dev_watch.c) reports the template and function
+ * binaries that changed and then stayed quiet for DEV_QUIET_MS; changed
+ * binaries are reloaded (pool_reload()), and a changed template is loaded
+ * again and swapped in whole, or kept out with the reason logged.
  */
 #include "core/common.h"
 
-#include <libgen.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,11 +23,10 @@
 #include "lambda/apigw.h"
 #include "local/endpoint.h"
 #include "local/dev.h"
+#include "local/dev_watch.h"
 #include "local/apigw/gateway.h"
 #include "local/lambda/pool.h"
 #include "local/lambda/runtime_api.h"
-
-#define DEV_WATCH_MAX 64
 
 /* The pool of one function, kept across template reloads by logical id. */
 struct dev_pool {
@@ -50,18 +45,7 @@ struct dev {
 	size_t npools;
 	char aws_url[64];
 	char data_dir[4096];
-	/* watching */
-	int ifd;
-	struct event *iev;
-	struct event *quiet;
-	struct {
-		int wd;
-		char *dir;
-	} watches[DEV_WATCH_MAX];
-	size_t nwatches;
-	bool template_dirty;
-	char *dirty_bins[DEV_MAX_FUNCTIONS];
-	size_t ndirty;
+	struct dev_watch *watch; /* NULL with --no-watch */
 	struct event *sigint, *sigterm;
 };
 
@@ -261,112 +245,14 @@ static void dev_print_banner(struct dev *d)
 	fflush(f);
 }
 
-/* ---- Watching -------------------------------------------------------------------------- */
-
-static void dev_watch_path(struct dev *d, const char *path)
-{
-	char *copy = strdup(path), *dir;
-	int wd;
-
-	if (!copy || d->ifd < 0)
-		goto out;
-	dir = dirname(copy);
-	for (size_t i = 0; i < d->nwatches; i++)
-		if (!strcmp(d->watches[i].dir, dir))
-			goto out;
-	if (d->nwatches == DEV_WATCH_MAX)
-		goto out;
-	wd = inotify_add_watch(d->ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB);
-	if (wd < 0) {
-		log_msg(LVL_WARN, "cannot watch %s: %s; changes there need a restart", dir,
-			strerror(errno));
-		goto out;
-	}
-	d->watches[d->nwatches].wd = wd;
-	d->watches[d->nwatches].dir = strdup(dir);
-	if (d->watches[d->nwatches].dir)
-		d->nwatches++;
-out:
-	free(copy);
-}
+/* ---- Reloading ------------------------------------------------------------------------ */
 
 static void dev_watch_all(struct dev *d)
 {
-	dev_watch_path(d, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE));
+	dev_watch_clear(d->watch);
+	dev_watch_file(d->watch, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE));
 	for (size_t i = 0; i < d->app.nfns; i++)
-		dev_watch_path(d, d->app.fns[i].binary);
-}
-
-/* True when `dir`/`name` is the file `path` names. */
-static bool same_file(const char *dir, const char *name, const char *path)
-{
-	char *copy = strdup(path);
-	bool same = false;
-
-	if (copy) {
-		char *base = strrchr(copy, '/');
-		const char *pdir = base ? copy : ".";
-
-		if (base) {
-			*base = '\0';
-			base++;
-			if (!*pdir)
-				pdir = "/";
-		} else {
-			base = copy;
-		}
-		same = !strcmp(base, name) && !strcmp(pdir, dir);
-	}
-	free(copy);
-	return same;
-}
-
-static void dev_mark_binary(struct dev *d, const char *binary)
-{
-	for (size_t i = 0; i < d->ndirty; i++)
-		if (!strcmp(d->dirty_bins[i], binary))
-			return;
-	if (d->ndirty < ARRAY_SIZE(d->dirty_bins) && (d->dirty_bins[d->ndirty] = strdup(binary)))
-		d->ndirty++;
-}
-
-static void dev_inotify(evutil_socket_t fd, short what, void *arg)
-{
-	struct dev *d = arg;
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool hit = false;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-			const char *dir = NULL;
-
-			p += sizeof(*ev) + ev->len;
-			for (size_t i = 0; i < d->nwatches; i++)
-				if (d->watches[i].wd == ev->wd)
-					dir = d->watches[i].dir;
-			if (!dir || !ev->len)
-				continue;
-			if (same_file(dir, ev->name,
-				      opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE))) {
-				d->template_dirty = true;
-				hit = true;
-			}
-			for (size_t i = 0; i < d->app.nfns; i++) {
-				if (same_file(dir, ev->name, d->app.fns[i].binary)) {
-					dev_mark_binary(d, d->app.fns[i].binary);
-					hit = true;
-				}
-			}
-		}
-	}
-	if (hit) {
-		struct timeval tv = {DEV_QUIET_MS / 1000,
-				     (suseconds_t)(DEV_QUIET_MS % 1000) * 1000};
-
-		evtimer_add(d->quiet, &tv);
-	}
+		dev_watch_file(d->watch, d->app.fns[i].binary);
 }
 
 static void dev_reload_template(struct dev *d)
@@ -405,40 +291,45 @@ static void dev_reload_done(void *arg, int err, const char *why)
 			id, why);
 }
 
-static void dev_quiet(evutil_socket_t fd, short what, void *arg)
+/* Reload one function whose binary changed, keeping the old workers when the new one is missing. */
+static void dev_reload_function(struct dev *d, const struct dev_function *f)
+{
+	struct pool *p = dev_pool_find(d, f->id);
+	struct pool_config c;
+
+	if (!p)
+		return;
+	if (access(f->binary, X_OK)) {
+		log_msg(LVL_WARN, "%s: %s is gone or not executable; keeping the old workers",
+			f->id, f->binary);
+		return;
+	}
+	pool_cfg(d, f, &c);
+	log_msg(LVL_INFO, "%s: %s changed, reloading", f->id, f->binary);
+	if (pool_reload(p, &c, dev_reload_done, dev_pool_id(d, f->id)))
+		log_msg(LVL_ERROR, "%s: reload could not start", f->id);
+}
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+/* The watcher's callback: a changed template reloads everything, else each changed binary. */
+static void dev_changed(void *arg, const char *const *changed, size_t n)
 {
 	struct dev *d = arg;
 
-	if (d->template_dirty) {
-		d->template_dirty = false;
+	if (in_list(changed, n, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE))) {
 		dev_reload_template(d); /* reloads every pool too */
-	} else {
-		for (size_t i = 0; i < d->app.nfns; i++) {
-			const struct dev_function *f = &d->app.fns[i];
-			struct pool *p = dev_pool_find(d, f->id);
-			struct pool_config c;
-			bool dirty = false;
-
-			for (size_t j = 0; j < d->ndirty; j++)
-				dirty |= !strcmp(d->dirty_bins[j], f->binary);
-			if (!dirty || !p)
-				continue;
-			if (access(f->binary, X_OK)) {
-				log_msg(LVL_WARN,
-					"%s: %s is gone or not executable; keeping the old "
-					"workers",
-					f->id, f->binary);
-				continue;
-			}
-			pool_cfg(d, f, &c);
-			log_msg(LVL_INFO, "%s: %s changed, reloading", f->id, f->binary);
-			if (pool_reload(p, &c, dev_reload_done, dev_pool_id(d, f->id)))
-				log_msg(LVL_ERROR, "%s: reload could not start", f->id);
-		}
+		return;
 	}
-	for (size_t j = 0; j < d->ndirty; j++)
-		free(d->dirty_bins[j]);
-	d->ndirty = 0;
+	for (size_t i = 0; i < d->app.nfns; i++)
+		if (in_list(changed, n, d->app.fns[i].binary))
+			dev_reload_function(d, &d->app.fns[i]);
 }
 
 /* ---- Start and stop -------------------------------------------------------------------- */
@@ -481,20 +372,11 @@ static void dev_release(struct dev *d)
 	}
 	runtime_api_free(d->rt);
 	aws_endpoint_free(d->aws);
-	if (d->iev)
-		event_free(d->iev);
-	if (d->quiet)
-		event_free(d->quiet);
+	dev_watch_free(d->watch);
 	if (d->sigint)
 		event_free(d->sigint);
 	if (d->sigterm)
 		event_free(d->sigterm);
-	if (d->ifd >= 0)
-		close(d->ifd);
-	for (size_t i = 0; i < d->nwatches; i++)
-		free(d->watches[i].dir);
-	for (size_t j = 0; j < d->ndirty; j++)
-		free(d->dirty_bins[j]);
 	dev_app_release(&d->app);
 	if (d->base)
 		event_base_free(d->base);
@@ -527,7 +409,6 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	int err, n;
 
 	d->o = o;
-	d->ifd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	d->base = dev_event_base_new();
 	if (!d->base)
@@ -608,18 +489,11 @@ int dev_run(const struct dev_options *o)
 		err = ERR_NOMEM;
 		goto out;
 	}
-	d->quiet = evtimer_new(d->base, dev_quiet, d);
 	if (!o->no_watch) {
-		d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (d->ifd < 0) {
-			log_msg(LVL_WARN, "inotify unavailable (%s): rebuilds need a restart",
-				strerror(errno));
-		} else {
-			d->iev = event_new(d->base, d->ifd, EV_READ | EV_PERSIST, dev_inotify, d);
-			if (d->iev)
-				event_add(d->iev, NULL);
-			dev_watch_all(d);
-		}
+		err = dev_watch_new(d->base, DEV_QUIET_MS, dev_changed, d, &d->watch);
+		if (err)
+			goto out;
+		dev_watch_all(d);
 	}
 	dev_print_banner(d);
 	event_base_dispatch(d->base);

@@ -168,16 +168,16 @@ int dev_app_function(const struct dev_app *app, const char *id);
 
 /*
  * The local name of bucket `logical_id` in stack `stack`, as described above,
- * into `out` (64 bytes). Exposed for tests.
+ * into `out` (64 bytes). Returns 0 or ERR_NOMEM. Exposed for tests.
  */
-void dev_bucket_name(const char *stack, const char *logical_id, char out[64]);
+int dev_bucket_name(const char *stack, const char *logical_id, char out[64]);
 
 /*
  * The local name of table `logical_id` in stack `stack`, as described above
  * ("<stack>-<logical id>-<12 of [A-Z0-9]>", at most DEV_TABLE_NAME_MAX
- * characters), into `out`. Exposed for tests.
+ * characters), into `out`. Returns 0 or ERR_NOMEM. Exposed for tests.
  */
-void dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABLE_NAME_MAX + 1]);
+int dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABLE_NAME_MAX + 1]);
 
 /*
  * The CreateTable request for the properties `props` of an

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/enc.h"
+#include "core/grow.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "lambda/apigw.h"
@@ -47,22 +48,41 @@ static void fail_at(char *why, size_t len, const struct tpos *pos, const char *f
 	va_end(ap);
 }
 
-void dev_bucket_name(const char *stack, const char *logical_id, char out[64])
+/*
+ * The 12-character suffix CloudFormation-style names end with: a stable hash
+ * of `kind`, the stack and the logical id, in the alphabet `digits` (36).
+ */
+static int name_suffix(const char *kind, const char *stack, const char *logical_id,
+		       const char *digits, char suffix[13])
 {
-	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	uint8_t h[SHA256_LEN];
-	char suffix[13];
-	char prefix[63 - 1 - 12 + 1]; /* what fits before "-<suffix>", and the NUL */
 	struct buf in;
-	size_t n = 0, max;
 
-	buf_init(&in, 4096);
-	buf_addf(&in, "%s/%s", stack, logical_id);
+	buf_init(&in, strlen(kind) + strlen(stack) + strlen(logical_id) + 1);
+	buf_putf(&in, "%s%s/%s", kind, stack, logical_id);
+	int err = buf_error(&in);
+	if (err) {
+		buf_release(&in);
+		return err;
+	}
 	sha256(in.ptr, in.len, h);
 	buf_release(&in);
 	for (size_t i = 0; i < 12; i++)
 		suffix[i] = digits[h[i] % 36];
 	suffix[12] = '\0';
+	return 0;
+}
+
+int dev_bucket_name(const char *stack, const char *logical_id, char out[64])
+{
+	char suffix[13];
+	char prefix[63 - 1 - 12 + 1]; /* what fits before "-<suffix>", and the NUL */
+	size_t n = 0, max;
+	int err =
+		name_suffix("", stack, logical_id, "0123456789abcdefghijklmnopqrstuvwxyz", suffix);
+
+	if (err)
+		return err;
 	/* CloudFormation shortens the stack name and logical id to fit 63. */
 	max = 63 - 1 - 12;
 	for (const char *s = stack; *s && n < max; s++)
@@ -73,24 +93,19 @@ void dev_bucket_name(const char *stack, const char *logical_id, char out[64])
 		prefix[n++] = (char)tolower((unsigned char)*s);
 	prefix[n] = '\0';
 	snprintf(out, 64, "%s-%s", prefix, suffix);
+	return 0;
 }
 
-void dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABLE_NAME_MAX + 1])
+int dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABLE_NAME_MAX + 1])
 {
-	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	const size_t max = DEV_TABLE_NAME_MAX - 1 - 12; /* what fits before "-<suffix>" */
-	uint8_t h[SHA256_LEN];
 	char suffix[13];
-	struct buf in;
 	size_t n = 0;
+	int err = name_suffix("dynamodb:", stack, logical_id,
+			      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", suffix);
 
-	buf_init(&in, 4096);
-	buf_addf(&in, "dynamodb:%s/%s", stack, logical_id);
-	sha256(in.ptr, in.len, h);
-	buf_release(&in);
-	for (size_t i = 0; i < 12; i++)
-		suffix[i] = digits[h[i] % 36];
-	suffix[12] = '\0';
+	if (err)
+		return err;
 	for (const char *s = stack; *s && n < max; s++)
 		out[n++] = *s;
 	if (n < max)
@@ -99,6 +114,7 @@ void dev_table_name(const char *stack, const char *logical_id, char out[DEV_TABL
 		out[n++] = *s;
 	out[n++] = '-';
 	memcpy(out + n, suffix, sizeof(suffix));
+	return 0;
 }
 
 /* A template value as JSON; NULL for what has no local value (unknown, undecided). */
@@ -331,22 +347,24 @@ static int resolve_value(const struct resolver *rs, const char *key, const struc
 	}
 }
 
-static int add_env(char ***env, size_t *n, const char *k, const char *v)
+/* One "K=V" entry of a function's environment (Lambda caps them all at 4 KB together). */
+#define DEV_ENV_ENTRY_MAX (64u << 10)
+
+static int add_env(char ***env, size_t *n, size_t *alloc, const char *k, const char *v)
 {
 	struct buf kv;
-	char **ne;
+	int err;
 
 	if (*n + 2 > DEV_MAX_ENV)
 		return ERR_TOOLARGE;
-	ne = realloc(*env, (*n + 2) * sizeof(*ne));
-	if (!ne)
+	if ((err = ALLOC_GROW(*env, *n + 2, *alloc)))
+		return err;
+	buf_init(&kv, DEV_ENV_ENTRY_MAX);
+	if ((err = buf_addf(&kv, "%s=%s", k, v)))
+		return err;
+	if (!((*env)[*n] = buf_detach(&kv, NULL)))
 		return ERR_NOMEM;
-	*env = ne;
-	buf_init(&kv, BUF_NOCAP);
-	if (buf_addf(&kv, "%s=%s", k, v))
-		return ERR_NOMEM;
-	ne[(*n)++] = buf_detach(&kv, NULL);
-	ne[*n] = NULL;
+	(*env)[++*n] = NULL;
 	return 0;
 }
 
@@ -360,14 +378,18 @@ static char *binary_path(const struct dev_options *o, const struct template_reso
 	const char *meta = build_meta(r);
 	struct buf p;
 
-	buf_init(&p, 4096);
+	buf_init(&p, PATH_MAX);
 	if (o->build_dir) {
 		const char *base = meta ? strrchr(meta, '/') : NULL;
 
 		base = base ? base + 1 : (meta ? meta : "bootstrap");
-		buf_addf(&p, "%s/%s", o->build_dir, base);
+		buf_putf(&p, "%s/%s", o->build_dir, base);
 	} else {
-		buf_adds(&p, meta ? meta : DEV_DEFAULT_BINARY);
+		buf_puts(&p, meta ? meta : DEV_DEFAULT_BINARY);
+	}
+	if (buf_error(&p)) {
+		buf_release(&p);
+		return NULL;
 	}
 	return buf_detach(&p, NULL);
 }
@@ -378,7 +400,7 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 {
 	struct template_function tf;
 	struct resolver rs = *rs0;
-	size_t nenv = 0;
+	size_t nenv = 0, env_alloc = 0;
 	struct buf val;
 	int err;
 
@@ -408,10 +430,10 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 		for (size_t i = 0; i < tf.environment->n; i++) {
 			const struct tval_pair *p = &tf.environment->pairs[i];
 
-			buf_init(&val, (size_t)64 << 10);
+			buf_init(&val, DEV_ENV_ENTRY_MAX);
 			err = resolve_value(&rs, p->key, p->val, &val);
 			if (!err)
-				err = add_env(&f->env, &nenv, p->key, val.ptr);
+				err = add_env(&f->env, &nenv, &env_alloc, p->key, val.ptr);
 			buf_release(&val);
 			if (err) {
 				fail_at(why, why_len, &p->key_pos,
@@ -421,9 +443,9 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 			}
 		}
 	}
-	if ((err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL_S3", aws_url)) ||
-	    (err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL_DYNAMODB", aws_url)) ||
-	    (err = add_env(&f->env, &nenv, "AWS_ENDPOINT_URL", aws_url)))
+	if ((err = add_env(&f->env, &nenv, &env_alloc, "AWS_ENDPOINT_URL_S3", aws_url)) ||
+	    (err = add_env(&f->env, &nenv, &env_alloc, "AWS_ENDPOINT_URL_DYNAMODB", aws_url)) ||
+	    (err = add_env(&f->env, &nenv, &env_alloc, "AWS_ENDPOINT_URL", aws_url)))
 		return err;
 	if (access(f->binary, X_OK))
 		log_msg(LVL_WARN,
@@ -445,6 +467,9 @@ static char *unquote(const char *s)
 	return strdup(s);
 }
 
+/* A CORS list joined with commas (API Gateway caps a CORS configuration far below this). */
+#define DEV_CORS_LIST_MAX 16384
+
 static char *join_list(const struct tval *v)
 {
 	const struct tval *items[64];
@@ -453,10 +478,14 @@ static char *join_list(const struct tval *v)
 
 	if (!n)
 		return NULL;
-	buf_init(&b, 16384);
+	buf_init(&b, DEV_CORS_LIST_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (tval_scalar(items[i]))
-			buf_addf(&b, "%s%s", b.len ? "," : "", tval_scalar(items[i]));
+			buf_putf(&b, "%s%s", b.len ? "," : "", tval_scalar(items[i]));
+	if (buf_error(&b)) {
+		buf_release(&b);
+		return NULL;
+	}
 	return buf_detach(&b, NULL);
 }
 
@@ -569,7 +598,9 @@ static int load_buckets(const struct template *t, struct dev_app *app)
 		if (name && (tval_get(r->props, "BucketName")->flags & TVAL_F_PARTIAL))
 			name = NULL;
 		if (!name) {
-			dev_bucket_name(app->stack_name, r->id, gen);
+			int err = dev_bucket_name(app->stack_name, r->id, gen);
+			if (err)
+				return err;
 			name = gen;
 		}
 		app->buckets[app->nbuckets] = strdup(name);
@@ -606,9 +637,10 @@ static int load_tables(const struct resolver *rs, struct dev_app *app)
 					"%s: TableName %s has no local value; named as "
 					"CloudFormation names a table without one",
 					r->id, tn->text ? tn->text : "");
-			dev_table_name(app->stack_name, r->id, gen);
 			buf_reset(&name);
-			err = buf_adds(&name, gen);
+			err = dev_table_name(app->stack_name, r->id, gen);
+			if (!err)
+				err = buf_adds(&name, gen);
 		}
 		app->tables[app->ntables] = err ? NULL : buf_detach(&name, NULL);
 		buf_release(&name);
@@ -683,9 +715,10 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 	err = load_template(o, stage, &app->t, why, why_len);
 	if (err)
 		return err;
-	buf_init(&stack, 256);
-	buf_addf(&stack, "sluice-%s", stage);
-	app->stack_name = buf_detach(&stack, NULL);
+	buf_init(&stack, DEV_STAGE_MAX + 16);
+	buf_putf(&stack, "sluice-%s", stage);
+	app->stack_name = buf_error(&stack) ? NULL : buf_detach(&stack, NULL);
+	buf_release(&stack);
 	err = ERR_NOMEM;
 	if (!app->stack_name || (err = load_buckets(app->t, app))) {
 		snprintf(why, why_len, "%s: %s", app->t->path, err_str(err));
