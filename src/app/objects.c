@@ -18,6 +18,7 @@
 #include "core/enc.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "http/query.h"
 
 /* The longest Content-Type we store (S3 would take more; nobody needs it). */
 #define OBJECTS_CONTENT_TYPE_MAX 255
@@ -46,6 +47,20 @@ static const char *const secret_headers[] = {
 	"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Amz-Security-Token",
 };
 
+/*
+ * Query parameters that carry a presigned request's credentials (SigV4's
+ * query form), hidden like the headers above; compared case-insensitively
+ * after percent-decoding the name, so that an encoded name does not slip by.
+ */
+static const char *const secret_params[] = {
+	"X-Amz-Signature",
+	"X-Amz-Credential",
+	"X-Amz-Security-Token",
+};
+
+/* The longest raw query we rewrite: API Gateway caps the request line at 10 KB. */
+#define OBJECTS_QUERY_MAX (64u << 10)
+
 /* ---- The echoed event ---------------------------------------------------------------- */
 
 static bool is_secret_header(const char *name)
@@ -55,6 +70,27 @@ static bool is_secret_header(const char *name)
 			return true;
 	}
 	return false;
+}
+
+static bool is_secret_param(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(secret_params); i++) {
+		if (strcasecmp(name, secret_params[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the raw (still encoded) query name `n` decodes to a secret parameter. */
+static bool is_secret_raw_param(struct str n)
+{
+	struct buf name;
+	bool secret;
+
+	buf_init(&name, 64); /* longer than any secret name: not one of them */
+	secret = !uri_decode(&name, n.ptr, n.len, true) && is_secret_param(name.ptr);
+	buf_release(&name);
+	return secret;
 }
 
 /* "[redacted]" for a value, or an array of as many "[redacted]"; null stays null. */
@@ -76,8 +112,8 @@ static json_t *redact_value(const json_t *v)
 	return a;
 }
 
-/* Replace `event[member]`, a header map, by a copy with the secret values redacted. */
-static int redact_headers(json_t *event, const char *member)
+/* Replace `event[member]`, a header or query map, by a copy with the secret values redacted. */
+static int redact_map(json_t *event, const char *member, bool (*secret)(const char *))
 {
 	json_t *h = json_object_get(event, member);
 	json_t *copy;
@@ -88,7 +124,7 @@ static int redact_headers(json_t *event, const char *member)
 	if (!copy)
 		return ERR_NOMEM;
 	for (void *it = json_object_iter(copy); it; it = json_object_iter_next(copy, it)) {
-		if (!is_secret_header(json_object_iter_key(it)))
+		if (!secret(json_object_iter_key(it)))
 			continue;
 		if (json_object_iter_set_new(copy, it, redact_value(json_object_iter_value(it)))) {
 			json_decref(copy);
@@ -96,6 +132,35 @@ static int redact_headers(json_t *event, const char *member)
 		}
 	}
 	return json_object_set_new(event, member, copy) ? ERR_NOMEM : 0;
+}
+
+/* 2.0's rawQueryString, with the value of each secret parameter replaced, the rest as it was. */
+static int redact_raw_query(json_t *event)
+{
+	json_t *raw = json_object_get(event, "rawQueryString");
+	struct str rest, name, value;
+	const char *done;
+	struct buf out;
+	int err;
+
+	if (!json_is_string(raw))
+		return 0;
+	rest = str_make(json_string_value(raw), json_string_length(raw));
+	done = rest.ptr;
+	buf_init(&out, OBJECTS_QUERY_MAX);
+	while (query_next(&rest, &name, &value)) {
+		if (!value.ptr || !is_secret_raw_param(name))
+			continue;
+		buf_put(&out, done, (size_t)(value.ptr - done));
+		buf_puts(&out, "%5Bredacted%5D");
+		done = value.ptr + value.len;
+	}
+	buf_put(&out, done, (size_t)(json_string_value(raw) + json_string_length(raw) - done));
+	err = buf_error(&out);
+	if (!err && json_object_set_new(event, "rawQueryString", json_stringn(out.ptr, out.len)))
+		err = ERR_NOMEM;
+	buf_release(&out);
+	return err;
 }
 
 /* 1.0 requestContext.identity.apiKey holds the API key itself when the method requires one. */
@@ -142,8 +207,11 @@ json_t *objects_redact_event(json_t *event)
 	cookies = json_object_get(copy, "cookies");
 	if ((cookies && !json_is_null(cookies) &&
 	     json_object_set_new(copy, "cookies", redact_value(cookies))) ||
-	    redact_headers(copy, "headers") || redact_headers(copy, "multiValueHeaders") ||
-	    redact_api_key(copy) || omit_large_body(copy)) {
+	    redact_map(copy, "headers", is_secret_header) ||
+	    redact_map(copy, "multiValueHeaders", is_secret_header) ||
+	    redact_map(copy, "queryStringParameters", is_secret_param) ||
+	    redact_map(copy, "multiValueQueryStringParameters", is_secret_param) ||
+	    redact_raw_query(copy) || redact_api_key(copy) || omit_large_body(copy)) {
 		json_decref(copy);
 		return NULL;
 	}

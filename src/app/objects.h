@@ -75,7 +75,11 @@ void objects_state_free(void *state);
  * A copy of `event` fit to echo: the values of the headers Authorization,
  * Proxy-Authorization, Cookie, X-Api-Key and X-Amz-Security-Token (any case)
  * in "headers" and "multiValueHeaders" (each value of an array), every item
- * of the 2.0 "cookies" array, and 1.0 requestContext.identity.apiKey become
+ * of the 2.0 "cookies" array, 1.0 requestContext.identity.apiKey, and the
+ * query parameters X-Amz-Signature, X-Amz-Credential and X-Amz-Security-Token
+ * (any case, name percent-decoded) in "queryStringParameters",
+ * "multiValueQueryStringParameters" and "rawQueryString" (there the value
+ * becomes "%5Bredacted%5D", the rest of the query unchanged) become
  * "[redacted]"; a string "body" longer than OBJECTS_ECHO_BODY_MAX becomes
  * "[omitted: N bytes]". `event` is not modified (unchanged members are
  * shared by reference). Returns a new reference, or NULL when `event` is not

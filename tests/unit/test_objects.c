@@ -1120,6 +1120,45 @@ static void test_redact_event_directly(void **state)
 	json_decref(arr);
 }
 
+/*
+ * A presigned call carries its signature in the query: the echoed event hides
+ * those values in queryStringParameters, multiValueQueryStringParameters and
+ * rawQueryString, whatever the case or percent-encoding of the name.
+ */
+static void test_redact_query_signature(void **state)
+{
+	json_t *ev = json_pack(
+		"{s:s,s:{s:s,s:s,s:s,s:s},s:{s:[s,s],s:[s]}}", "rawQueryString",
+		"a=1&X-Amz-Signature=deadbeef&x-amz-credential=AKID%2F2026&X%2DAmz-Security-Token="
+		"FwoG&&b",
+		"queryStringParameters", "X-Amz-Signature", "deadbeef", "X-Amz-Credential",
+		"AKID/2026", "x-amz-security-token", "FwoG", "a", "1",
+		"multiValueQueryStringParameters", "X-Amz-Signature", "deadbeef", "cafe", "a", "1");
+	json_t *r = objects_redact_event(ev);
+	char *text;
+
+	assert_non_null(r);
+	text = json_dumps(r, JSON_COMPACT);
+	assert_null(strstr(text, "deadbeef"));
+	assert_null(strstr(text, "cafe"));
+	assert_null(strstr(text, "AKID"));
+	assert_null(strstr(text, "FwoG"));
+	free(text);
+	assert_string_equal(jsonx_str(r, "rawQueryString"),
+			    "a=1&X-Amz-Signature=%5Bredacted%5D&x-amz-credential=%5Bredacted%5D&"
+			    "X%2DAmz-Security-Token=%5Bredacted%5D&&b");
+	json_t *q = jsonx_obj(r, "queryStringParameters");
+	assert_string_equal(jsonx_str(q, "X-Amz-Signature"), "[redacted]");
+	assert_string_equal(jsonx_str(q, "x-amz-security-token"), "[redacted]");
+	assert_string_equal(jsonx_str(q, "a"), "1");
+	json_t *mv = jsonx_obj(r, "multiValueQueryStringParameters");
+	assert_int_equal(json_array_size(jsonx_arr(mv, "X-Amz-Signature")), 2);
+	assert_string_equal(json_string_value(json_array_get(jsonx_arr(mv, "X-Amz-Signature"), 1)),
+			    "[redacted]");
+	json_decref(r);
+	json_decref(ev);
+}
+
 static void test_store_failures(void **state)
 {
 	struct fixture *f = *state;
@@ -1301,6 +1340,7 @@ int main(void)
 		T(test_routes_404_405),
 		T(test_redaction),
 		cmocka_unit_test(test_redact_event_directly),
+		cmocka_unit_test(test_redact_query_signature),
 		T(test_store_failures),
 		T(test_malformed_events),
 		T(test_log_line),
