@@ -111,12 +111,106 @@ static void test_default_route_and_refusals(void **state)
 	gateway_routes_free(rt);
 }
 
+static const struct gateway_cors test_cors = {.allow_origins = "https://a.example",
+					      .allow_methods = "GET,POST",
+					      .allow_headers = "content-type",
+					      .max_age = 300};
+
+/* A table of `n` routes GET /r<i>, each with `cors`. */
+static struct gateway_routes *cors_table(int n, const struct gateway_cors *cors)
+{
+	struct gateway_route_spec s = {.version = APIGW_V2,
+				       .api = "HttpApi",
+				       .method = "GET",
+				       .function = "F",
+				       .cors = cors};
+	struct gateway_routes *rt;
+	char path[32];
+
+	assert_int_equal(gateway_routes_new(&rt), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/r%d", i);
+		s.path = path;
+		assert_int_equal(gateway_routes_add(rt, &s), 0);
+	}
+	return rt;
+}
+
+static void assert_test_cors(const struct gateway_cors *c)
+{
+	assert_non_null(c);
+	assert_string_equal(c->allow_origins, "https://a.example");
+	assert_string_equal(c->allow_methods, "GET,POST");
+	assert_string_equal(c->allow_headers, "content-type");
+	assert_int_equal(c->max_age, 300);
+}
+
+/*
+ * The CORS block of a matched route is readable straight from the table
+ * (no gateway in between) however many routes it holds: past 16 routes
+ * the table's storage used to move and leave `cors` pointing at freed memory.
+ */
+static void test_cors_past_16_routes(void **state)
+{
+	struct gateway_routes *rt = cors_table(40, &test_cors);
+	struct gateway_match m;
+	char path[32];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "/r%d", i);
+		assert_true(gateway_routes_match(rt, "GET", path, &m));
+		assert_string_equal(m.route->path, path);
+		assert_test_cors(m.route->cors);
+	}
+	gateway_routes_free(rt);
+}
+
+/*
+ * A CORS block with neither origins nor methods is no CORS (API Gateway
+ * answers no preflight for it): `cors` is NULL, not a pointer into the
+ * stack frame of gateway_routes_add().
+ */
+static void test_cors_empty_block(void **state)
+{
+	static const struct gateway_cors empty = {.allow_headers = "x-only", .max_age = -1};
+	struct gateway_routes *rt = cors_table(3, &empty);
+	struct gateway_match m;
+
+	assert_true(gateway_routes_match(rt, "GET", "/r1", &m));
+	assert_null(m.route->cors);
+	gateway_routes_free(rt);
+}
+
+/* A match taken before the table grows still reads its route and CORS afterwards. */
+static void test_match_survives_growth(void **state)
+{
+	struct gateway_route_spec s = {
+		.version = APIGW_V2, .method = "GET", .function = "G", .cors = &test_cors};
+	struct gateway_routes *rt = cors_table(2, &test_cors);
+	struct gateway_match m;
+	char path[32];
+
+	assert_true(gateway_routes_match(rt, "GET", "/r0", &m));
+	for (int i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "/more/%d", i);
+		s.path = path;
+		assert_int_equal(gateway_routes_add(rt, &s), 0);
+	}
+	assert_string_equal(m.route->path, "/r0");
+	assert_string_equal(m.route->function, "F");
+	assert_test_cors(m.route->cors);
+	gateway_routes_free(rt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_priority),
 		cmocka_unit_test(test_params_and_stage),
 		cmocka_unit_test(test_default_route_and_refusals),
+		cmocka_unit_test(test_cors_past_16_routes),
+		cmocka_unit_test(test_cors_empty_block),
+		cmocka_unit_test(test_match_survives_growth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

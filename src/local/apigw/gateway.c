@@ -23,6 +23,7 @@
 #include "aws/sigv4.h"
 #include "core/buf.h"
 #include "core/enc.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
@@ -49,9 +50,14 @@ struct gw_route {
 	bool catch_all; /* HTTP API "$default" */
 };
 
+/*
+ * Each route is allocated on its own and `routes` holds pointers to them, so
+ * that a route never moves: spec.cors points into the route itself, and a
+ * match hands out pointers to the route, both of which must outlive growth.
+ */
 struct gateway_routes {
 	int refs;
-	struct gw_route *routes;
+	struct gw_route **routes;
 	size_t n, alloc;
 	bool has_http;
 };
@@ -96,12 +102,14 @@ static char *route_strdup(struct gw_route *r, const char *s)
 	return d;
 }
 
-static void route_release(struct gw_route *r)
+static void route_free(struct gw_route *r)
 {
+	if (!r)
+		return;
 	for (size_t i = 0; i < r->nstrings; i++)
 		free(r->strings[i]);
 	free(r->segs);
-	memset(r, 0, sizeof(*r));
+	free(r);
 }
 
 /* Split r->spec.path, "/a/{b}/{c+}", into segments; they point into that string (owned by r). */
@@ -168,13 +176,15 @@ static int route_copy_cors(struct gw_route *r, const struct gateway_cors *c)
 	    (c->allow_headers && !(r->cors.allow_headers = route_strdup(r, c->allow_headers))) ||
 	    (c->expose_headers && !(r->cors.expose_headers = route_strdup(r, c->expose_headers))))
 		return ERR_NOMEM;
-	r->spec.cors = &r->cors;
+	/* Neither origins nor methods: nothing to answer a preflight with, so no CORS. */
+	if (r->cors.allow_origins || r->cors.allow_methods)
+		r->spec.cors = &r->cors;
 	return 0;
 }
 
 int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spec *spec)
 {
-	struct gw_route r = {0};
+	struct gw_route *r;
 	struct buf key;
 	int err = ERR_INVAL;
 
@@ -183,67 +193,46 @@ int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spe
 		return ERR_INVAL;
 	if (rt->n >= GATEWAY_MAX_ROUTES)
 		return ERR_TOOLARGE;
-	r.spec = *spec;
-	r.spec.cors = NULL;
-	r.catch_all = !strcmp(spec->path, "$default");
-	if (!r.catch_all && spec->path[0] != '/')
+	if (strcmp(spec->path, "$default") && spec->path[0] != '/')
 		return ERR_INVAL;
+	if (!(r = calloc(1, sizeof(*r))))
+		return ERR_NOMEM;
+	r->spec = *spec;
+	r->spec.cors = NULL;
+	r->catch_all = !strcmp(spec->path, "$default");
 	if (spec->stage && (!*spec->stage || !strcmp(spec->stage, "$default")))
-		r.spec.stage = NULL;
+		r->spec.stage = NULL;
 	err = ERR_NOMEM;
-	if (!(r.spec.method = route_strdup(&r, spec->method)) ||
-	    !(r.spec.path = route_strdup(&r, spec->path)) ||
-	    !(r.spec.function = route_strdup(&r, spec->function)) ||
-	    (spec->api && !(r.spec.api = route_strdup(&r, spec->api))) ||
-	    (r.spec.stage && !(r.spec.stage = route_strdup(&r, spec->stage))))
+	if (!(r->spec.method = route_strdup(r, spec->method)) ||
+	    !(r->spec.path = route_strdup(r, spec->path)) ||
+	    !(r->spec.function = route_strdup(r, spec->function)) ||
+	    (spec->api && !(r->spec.api = route_strdup(r, spec->api))) ||
+	    (r->spec.stage && !(r->spec.stage = route_strdup(r, spec->stage))))
 		goto fail;
-	if (spec->cors && route_copy_cors(&r, spec->cors))
+	if (spec->cors && route_copy_cors(r, spec->cors))
 		goto fail;
 	buf_init(&key, 4096);
-	if (spec->version == APIGW_V2 && !r.catch_all)
-		err = buf_addf(&key, "%s %s", r.spec.method, r.spec.path);
+	if (spec->version == APIGW_V2 && !r->catch_all)
+		err = buf_addf(&key, "%s %s", r->spec.method, r->spec.path);
 	else
-		err = buf_adds(&key, r.spec.path);
-	if (err || !(r.route_key = route_strdup(&r, key.ptr))) {
+		err = buf_adds(&key, r->spec.path);
+	if (err || !(r->route_key = route_strdup(r, key.ptr))) {
 		buf_release(&key);
 		err = err ? err : ERR_NOMEM;
 		goto fail;
 	}
 	buf_release(&key);
-	if (!r.catch_all && (err = route_parse_path(&r)))
+	if (!r->catch_all && (err = route_parse_path(r)))
 		goto fail;
-	if (rt->n == rt->alloc) {
-		size_t na = rt->alloc ? rt->alloc * 2 : 16;
-		struct gw_route *nr = realloc(rt->routes, na * sizeof(*nr));
-
-		err = ERR_NOMEM;
-		if (!nr)
-			goto fail;
-		rt->routes = nr;
-		rt->alloc = na;
-	}
+	if ((err = ALLOC_GROW(rt->routes, rt->n + 1, rt->alloc)))
+		goto fail;
 	rt->routes[rt->n++] = r;
-	if (r.cors.allow_origins || r.cors.allow_methods)
-		rt->routes[rt->n - 1].spec.cors = &rt->routes[rt->n - 1].cors;
 	if (spec->version == APIGW_V2)
 		rt->has_http = true;
 	return 0;
 fail:
-	route_release(&r);
+	route_free(r);
 	return err;
-}
-
-/*
- * The cors pointer of each route points into its own struct; realloc moves
- * them, so fix them up before a table is used.
- */
-static void routes_fix_cors(struct gateway_routes *rt)
-{
-	for (size_t i = 0; i < rt->n; i++) {
-		struct gw_route *r = &rt->routes[i];
-
-		r->spec.cors = (r->cors.allow_origins || r->cors.allow_methods) ? &r->cors : NULL;
-	}
 }
 
 void gateway_routes_free(struct gateway_routes *rt)
@@ -251,7 +240,7 @@ void gateway_routes_free(struct gateway_routes *rt)
 	if (!rt)
 		return;
 	for (size_t i = 0; i < rt->n; i++)
-		route_release(&rt->routes[i]);
+		route_free(rt->routes[i]);
 	free(rt->routes);
 	free(rt);
 }
@@ -382,7 +371,7 @@ static bool match_in(const struct gateway_routes *rt, const char *method, const 
 	if (too_many)
 		return false;
 	for (size_t i = 0; i < rt->n; i++) {
-		const struct gw_route *r = &rt->routes[i];
+		const struct gw_route *r = rt->routes[i];
 
 		if (stage && (!r->spec.stage || strlen(r->spec.stage) != stage_len ||
 			      memcmp(r->spec.stage, stage, stage_len)))
@@ -415,7 +404,7 @@ static bool routes_match(const struct gateway_routes *rt, const char *method, co
 		size_t len = slash ? (size_t)(slash - path - 1) : strlen(path + 1);
 
 		for (size_t i = 0; i < rt->n; i++) {
-			const char *st = rt->routes[i].spec.stage;
+			const char *st = rt->routes[i]->spec.stage;
 
 			if (st && strlen(st) == len && !memcmp(st, path + 1, len)) {
 				if (match_in(rt, method, slash ? slash : "/", path + 1, len, m)) {
@@ -856,8 +845,8 @@ static bool try_preflight(struct gateway_routes *rt, struct evhttp_request *req,
 		v = m.route->version;
 	} else {
 		for (size_t i = 0; i < rt->n && !c; i++) {
-			c = rt->routes[i].spec.cors;
-			v = rt->routes[i].spec.version;
+			c = rt->routes[i]->spec.cors;
+			v = rt->routes[i]->spec.version;
 		}
 	}
 	if (!c)
@@ -1059,7 +1048,6 @@ int gateway_new(struct event_base *base, const struct gateway_config *cfg,
 		goto fail;
 	gw->base = base;
 	gw->routes = routes;
-	routes_fix_cors(routes);
 	routes = NULL;
 	gw->rest_timeout_ms = cfg->rest_timeout_ms ? cfg->rest_timeout_ms : GATEWAY_REST_TIMEOUT_MS;
 	gw->http_timeout_ms = cfg->http_timeout_ms ? cfg->http_timeout_ms : GATEWAY_HTTP_TIMEOUT_MS;
@@ -1098,7 +1086,6 @@ void gateway_set_routes(struct gateway *gw, struct gateway_routes *routes)
 {
 	if (!gw || !routes)
 		return;
-	routes_fix_cors(routes);
 	routes_unref(gw->routes);
 	gw->routes = routes;
 }
