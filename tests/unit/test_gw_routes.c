@@ -205,6 +205,206 @@ static void test_match_survives_growth(void **state)
 	gateway_routes_free(rt);
 }
 
+static struct gateway_routes *routes_of(const struct gateway_route_spec *specs, size_t n)
+{
+	struct gateway_routes *rt;
+
+	assert_int_equal(gateway_routes_new(&rt), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(gateway_routes_add(rt, &specs[i]), 0);
+	return rt;
+}
+
+/* Segment kinds decide before method and length: a literal beats a parameter, even under ANY. */
+static void test_precedence(void **state)
+{
+	static const struct gateway_route_spec s[] = {
+		{.version = APIGW_V2, .method = "GET", .path = "/a/{x}", .function = "GetParam"},
+		{.version = APIGW_V2, .method = "ANY", .path = "/a/b", .function = "AnyLit"},
+		{.version = APIGW_V2, .method = "GET", .path = "/a/{x+}", .function = "GetGreedy"},
+		{.version = APIGW_V2, .method = "ANY", .path = "/a/{x}/c", .function = "Deeper"},
+		{.version = APIGW_V2, .method = "POST", .path = "/a/{x}", .function = "PostParam"},
+	};
+	struct gateway_routes *rt = routes_of(s, ARRAY_SIZE(s));
+	struct gateway_match m;
+
+	assert_string_equal(fn(rt, "GET", "/a/b", &m), "AnyLit");
+	assert_string_equal(fn(rt, "GET", "/a/z", &m), "GetParam");
+	assert_string_equal(fn(rt, "POST", "/a/z", &m), "PostParam");
+	assert_string_equal(fn(rt, "GET", "/a/z/c", &m), "Deeper");
+	assert_string_equal(fn(rt, "GET", "/a/z/d", &m), "GetGreedy");
+	assert_true(str_eq_cstr(m.params[0].value, "z/d"));
+	assert_null(fn(rt, "PUT", "/a/z/d", &m));
+	assert_null(fn(rt, "GET", "/a", &m));
+	gateway_routes_free(rt);
+}
+
+/* {proxy+} takes the rest of the path, slashes and empty segments included, at least one byte. */
+static void test_greedy(void **state)
+{
+	static const struct gateway_route_spec s[] = {
+		{.version = APIGW_V1, .method = "ANY", .path = "/{proxy+}", .function = "Root"},
+		{.version = APIGW_V1,
+		 .method = "GET",
+		 .path = "/files/{path+}",
+		 .function = "Files"},
+	};
+	struct gateway_routes *rt = routes_of(s, ARRAY_SIZE(s));
+	struct gateway_match m;
+
+	assert_string_equal(fn(rt, "GET", "/files/a//b/", &m), "Files");
+	assert_int_equal(m.nparams, 1);
+	assert_true(str_eq_cstr(m.params[0].name, "path"));
+	assert_true(str_eq_cstr(m.params[0].value, "a//b/"));
+	assert_string_equal(m.route_key, "/files/{path+}"); /* REST: the resource path */
+	assert_string_equal(fn(rt, "GET", "/files/", &m), "Root");
+	assert_true(str_eq_cstr(m.params[0].value, "files/"));
+	assert_string_equal(fn(rt, "DELETE", "/x", &m), "Root");
+	assert_null(fn(rt, "GET", "/", &m)); /* nothing for {proxy+} to take */
+	gateway_routes_free(rt);
+}
+
+/* $default: the HTTP API's catch-all, after every other route, whatever the method. */
+static void test_default_route(void **state)
+{
+	static const struct gateway_route_spec s[] = {
+		{.version = APIGW_V2, .method = "ANY", .path = "$default", .function = "Default"},
+		{.version = APIGW_V2, .method = "ANY", .path = "/{proxy+}", .function = "Proxy"},
+		{.version = APIGW_V2, .method = "POST", .path = "/only", .function = "Only"},
+	};
+	struct gateway_routes *rt = routes_of(s, ARRAY_SIZE(s));
+	struct gateway_match m;
+
+	assert_string_equal(fn(rt, "GET", "/x/y", &m), "Proxy");
+	assert_string_equal(m.route_key, "ANY /{proxy+}");
+	assert_string_equal(fn(rt, "POST", "/only", &m), "Only");
+	assert_string_equal(m.route_key, "POST /only");
+	assert_string_equal(fn(rt, "GET", "/", &m), "Default");
+	assert_string_equal(m.route_key, "$default");
+	assert_int_equal(m.nparams, 0);
+	assert_true(gateway_routes_has_http(rt));
+	gateway_routes_free(rt);
+}
+
+/*
+ * "/<stage>/..." is matched among that stage's routes; when none matches
+ * there, the whole path is matched among all routes.
+ */
+static void test_stage_fallback(void **state)
+{
+	static const struct gateway_route_spec s[] = {
+		{.version = APIGW_V1,
+		 .stage = "dev",
+		 .method = "GET",
+		 .path = "/a",
+		 .function = "A"},
+		{.version = APIGW_V1, .method = "GET", .path = "/dev/b", .function = "DevB"},
+		{.version = APIGW_V1,
+		 .stage = "$default",
+		 .method = "GET",
+		 .path = "/c",
+		 .function = "C"},
+	};
+	struct gateway_routes *rt = routes_of(s, ARRAY_SIZE(s));
+	struct gateway_match m;
+
+	assert_string_equal(fn(rt, "GET", "/dev/a", &m), "A");
+	assert_string_equal(m.stage, "dev");
+	assert_string_equal(fn(rt, "GET", "/dev/b", &m), "DevB");
+	assert_null(m.stage);
+	assert_string_equal(fn(rt, "GET", "/a", &m), "A");
+	assert_null(m.stage);
+	assert_string_equal(fn(rt, "GET", "/c", &m), "C");
+	assert_null(m.route->stage); /* "$default" is no stage */
+	assert_null(fn(rt, "GET", "/$default/c", &m));
+	assert_false(gateway_routes_has_http(rt));
+	gateway_routes_free(rt);
+}
+
+/* By path alone (a preflight), the most specific route of any method; a NULL method matches
+ * nothing. */
+static void test_match_path(void **state)
+{
+	static const struct gateway_cors cors = {.allow_origins = "*", .max_age = -1};
+	static const struct gateway_route_spec s[] = {
+		{.version = APIGW_V2, .method = "POST", .path = "/p/{id}", .function = "Post"},
+		{.version = APIGW_V2,
+		 .method = "DELETE",
+		 .path = "/p/x",
+		 .function = "Del",
+		 .cors = &cors},
+	};
+	struct gateway_routes *rt = routes_of(s, ARRAY_SIZE(s));
+	struct gateway_match m;
+
+	assert_true(gateway_routes_match_path(rt, "/p/x", &m));
+	assert_string_equal(m.route->function, "Del");
+	assert_true(gateway_routes_match_path(rt, "/p/y", &m));
+	assert_string_equal(m.route->function, "Post");
+	assert_false(gateway_routes_match_path(rt, "/q", &m));
+	assert_null(m.route);
+	assert_false(gateway_routes_match(rt, NULL, "/p/x", &m));
+	assert_false(gateway_routes_match(NULL, "GET", "/p/x", &m));
+	assert_false(gateway_routes_match(rt, "POST", NULL, &m));
+	assert_string_equal(gateway_routes_first_cors(rt)->function, "Del");
+	assert_null(gateway_routes_first_cors(NULL));
+	gateway_routes_free(rt);
+}
+
+/* Parameters past GATEWAY_MAX_PARAMS are dropped; the route still matches. */
+static void test_params_cap(void **state)
+{
+	struct gateway_route_spec s = {.version = APIGW_V2, .method = "GET", .function = "Many"};
+	char path[256] = "", req[256] = "";
+	struct gateway_routes *rt;
+	struct gateway_match m;
+	size_t n = 0, k = 0;
+
+	for (int i = 0; i < GATEWAY_MAX_PARAMS + 2; i++) {
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "/{p%d}", i);
+		k += (size_t)snprintf(req + k, sizeof(req) - k, "/v%d", i);
+	}
+	s.path = path;
+	rt = routes_of(&s, 1);
+	assert_string_equal(fn(rt, "GET", req, &m), "Many");
+	assert_int_equal(m.nparams, GATEWAY_MAX_PARAMS);
+	assert_true(str_eq_cstr(m.params[GATEWAY_MAX_PARAMS - 1].name, "p15"));
+	assert_true(str_eq_cstr(m.params[GATEWAY_MAX_PARAMS - 1].value, "v15"));
+	gateway_routes_free(rt);
+}
+
+/* The table's limits, and a table shared by references. */
+static void test_limits_and_refs(void **state)
+{
+	struct gateway_route_spec s = {
+		.version = APIGW_V2, .method = "GET", .path = "/r", .function = "F"};
+	struct gateway_routes *rt;
+	struct gateway_match m;
+	char *long_path = malloc(GATEWAY_ROUTE_KEY_MAX + 1);
+
+	assert_non_null(long_path);
+	assert_int_equal(gateway_routes_new(&rt), 0);
+	memset(long_path, 'x', GATEWAY_ROUTE_KEY_MAX);
+	long_path[0] = '/';
+	long_path[GATEWAY_ROUTE_KEY_MAX] = '\0';
+	s.path = long_path;
+	assert_int_equal(gateway_routes_add(rt, &s), ERR_TOOLARGE); /* "GET " + path */
+	free(long_path);
+	s.path = "/r";
+	for (int i = 0; i < GATEWAY_MAX_ROUTES; i++)
+		assert_int_equal(gateway_routes_add(rt, &s), 0);
+	assert_int_equal(gateway_routes_add(rt, &s), ERR_TOOLARGE);
+	assert_int_equal(gateway_routes_count(rt), GATEWAY_MAX_ROUTES);
+	assert_int_equal(gateway_routes_add(NULL, &s), ERR_INVAL);
+	assert_int_equal(gateway_routes_add(rt, NULL), ERR_INVAL);
+	assert_ptr_equal(gateway_routes_ref(rt), rt);
+	gateway_routes_unref(rt);
+	assert_true(gateway_routes_match(rt, "GET", "/r", &m)); /* one reference left */
+	gateway_routes_unref(rt);				/* freed: ASan checks */
+	assert_int_equal(gateway_routes_count(NULL), 0);
+	gateway_routes_unref(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +414,13 @@ int main(void)
 		cmocka_unit_test(test_cors_past_16_routes),
 		cmocka_unit_test(test_cors_empty_block),
 		cmocka_unit_test(test_match_survives_growth),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_greedy),
+		cmocka_unit_test(test_default_route),
+		cmocka_unit_test(test_stage_fallback),
+		cmocka_unit_test(test_match_path),
+		cmocka_unit_test(test_params_cap),
+		cmocka_unit_test(test_limits_and_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
