@@ -206,6 +206,8 @@ int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spe
 		return ERR_INVAL;
 	if ((err = route_new(spec, &r)))
 		return err;
+	/* An array of pointers: sizeof(*rt->routes) is a pointer's size, as meant. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	if ((err = ALLOC_GROW(rt->routes, rt->n + 1, rt->alloc))) {
 		route_free(r);
 		return err;
