@@ -64,9 +64,9 @@ void gw_send_message(struct evhttp_request *req, int version, const char *reques
 void gw_send_internal_error(struct evhttp_request *req, int version, const char *request_id);
 
 /*
- * One log line for a refused or failed request: method, path, status, and
- * when given the route (`m`, may be NULL), the function's errorType and
- * errorMessage.
+ * One log line for a refused or failed request: method, path and status;
+ * the route key and function when `route` is not NULL; the function's
+ * errorType and errorMessage when not NULL or empty.
  */
 void gw_log_refusal(enum log_level lvl, const char *method, const char *path,
 		    const struct gateway_route_spec *route, const char *route_key, int status,

@@ -86,9 +86,9 @@ int gateway_routes_new(struct gateway_routes **out /* OUT */);
 /*
  * Add a route. Returns 0, ERR_INVAL (NULL table or spec, bad version, no
  * method or function, a path that is neither "$default" nor starts with '/',
- * an empty or misplaced brace, a greedy parameter that is not the last
- * segment), ERR_TOOLARGE past GATEWAY_MAX_ROUTES or when the route key
- * would pass GATEWAY_ROUTE_KEY_MAX, ERR_NOMEM. The table is unchanged on error.
+ * a brace outside a whole segment "{name}" or "{name+}", an empty name, a
+ * greedy parameter that is not the last segment), ERR_TOOLARGE past GATEWAY_MAX_ROUTES or when the
+ * route key would pass GATEWAY_ROUTE_KEY_MAX, ERR_NOMEM. The table is unchanged on error.
  */
 int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spec *spec);
 

@@ -180,7 +180,8 @@ void pool_worker_kill(struct worker *w);
 
 /*
  * Refresh w->hwm_mb, the worker's peak memory (VmHWM) for its REPORT line:
- * at most every POOL_HWM_REFRESH_MS under load, always when `force`.
+ * at most every POOL_HWM_REFRESH_MS (pool_worker.c) under load, always when
+ * `force` (a timeout).
  */
 void pool_worker_hwm(struct worker *w, bool force);
 
