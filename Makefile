@@ -80,6 +80,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/protocol/%.o $(BUILD)/libsluice.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Unit tests that run a helper program find it beside themselves. Order-only:
+# the helper is needed at run time, not linked in.
+$(BUILD)/tests/test_pool: | $(BUILD)/tests/fake_runtime
+
 $(BUILD)/replay/fuzz_%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/replay.o $(BUILD)/libsluice.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -120,18 +120,22 @@ static void respond_env(struct buf *out)
 	struct buf b;
 
 	buf_init(&b, FAKE_BODY_MAX);
-	buf_adds(&b, "{\"env\":[");
+	buf_puts(&b, "{\"env\":[");
 	for (char **e = environ; *e; e++) {
-		buf_addf(&b, "%s\"", e == environ ? "" : ",");
+		buf_putf(&b, "%s\"", e == environ ? "" : ",");
 		for (const char *p = *e; *p; p++)
 			if (*p == '"' || *p == '\\')
-				buf_addf(&b, "\\%c", *p);
+				buf_putf(&b, "\\%c", *p);
 			else if ((unsigned char)*p >= 0x20)
-				buf_addch(&b, *p);
-		buf_addch(&b, '"');
+				buf_putc(&b, *p);
+		buf_putc(&b, '"');
 	}
-	buf_adds(&b, "]}");
-	post_result(request_id, "response", b.ptr, b.len, out);
+	buf_puts(&b, "]}");
+	if (buf_error(&b)) /* never a cut list that looks whole */
+		post_result(request_id, "error", "{\"errorMessage\":\"environment too large\"}", 40,
+			    out);
+	else
+		post_result(request_id, "response", b.ptr, b.len, out);
 	buf_release(&b);
 }
 

@@ -133,6 +133,27 @@ static void test_vmhwm(void **state)
 	assert_int_equal(report_vmhwm_mb(-1), 0);
 }
 
+static void do_long_line(FILE *f, const void *arg)
+{
+	report_line(f, "note: %s", (const char *)arg);
+	report_line(f, "short");
+}
+
+/* A line past the cap is replaced whole, never written cut. */
+static void test_line_too_long(void **state)
+{
+	char *big = malloc(5000);
+	char *t;
+
+	assert_non_null(big);
+	memset(big, 'x', 4999);
+	big[4999] = '\0';
+	t = capture(do_long_line, big);
+	assert_string_equal(t, "(log line too long)\nshort\n");
+	free(t);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_vmhwm),
 		cmocka_unit_test(test_vmhwm_fd),
 		cmocka_unit_test(test_end_report_one_write),
+		cmocka_unit_test(test_line_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

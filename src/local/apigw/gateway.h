@@ -23,13 +23,15 @@
  * Stages: every route answers at its path ("/objects") and, when its API has
  * a named stage ("dev", "Prod"; not "$default"), under "/<stage>" as well
  * ("/dev/objects"), so that the URL of a deployed stage works locally too.
- * Matching follows API Gateway's "most specific wins": segment by segment, a
- * literal beats a {param}, which beats a greedy {proxy+}; then an exact method
- * beats ANY; the HTTP API's "$default" route comes last.
+ * How a route is chosen is gw_routes.h's.
  *
- * Routes live in an immutable table (struct gateway_routes). gateway_set_routes()
- * swaps tables atomically: requests already running keep the table they
- * started with (it is reference-counted), new ones see the new table.
+ * Routes live in a table (struct gateway_routes, gw_routes.h) that is not
+ * changed once handed to the gateway. gateway_set_routes() swaps tables
+ * atomically: requests already running keep the table they started with (it
+ * is reference-counted), new ones see the new table.
+ *
+ * Inside: gateway.c (the server, API Gateway's answers), gw_routes.c,
+ * gw_cors.c and gw_iam.c; gw_int.h joins them.
  *
  * Everything runs on the caller's event_base. Logs go through core/log.h:
  * one line per refused or failed request saying which route, which function,
@@ -42,87 +44,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "local/apigw/gw_routes.h"
+
 struct event_base;
-struct pool;
 struct gateway;
-struct gateway_routes;
 
 /* API Gateway's limits, named once. */
 #define GATEWAY_BODY_MAX	(10u << 20) /* request payload: 10 MB */
 #define GATEWAY_REST_TIMEOUT_MS 29000	    /* REST API integration timeout */
 #define GATEWAY_HTTP_TIMEOUT_MS 30000	    /* HTTP API integration timeout */
-#define GATEWAY_MAX_ROUTES	1024	    /* routes in one table */
 #define GATEWAY_MAX_HEADERS	256	    /* request headers considered */
 #define GATEWAY_DEFAULT_PORT	3000
-
-/*
- * CORS as configured on an Api (Cors) or HttpApi (CorsConfiguration).
- * Lists are comma-separated ("GET,POST"); NULL when unset. REST values are
- * given without the single quotes SAM requires around them.
- */
-struct gateway_cors {
-	const char *allow_origins; /* "*" or "https://a.example,https://b.example" */
-	const char *allow_methods;
-	const char *allow_headers;
-	const char *expose_headers;
-	long max_age; /* seconds; -1 when unset */
-	bool allow_credentials;
-};
-
-/*
- * One route, as dev.c reads it from the template. Strings are copied by
- * gateway_routes_add(); `pool` and `cors` are borrowed (cors is copied too).
- */
-struct gateway_route_spec {
-	int version;	      /* APIGW_V1 (REST, payload 1.0) or APIGW_V2 (HTTP API, 2.0) */
-	const char *api;      /* logical id of the API ("HttpApi", "ServerlessRestApi") */
-	const char *stage;    /* "dev", "Prod"; NULL or "$default" for none */
-	const char *method;   /* "GET", ..., "ANY" */
-	const char *path;     /* "/objects/{name+}", or "$default" (HTTP API catch-all) */
-	const char *function; /* logical id of the function, for logs */
-	bool iam;	      /* AWS_IAM authorization */
-	struct pool *pool;    /* where invocations go; must outlive the table */
-	const struct gateway_cors *cors; /* NULL: no CORS */
-};
-
-/* A new, empty route table. Returns 0 and *out, or ERR_NOMEM. */
-int gateway_routes_new(struct gateway_routes **out /* OUT */);
-
-/*
- * Add a route. Returns 0, ERR_INVAL (NULL spec, bad version, no method or
- * function, a path that is neither "$default" nor starts with '/', a greedy
- * parameter that is not the last segment, an unclosed '{'), ERR_TOOLARGE past
- * GATEWAY_MAX_ROUTES, ERR_NOMEM. The table is unchanged on error.
- */
-int gateway_routes_add(struct gateway_routes *rt, const struct gateway_route_spec *spec);
-
-/* Number of routes in the table (0 for NULL). */
-size_t gateway_routes_count(const struct gateway_routes *rt);
-
-/* Free a table that was never handed to a gateway. NULL is a no-op. */
-void gateway_routes_free(struct gateway_routes *rt);
-
-/* What gateway_routes_match() found. Strings point into the table or `path`. */
-struct gateway_match {
-	const struct gateway_route_spec *route; /* NULL when nothing matched */
-	const char *stage;			/* the stage prefix that was stripped, or NULL */
-	/* Path parameters, raw (not yet percent-decoded), slices of `path`. */
-	struct {
-		const char *name;
-		size_t name_len;
-		const char *value;
-		size_t value_len;
-	} params[16];
-	size_t nparams;
-};
-
-/*
- * Match `method` and the raw `path` (no query) against the table, as the
- * gateway does for each request. Returns true and fills `m` when a route
- * matched. Exposed for unit tests.
- */
-bool gateway_routes_match(const struct gateway_routes *rt, const char *method, const char *path,
-			  struct gateway_match *m /* OUT */);
 
 struct gateway_config {
 	const char *address;	   /* NULL: "127.0.0.1" */

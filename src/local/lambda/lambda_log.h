@@ -13,8 +13,8 @@
  * so that it does not interleave with the workers' own output on the same
  * file.
  */
-#ifndef SLUICE_LOCAL_REPORT_H
-#define SLUICE_LOCAL_REPORT_H
+#ifndef SLUICE_LOCAL_LAMBDA_LOG_H
+#define SLUICE_LOCAL_LAMBDA_LOG_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,144 +1,33 @@
 /*
- * The warm worker pool of one function (see pool.h for the contract).
+ * The warm worker pool of one function (see pool.h for the contract and
+ * pool_int.h for the states): the invocations' side. pool_invoke() queues an
+ * invocation and dispatch hands it to the most recently idle worker of the
+ * serving generation, whose held `next` is answered with the event; the
+ * worker's posted result (the Runtime API callbacks below) or its timeout
+ * finishes it. Workers are spawned and reaped in pool_worker.c, generations
+ * swapped in pool_reload.c.
  *
- * A worker is a child process of one generation (a binary + environment +
- * limits) and moves through STARTING (spawned, no `next` yet) -> IDLE (its
- * `next` is held) -> BUSY (the event was handed over) -> AFTER (its result
- * was posted, no new `next` yet) -> IDLE ..., or to DYING once it is killed
- * or found dead. A worker struct is freed only by the SIGCHLD handler (after
- * waitpid) or pool_free(), never from a callback path, so a pointer to it
- * stays valid across the caller's callbacks.
- *
- * Invocations wait in `queue` until dispatch() hands them to an IDLE worker
- * of the serving generation; results that are known before any worker is
- * involved (THROTTLED, a worker that cannot be spawned or fails its init) are
- * delivered through a zero timer, so that no callback ever runs inside
- * pool_invoke().
- *
- * Workers inherit the log file descriptor as stdout and stderr: the
- * function's own lines and the START/END/REPORT lines land in one stream, in
- * order, without a relay.
+ * The constraint behind most of the shapes here: no callback of the caller
+ * may run inside a pool call, so results known on the spot (THROTTLED, a
+ * worker that cannot start) are deferred to a zero timer; and a worker
+ * struct outlives the callbacks made while it is in use (it is freed only
+ * after waitpid()), so a callback may call back into the pool.
  */
 #include "core/common.h"
 
-#include <math.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/queue.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <event2/event.h>
-#include <event2/http.h>
 #include <jansson.h>
 
-#include "core/buf.h"
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
-#include "local/lambda/pool.h"
 #include "local/lambda/lambda_log.h"
-#include "local/lambda/runtime_api.h"
+#include "local/lambda/pool_int.h"
 
-#define POOL_NAME_MAX	    64 /* Lambda's limit on a function name */
-#define POOL_REQUEST_ID_MAX 128
-#define POOL_TRACE_ID_MAX   96
-#define POOL_TYPE_MAX	    128
-#define POOL_MESSAGE_MAX    1024
-#define POOL_ARN_MAX	    192
-#define POOL_ENV_ENTRY_MAX  ((size_t)128 << 10)
-#define POOL_EXIT_GRACE_MS  1000 /* a runtime that posted init/error exits within */
-#define POOL_REAP_MIN_MS    50
-#define POOL_HWM_REFRESH_MS 100 /* VmHWM is read again at most this often per worker */
-#define POOL_REAP_MAX_MS    5000
-#define POOL_CHILD_PATH	    "/usr/local/bin:/usr/bin:/bin:/opt/bin"
-
-enum wstate { W_STARTING, W_IDLE, W_BUSY, W_AFTER, W_DYING };
-enum istate { I_QUEUED, I_RUNNING, I_DEFERRED };
-
-struct gen {
-	struct pool *pool;
-	uint32_t number;
-	char *binary, *handler, *region, *akid, *secret, *token, *log_format, *log_level;
-	char *task_root;
-	char **fn_env; /* NULL-terminated copies */
-	char arn[POOL_ARN_MAX];
-	uint32_t timeout_ms, memory_mb, max_workers, queue_max, idle_ms, start_timeout_ms;
-	uint32_t workers; /* worker structs still referring to this generation */
-	pool_reload_fn done;
-	void *done_arg;
-	int64_t started_ns;
-	TAILQ_ENTRY(gen) link;
-};
-
-struct worker {
-	struct pool *pool;
-	struct gen *gen;
-	uint64_t id; /* runtime_api registration, 0 once unregistered */
-	pid_t pid;
-	enum wstate state;
-	struct evhttp_request *held; /* the held `next` while IDLE */
-	struct inv *inv;	     /* while BUSY */
-	char last_rid[POOL_REQUEST_ID_MAX + 1];
-	int64_t spawn_ns, idle_since_ns;
-	double init_ms;	   /* spawn to first `next` */
-	bool cold_pending; /* init_ms not reported yet */
-	uint32_t hwm_mb;
-	int status_fd;	     /* /proc/<pid>/status, opened at the first result; -1 */
-	int64_t hwm_read_ns; /* when hwm_mb was read; 0: never */
-	struct event *start_timer;
-	TAILQ_ENTRY(worker) link;
-};
-
-struct inv {
-	struct pool *pool;
-	uint64_t ticket;
-	enum istate state;
-	char rid[POOL_REQUEST_ID_MAX + 1];
-	char trace[POOL_TRACE_ID_MAX];
-	char *event;
-	size_t len;
-	pool_done_fn done;
-	void *arg;
-	struct worker *worker;
-	struct event *timer;
-	int64_t start_ns;
-	double init_ms;
-	/* a deferred result */
-	enum pool_result_kind dkind;
-	char dtype[POOL_TYPE_MAX];
-	char dmsg[POOL_MESSAGE_MAX];
-	TAILQ_ENTRY(inv) link;
-};
-
-TAILQ_HEAD(gen_list, gen);
-TAILQ_HEAD(worker_list, worker);
-TAILQ_HEAD(inv_list, inv);
-
-struct pool {
-	struct event_base *base;
-	struct runtime_api *api;
-	bool api_owned;
-	FILE *log;
-	char name[POOL_NAME_MAX + 1];
-	struct gen *serving, *pending;
-	struct gen_list gens;
-	struct worker_list workers;
-	struct inv_list queue;	/* I_QUEUED */
-	struct inv_list active; /* I_RUNNING and I_DEFERRED */
-	uint32_t nqueued;
-	struct event *sigchld, *reaper;
-	uint64_t next_ticket;
-	uint32_t next_gen;
-	struct pool_stats stats;
-};
-
-static void dispatch(struct pool *p);
-static void worker_kill(struct worker *w);
-
-static const struct runtime_api_ops worker_ops;
+/* A runtime that posted init/error exits within this, or it is killed. */
+#define POOL_EXIT_GRACE_MS 1000
+/* A log note: a sentence around an errorMessage of up to POOL_MESSAGE_MAX. */
+#define POOL_NOTE_MAX (POOL_MESSAGE_MAX * 2)
 
 const char *pool_result_kind_name(enum pool_result_kind kind)
 {
@@ -148,24 +37,14 @@ const char *pool_result_kind_name(enum pool_result_kind kind)
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
 }
 
-static double ms_since(int64_t ns)
+double pool_ms_since(int64_t ns)
 {
 	return (double)(time_mono_ns() - ns) / 1e6;
 }
 
-/* `ms` milliseconds as the struct timeval evtimer_add() takes. */
-static struct timeval tv_of_ms(uint32_t ms)
+void pool_note(struct pool *p, const char *fmt, ...)
 {
-	struct timeval tv = {ms / 1000, (suseconds_t)(ms % 1000) * 1000};
-
-	return tv;
-}
-
-/* A pool event of its own, in the log stream beside the Lambda lines. */
-static void note(struct pool *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct pool *p, const char *fmt, ...)
-{
-	char ts[32], text[POOL_MESSAGE_MAX * 2];
+	char ts[32], text[POOL_NOTE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -173,390 +52,6 @@ static void note(struct pool *p, const char *fmt, ...)
 	va_end(ap);
 	time_rfc3339(ts, time_now_ms(), 1);
 	report_line(p->log, "%s\tsluice\tfunction %s: %s", ts, p->name, text);
-}
-
-/* "exit status 2" or "signal: aborted", as Lambda (Go's ProcessState) words it. */
-static void describe_status(int status, char *out, size_t cap)
-{
-	if (status < 0) {
-		snprintf(out, cap, "exit status unknown");
-	} else if (WIFEXITED(status)) {
-		snprintf(out, cap, "exit status %d", WEXITSTATUS(status));
-	} else if (WIFSIGNALED(status)) {
-		const char *s = strsignal(WTERMSIG(status));
-		size_t n;
-
-		snprintf(out, cap, "signal: %s", s ? s : "unknown");
-		for (n = 8; out[n]; n++)
-			if (out[n] >= 'A' && out[n] <= 'Z')
-				out[n] = (char)(out[n] - 'A' + 'a');
-	} else {
-		snprintf(out, cap, "status %d", status);
-	}
-}
-
-/* ---- generations ---- */
-
-static char *dup_or(const char *s, const char *dflt)
-{
-	const char *v = s ? s : dflt;
-
-	return v ? strdup(v) : NULL;
-}
-
-static void gen_free(struct gen *g)
-{
-	if (!g)
-		return;
-	free(g->binary);
-	free(g->handler);
-	free(g->region);
-	free(g->akid);
-	free(g->secret);
-	free(g->token);
-	free(g->log_format);
-	free(g->log_level);
-	free(g->task_root);
-	if (g->fn_env)
-		for (char **e = g->fn_env; *e; e++)
-			free(*e);
-	free(g->fn_env);
-	free(g);
-}
-
-/* Free a generation nobody serves with and no worker refers to. */
-static void gen_maybe_free(struct gen *g)
-{
-	struct pool *p = g->pool;
-
-	if (g == p->serving || g == p->pending || g->workers > 0)
-		return;
-	TAILQ_REMOVE(&p->gens, g, link);
-	gen_free(g);
-}
-
-static int copy_env(struct gen *g, const char *const *env)
-{
-	size_t n = 0;
-
-	while (env && env[n])
-		n++;
-	if (!(g->fn_env = calloc(n + 1, sizeof(char *))))
-		return ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (!(g->fn_env[i] = strdup(env[i])))
-			return ERR_NOMEM;
-	return 0;
-}
-
-static int gen_new(struct pool *p, const struct pool_config *cfg, struct gen **out)
-{
-	char resolved[PATH_MAX];
-	struct gen *g = calloc(1, sizeof(*g));
-	char *slash;
-
-	*out = NULL;
-	if (!g)
-		return ERR_NOMEM;
-	g->pool = p;
-	g->binary = strdup(realpath(cfg->binary, resolved) ? resolved : cfg->binary);
-	g->handler = dup_or(cfg->handler, "");
-	g->region = dup_or(cfg->region, POOL_DEFAULT_REGION);
-	g->akid = dup_or(cfg->access_key_id, NULL);
-	g->secret = dup_or(cfg->secret_access_key, NULL);
-	g->token = dup_or(cfg->session_token, NULL);
-	g->log_format = dup_or(cfg->log_format, NULL);
-	g->log_level = dup_or(cfg->log_level, NULL);
-	if (!g->binary || !g->handler || !g->region || (cfg->access_key_id && !g->akid) ||
-	    (cfg->secret_access_key && !g->secret) || (cfg->session_token && !g->token) ||
-	    (cfg->log_format && !g->log_format) || (cfg->log_level && !g->log_level) ||
-	    copy_env(g, cfg->env) != 0 || !(g->task_root = strdup(g->binary)))
-		goto nomem;
-	slash = strrchr(g->task_root, '/');
-	if (slash && slash != g->task_root)
-		*slash = '\0';
-	else if (slash)
-		slash[1] = '\0';
-	else
-		snprintf(g->task_root, strlen(g->task_root) + 1, ".");
-	g->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : POOL_DEFAULT_TIMEOUT_MS;
-	g->memory_mb = cfg->memory_mb ? cfg->memory_mb : POOL_DEFAULT_MEMORY_MB;
-	g->max_workers = cfg->max_workers ? cfg->max_workers : POOL_DEFAULT_MAX_WORKERS;
-	g->queue_max = cfg->queue_max ? cfg->queue_max : POOL_DEFAULT_QUEUE_MAX;
-	g->idle_ms = cfg->idle_ms ? cfg->idle_ms : POOL_DEFAULT_IDLE_MS;
-	g->start_timeout_ms =
-		cfg->start_timeout_ms ? cfg->start_timeout_ms : POOL_DEFAULT_START_TIMEOUT_MS;
-	snprintf(g->arn, sizeof(g->arn), "arn:aws:lambda:%s:%s:function:%s", g->region,
-		 LOCAL_ACCOUNT_ID, p->name);
-	g->number = ++p->next_gen;
-	g->started_ns = time_mono_ns();
-	TAILQ_INSERT_TAIL(&p->gens, g, link);
-	*out = g;
-	return 0;
-nomem:
-	gen_free(g);
-	return ERR_NOMEM;
-}
-
-/* ---- the child's environment ---- */
-
-struct envv {
-	char **v;
-	size_t n, alloc;
-	int err;
-};
-
-static void env_addf(struct envv *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void env_addf(struct envv *e, const char *fmt, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	if (e->err)
-		return;
-	if (e->n + 2 > e->alloc) {
-		size_t na = e->alloc ? e->alloc * 2 : 32;
-		char **v = realloc(e->v, na * sizeof(char *));
-
-		if (!v) {
-			e->err = ERR_NOMEM;
-			return;
-		}
-		e->v = v;
-		e->alloc = na;
-	}
-	buf_init(&b, POOL_ENV_ENTRY_MAX);
-	va_start(ap, fmt);
-	e->err = buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	if (!e->err && !(e->v[e->n] = buf_detach(&b, NULL)))
-		e->err = ERR_NOMEM;
-	buf_release(&b);
-	if (!e->err)
-		e->v[++e->n] = NULL;
-}
-
-static void env_free(struct envv *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
-}
-
-/* True when the entry "K=V" names a variable the pool already set. */
-static bool env_has(const struct envv *e, const char *entry)
-{
-	const char *eq = strchr(entry, '=');
-	size_t klen = eq ? (size_t)(eq - entry) : strlen(entry);
-
-	for (size_t i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], entry, klen) == 0 && e->v[i][klen] == '=')
-			return true;
-	return false;
-}
-
-/*
- * Lambda's variables first, then the function's own, minus any that would
- * override one of Lambda's (Lambda reserves those names).
- */
-static int build_env(struct pool *p, struct gen *g, uint64_t id, struct envv *e)
-{
-	memset(e, 0, sizeof(*e));
-	env_addf(e, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u/w/%" PRIu64,
-		 (unsigned)runtime_api_port(p->api), id);
-	env_addf(e, "_HANDLER=%s", g->handler);
-	env_addf(e, "AWS_LAMBDA_FUNCTION_NAME=%s", p->name);
-	env_addf(e, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%" PRIu32, g->memory_mb);
-	env_addf(e, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST");
-	env_addf(e, "AWS_REGION=%s", g->region);
-	env_addf(e, "AWS_DEFAULT_REGION=%s", g->region);
-	if (g->akid)
-		env_addf(e, "AWS_ACCESS_KEY_ID=%s", g->akid);
-	if (g->secret)
-		env_addf(e, "AWS_SECRET_ACCESS_KEY=%s", g->secret);
-	if (g->token)
-		env_addf(e, "AWS_SESSION_TOKEN=%s", g->token);
-	if (g->log_format)
-		env_addf(e, "AWS_LAMBDA_LOG_FORMAT=%s", g->log_format);
-	if (g->log_level)
-		env_addf(e, "AWS_LAMBDA_LOG_LEVEL=%s", g->log_level);
-	env_addf(e, "TZ=:UTC");
-	env_addf(e, "LAMBDA_TASK_ROOT=%s", g->task_root);
-	env_addf(e, "PATH=%s", POOL_CHILD_PATH);
-	for (char **v = g->fn_env; *v; v++)
-		if (strchr(*v, '=') && **v != '=' && !env_has(e, *v))
-			env_addf(e, "%s", *v);
-	if (e->err) {
-		env_free(e);
-		return e->err;
-	}
-	return 0;
-}
-
-/* ---- workers ---- */
-
-static void start_timeout_cb(evutil_socket_t fd, short what, void *arg);
-
-/*
- * The worker's peak memory (VmHWM) for its REPORT line, into w->hwm_mb. The
- * kernel renders the whole status file for it, which cost 5% of sluice's CPU
- * when done per invocation; so under load it is read again at most every
- * POOL_HWM_REFRESH_MS (the peak only grows: a REPORT line may then show the
- * peak of up to 100 ms earlier), and always when `force` (a timeout, the
- * first result). The status file stays open: one pread instead of open, read
- * and close; the descriptor belongs to this process instance, so a reused pid
- * cannot mix in.
- */
-static void worker_hwm(struct worker *w, bool force)
-{
-	int64_t now = time_mono_ns();
-	char path[64];
-	uint32_t mb;
-
-	if (!force && w->hwm_read_ns && now - w->hwm_read_ns < POOL_HWM_REFRESH_MS * 1000000LL)
-		return;
-	if (w->status_fd < 0 && w->pid > 0) {
-		snprintf(path, sizeof(path), "/proc/%ld/status", (long)w->pid);
-		w->status_fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	mb = report_vmhwm_mb_fd(w->status_fd);
-	if (mb > w->hwm_mb)
-		w->hwm_mb = mb;
-	w->hwm_read_ns = now;
-}
-
-static void worker_free(struct worker *w)
-{
-	struct pool *p = w->pool;
-	struct gen *g = w->gen;
-
-	TAILQ_REMOVE(&p->workers, w, link);
-	if (w->held)
-		runtime_api_answer_gone(w->held);
-	if (w->id)
-		runtime_api_unregister(p->api, w->id);
-	if (w->start_timer)
-		event_free(w->start_timer);
-	if (w->status_fd >= 0)
-		close(w->status_fd);
-	free(w);
-	g->workers--;
-	gen_maybe_free(g);
-}
-
-static uint32_t count_workers(struct pool *p, struct gen *g, int state)
-{
-	struct worker *w;
-	uint32_t n = 0;
-
-	TAILQ_FOREACH(w, &p->workers, link)
-	if ((!g || w->gen == g) &&
-	    (state < 0 ? w->state != W_DYING : w->state == (enum wstate)state))
-		n++;
-	return n;
-}
-
-static int spawn_worker(struct pool *p, struct gen *g, char *why, size_t why_cap)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dflt;
-	struct timeval tv;
-	struct envv env;
-	struct worker *w;
-	char *argv[2];
-	int rc, fd, err;
-
-	if (!(w = calloc(1, sizeof(*w))))
-		return ERR_NOMEM;
-	w->status_fd = -1;
-	w->pool = p;
-	w->gen = g;
-	if ((err = runtime_api_register(p->api, &worker_ops, w, &w->id)) != 0)
-		goto fail;
-	if (!(w->start_timer = evtimer_new(p->base, start_timeout_cb, w)))
-		goto nomem;
-	if ((err = build_env(p, g, w->id, &env)) != 0)
-		goto fail;
-	fd = fileno(p->log);
-	fflush(p->log);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (fd >= 0 && fd != 1)
-		posix_spawn_file_actions_adddup2(&fa, fd, 1);
-	if (fd >= 0 && fd != 2)
-		posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	posix_spawn_file_actions_addchdir_np(&fa, g->task_root);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGPIPE);
-	sigaddset(&dflt, SIGCHLD);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGTERM);
-	sigaddset(&dflt, SIGHUP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	argv[0] = g->binary;
-	argv[1] = NULL;
-	rc = posix_spawn(&w->pid, g->binary, &fa, &attr, argv, env.v);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	env_free(&env);
-	if (rc != 0) {
-		snprintf(why, why_cap, "fork/exec %s: %s", g->binary, strerror(rc));
-		err = ERR_IO;
-		goto fail;
-	}
-	w->state = W_STARTING;
-	w->spawn_ns = time_mono_ns();
-	tv = tv_of_ms(g->start_timeout_ms);
-	evtimer_add(w->start_timer, &tv);
-	TAILQ_INSERT_TAIL(&p->workers, w, link);
-	g->workers++;
-	if (g == p->serving) {
-		uint32_t live = count_workers(p, g, -1);
-
-		p->stats.peak_workers = MAX(p->stats.peak_workers, live);
-	}
-	return 0;
-nomem:
-	err = ERR_NOMEM;
-fail:
-	if (why[0] == '\0')
-		snprintf(why, why_cap, "cannot start a worker: %s", err_str(err));
-	if (w->id)
-		runtime_api_unregister(p->api, w->id);
-	if (w->start_timer)
-		event_free(w->start_timer);
-	free(w);
-	return err;
-}
-
-/* No more routing to `w`: its held `next` is answered, its registration dropped. */
-static void worker_detach(struct worker *w)
-{
-	if (w->held) {
-		runtime_api_answer_gone(w->held);
-		w->held = NULL;
-	}
-	if (w->id) {
-		runtime_api_unregister(w->pool->api, w->id);
-		w->id = 0;
-	}
-	evtimer_del(w->start_timer);
-	w->state = W_DYING;
-}
-
-/* SIGKILL, and no more routing; the struct is freed once waitpid() reports. */
-static void worker_kill(struct worker *w)
-{
-	if (w->state == W_DYING)
-		return;
-	worker_detach(w);
-	kill(w->pid, SIGKILL);
 }
 
 /* ---- invocations ---- */
@@ -590,13 +85,8 @@ static char *error_json(const char *type, const char *msg)
 	return s;
 }
 
-/*
- * Deliver the outcome of `inv` and free it. `status` is the REPORT's
- * ("timeout", "error" or NULL). For an invocation a worker held, the worker's
- * state has already been moved on by the caller.
- */
-static void finish(struct inv *inv, enum pool_result_kind kind, const char *payload, size_t len,
-		   const char *etype, const char *emsg, const char *status)
+void pool_finish(struct inv *inv, enum pool_result_kind kind, const char *payload, size_t len,
+		 const char *etype, const char *emsg, const char *status)
 {
 	struct pool *p = inv->pool;
 	struct worker *w = inv->worker;
@@ -606,7 +96,7 @@ static void finish(struct inv *inv, enum pool_result_kind kind, const char *payl
 	inv_unlink(inv);
 	evtimer_del(inv->timer);
 	memset(&res, 0, sizeof(res));
-	res.duration_ms = inv->start_ns ? ms_since(inv->start_ns) : 0;
+	res.duration_ms = inv->start_ns ? pool_ms_since(inv->start_ns) : 0;
 	if (w) {
 		struct report r = {
 			.request_id = inv->rid,
@@ -655,8 +145,8 @@ static void defer(struct inv *inv, enum pool_result_kind kind, const char *type,
 	evtimer_add(inv->timer, &zero);
 }
 
-static void fail_queue_head(struct pool *p, enum pool_result_kind kind, const char *type,
-			    const char *msg)
+void pool_fail_queue_head(struct pool *p, enum pool_result_kind kind, const char *type,
+			  const char *msg)
 {
 	struct inv *inv = TAILQ_FIRST(&p->queue);
 
@@ -684,7 +174,7 @@ static void assign(struct worker *w, struct inv *inv)
 	runtime_api_answer_next(w->held, inv->event, inv->len, inv->rid,
 				time_now_ms() + w->gen->timeout_ms, w->gen->arn, inv->trace);
 	w->held = NULL;
-	tv = tv_of_ms(w->gen->timeout_ms);
+	tv = time_tv_ms(w->gen->timeout_ms);
 	evtimer_add(inv->timer, &tv);
 }
 
@@ -708,11 +198,10 @@ static struct worker *find_idle(struct pool *p)
  */
 static uint32_t workers_coming(struct pool *p, struct gen *g)
 {
-	return count_workers(p, g, W_STARTING) + count_workers(p, g, W_AFTER);
+	return pool_worker_count(p, g, W_STARTING) + pool_worker_count(p, g, W_AFTER);
 }
 
-/* Hand queued invocations to idle workers; start workers for the rest, within the limits. */
-static void dispatch(struct pool *p)
+void pool_dispatch(struct pool *p)
 {
 	struct gen *g = p->serving;
 	struct worker *w;
@@ -721,78 +210,13 @@ static void dispatch(struct pool *p)
 
 	while ((inv = TAILQ_FIRST(&p->queue)) && (w = find_idle(p)))
 		assign(w, inv);
-	while (p->nqueued > workers_coming(p, g) && count_workers(p, g, -1) < g->max_workers) {
+	while (p->nqueued > workers_coming(p, g) && pool_worker_count(p, g, -1) < g->max_workers) {
 		why[0] = '\0';
-		if (spawn_worker(p, g, why, sizeof(why)) == 0)
+		if (pool_worker_spawn(p, g, why, sizeof(why)) == 0)
 			continue;
-		note(p, "%s", why);
-		fail_queue_head(p, POOL_INIT_ERROR, "Runtime.InvalidEntrypoint", why);
+		pool_note(p, "%s", why);
+		pool_fail_queue_head(p, POOL_INIT_ERROR, "Runtime.InvalidEntrypoint", why);
 	}
-}
-
-/* ---- generation outcomes ---- */
-
-static void reload_finished(struct pool *p, struct gen *g, int err, const char *why)
-{
-	pool_reload_fn done = g->done;
-	void *arg = g->done_arg;
-
-	g->done = NULL;
-	if (done)
-		done(arg, err, why);
-}
-
-static void kill_generation(struct pool *p, struct gen *g, bool keep_busy)
-{
-	struct worker *w;
-
-	TAILQ_FOREACH(w, &p->workers, link)
-	if (w->gen == g && !(keep_busy && w->state == W_BUSY))
-		worker_kill(w);
-}
-
-static void reload_failed(struct pool *p, int err, const char *why)
-{
-	struct gen *g = p->pending;
-
-	p->pending = NULL;
-	note(p, "reload failed: %s; generation %" PRIu32 " keeps serving", why, p->serving->number);
-	kill_generation(p, g, false);
-	reload_finished(p, g, err, why);
-	gen_maybe_free(g);
-}
-
-/* A worker of the pending generation asked for `next`: it serves from now on. */
-static void generation_ready(struct pool *p, struct gen *g)
-{
-	struct gen *old = p->serving;
-
-	p->serving = g;
-	p->pending = NULL;
-	p->stats.generation = g->number;
-	note(p,
-	     "generation %" PRIu32 " serving (ready in %.2f ms); generation %" PRIu32
-	     " finishes what it holds and stops",
-	     g->number, ms_since(g->started_ns), old->number);
-	kill_generation(p, old, true);
-	reload_finished(p, g, 0, "");
-	gen_maybe_free(old);
-}
-
-/* A worker failed before its first `next` (init error, exit, start timeout). */
-static void init_failed(struct worker *w, int err, const char *type, const char *msg)
-{
-	struct pool *p = w->pool;
-	char why[POOL_MESSAGE_MAX + POOL_TYPE_MAX + 32];
-
-	snprintf(why, sizeof(why), "%s: %s", type, msg);
-	if (w->gen == p->pending) {
-		reload_failed(p, err, why);
-		return;
-	}
-	note(p, "worker failed to start: %s", why);
-	if (w->gen == p->serving)
-		fail_queue_head(p, POOL_INIT_ERROR, type, msg);
 }
 
 /* ---- Runtime API callbacks ---- */
@@ -813,8 +237,8 @@ static void after_result(struct worker *w)
 	struct pool *p = w->pool;
 
 	if (w->state == W_AFTER && w->gen != p->serving)
-		worker_kill(w);
-	dispatch(p);
+		pool_worker_kill(w);
+	pool_dispatch(p);
 }
 
 static bool too_large(struct worker *w, struct inv *inv, size_t len, const char **msg)
@@ -829,7 +253,7 @@ static bool too_large(struct worker *w, struct inv *inv, size_t len, const char 
 		 len, POOL_RESPONSE_MAX);
 	w->state = W_AFTER;
 	*msg = "Exceeded maximum allowed payload size";
-	finish(inv, POOL_TOO_LARGE, NULL, 0, "Function.ResponseSizeTooLarge", text, "error");
+	pool_finish(inv, POOL_TOO_LARGE, NULL, 0, "Function.ResponseSizeTooLarge", text, "error");
 	return true;
 }
 
@@ -841,13 +265,13 @@ static enum runtime_api_verdict on_response(void *ctx, const char *rid, const ch
 
 	if (w->state != W_BUSY || !inv || strcmp(rid, inv->rid) != 0)
 		return unknown_id(w, rid, msg);
-	worker_hwm(w, false);
+	pool_worker_hwm(w, false);
 	if (too_large(w, inv, len, msg)) {
 		after_result(w);
 		return RT_TOO_LARGE;
 	}
 	w->state = W_AFTER;
-	finish(inv, POOL_OK, body, len, "", "", NULL);
+	pool_finish(inv, POOL_OK, body, len, "", "", NULL);
 	after_result(w);
 	return RT_ACCEPTED;
 }
@@ -873,14 +297,14 @@ static enum runtime_api_verdict on_error(void *ctx, const char *rid, const char 
 
 	if (w->state != W_BUSY || !inv || strcmp(rid, inv->rid) != 0)
 		return unknown_id(w, rid, msg);
-	worker_hwm(w, false);
+	pool_worker_hwm(w, false);
 	if (too_large(w, inv, len, msg)) {
 		after_result(w);
 		return RT_TOO_LARGE;
 	}
 	parse_error(hdr_type, body, len, type, sizeof(type), text, sizeof(text));
 	w->state = W_AFTER;
-	finish(inv, POOL_FUNCTION_ERROR, len ? body : NULL, len, type, text, "error");
+	pool_finish(inv, POOL_FUNCTION_ERROR, len ? body : NULL, len, type, text, "error");
 	after_result(w);
 	return RT_ACCEPTED;
 }
@@ -888,7 +312,7 @@ static enum runtime_api_verdict on_error(void *ctx, const char *rid, const char 
 static enum runtime_api_verdict on_init_error(void *ctx, const char *hdr_type, const char *body,
 					      size_t len, const char **msg)
 {
-	struct timeval grace = tv_of_ms(POOL_EXIT_GRACE_MS);
+	struct timeval grace = time_tv_ms(POOL_EXIT_GRACE_MS);
 	struct worker *w = ctx;
 	char type[POOL_TYPE_MAX], text[POOL_MESSAGE_MAX];
 
@@ -903,10 +327,10 @@ static enum runtime_api_verdict on_init_error(void *ctx, const char *hdr_type, c
 	 * The runtime gets its 202 and exits by itself, as Lambda's runtimes do
 	 * after an init error; one that lingers is killed after a grace period.
 	 */
-	worker_detach(w);
+	pool_worker_detach(w);
 	evtimer_add(w->start_timer, &grace);
-	init_failed(w, ERR_CONFIG, type, text);
-	dispatch(w->pool);
+	pool_init_failed(w, ERR_CONFIG, type, text);
+	pool_dispatch(w->pool);
 	return RT_ACCEPTED;
 }
 
@@ -918,7 +342,7 @@ static void on_next(void *ctx, struct evhttp_request *req)
 	switch (w->state) {
 	case W_STARTING:
 		evtimer_del(w->start_timer);
-		w->init_ms = ms_since(w->spawn_ns);
+		w->init_ms = pool_ms_since(w->spawn_ns);
 		w->cold_pending = true;
 		p->stats.cold_starts++;
 		break;
@@ -942,35 +366,18 @@ static void on_next(void *ctx, struct evhttp_request *req)
 	w->held = req;
 	w->idle_since_ns = time_mono_ns();
 	if (w->gen == p->pending)
-		generation_ready(p, w->gen);
-	dispatch(p);
+		pool_generation_ready(p, w->gen);
+	pool_dispatch(p);
 }
 
-static const struct runtime_api_ops worker_ops = {
+const struct runtime_api_ops pool_worker_ops = {
 	.next = on_next,
 	.response = on_response,
 	.error = on_error,
 	.init_error = on_init_error,
 };
 
-/* ---- events: timers and SIGCHLD ---- */
-
-static void start_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker *w = arg;
-	char msg[POOL_MESSAGE_MAX];
-
-	if (w->state == W_DYING) {
-		kill(w->pid, SIGKILL); /* not reaped yet: the pid is still ours */
-		return;
-	}
-	if (w->state != W_STARTING)
-		return;
-	snprintf(msg, sizeof(msg), "no next within %" PRIu32 " ms", w->gen->start_timeout_ms);
-	worker_kill(w);
-	init_failed(w, ERR_TIMEOUT, "Runtime.InitTimeout", msg);
-	dispatch(w->pool);
-}
+/* ---- timeouts ---- */
 
 static void timed_out(struct inv *inv)
 {
@@ -982,10 +389,10 @@ static void timed_out(struct inv *inv)
 		 (double)w->gen->timeout_ms / 1000.0);
 	time_rfc3339(ts, time_now_ms(), 1);
 	report_line(p->log, "%s %s %s", ts, inv->rid, msg);
-	worker_hwm(w, true);
-	worker_kill(w);
-	finish(inv, POOL_TIMEOUT, NULL, 0, "Sandbox.Timedout", msg, "timeout");
-	dispatch(p);
+	pool_worker_hwm(w, true);
+	pool_worker_kill(w);
+	pool_finish(inv, POOL_TIMEOUT, NULL, 0, "Sandbox.Timedout", msg, "timeout");
+	pool_dispatch(p);
 }
 
 static void inv_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -993,83 +400,9 @@ static void inv_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct inv *inv = arg;
 
 	if (inv->state == I_DEFERRED)
-		finish(inv, inv->dkind, NULL, 0, inv->dtype, inv->dmsg, NULL);
+		pool_finish(inv, inv->dkind, NULL, 0, inv->dtype, inv->dmsg, NULL);
 	else if (inv->state == I_RUNNING)
 		timed_out(inv);
-}
-
-/* A child is gone: what it held fails, and it is replaced on demand. */
-static void worker_exited(struct worker *w, int status)
-{
-	struct pool *p = w->pool;
-	enum wstate prev = w->state;
-	char how[128], msg[POOL_MESSAGE_MAX];
-	struct inv *inv = w->inv;
-
-	describe_status(status, how, sizeof(how));
-	worker_detach(w); /* never kill(): the pid is reaped and may be reused */
-	if (prev == W_STARTING) {
-		snprintf(msg, sizeof(msg), "Runtime exited with error: %s", how);
-		init_failed(w, ERR_IO, "Runtime.ExitError", msg);
-	} else if (prev == W_BUSY && inv) {
-		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
-			 inv->rid, how);
-		report_line(p->log, "%s\nRuntime.ExitError", msg);
-		finish(inv, POOL_EXIT, NULL, 0, "Runtime.ExitError", msg, "error");
-	} else if (prev != W_DYING) {
-		note(p, "worker %ld exited while idle: %s", (long)w->pid, how);
-	}
-	worker_free(w);
-}
-
-static void sigchld_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct pool *p = arg;
-	struct worker *w;
-	bool again = true;
-
-	while (again) {
-		again = false;
-		TAILQ_FOREACH(w, &p->workers, link)
-		{
-			int status = 0;
-			/*
-			 * A worker freed by worker_exited() was unlinked first: TAILQ_REMOVE
-			 * writes the list head through tqe_prev, which the analyzer does not
-			 * follow, so it thinks the rescan starts from the freed worker.
-			 */
-			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see above */
-			pid_t r = waitpid(w->pid, &status, WNOHANG);
-
-			if (r == w->pid || (r < 0 && errno == ECHILD)) {
-				worker_exited(w, r == w->pid ? status : -1);
-				again = true;
-				break;
-			}
-		}
-	}
-	dispatch(p);
-}
-
-/* Stop idle workers of the serving generation past idle_ms, keeping one warm. */
-static void reaper_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct pool *p = arg;
-	struct gen *g = p->serving;
-	uint32_t live = count_workers(p, g, -1);
-	int64_t now = time_mono_ns();
-	struct worker *w;
-
-	TAILQ_FOREACH(w, &p->workers, link)
-	{
-		if (live <= 1)
-			break;
-		if (w->gen == g && w->state == W_IDLE &&
-		    now - w->idle_since_ns >= (int64_t)g->idle_ms * 1000000) {
-			worker_kill(w);
-			live--;
-		}
-	}
 }
 
 /* ---- the API ---- */
@@ -1090,9 +423,7 @@ static bool valid_name(const char *s)
 int pool_new(struct event_base *base, struct runtime_api *api, const struct pool_config *cfg,
 	     struct pool **out)
 {
-	struct timeval tv;
 	struct pool *p;
-	uint32_t every;
 	int err;
 
 	if (!out)
@@ -1115,18 +446,11 @@ int pool_new(struct event_base *base, struct runtime_api *api, const struct pool
 			goto fail;
 		p->api_owned = true;
 	}
-	if ((err = gen_new(p, cfg, &p->serving)) != 0)
+	if ((err = pool_gen_new(p, cfg, &p->serving)) != 0)
 		goto fail;
 	p->stats.generation = p->serving->number;
-	err = ERR_NOMEM;
-	if (!(p->sigchld = evsignal_new(base, SIGCHLD, sigchld_cb, p)) ||
-	    !(p->reaper = event_new(base, -1, EV_PERSIST, reaper_cb, p)))
+	if ((err = pool_events_start(p)) != 0)
 		goto fail;
-	if (evsignal_add(p->sigchld, NULL) != 0)
-		goto fail;
-	every = MIN(MAX(p->serving->idle_ms / 2, POOL_REAP_MIN_MS), POOL_REAP_MAX_MS);
-	tv = tv_of_ms(every);
-	evtimer_add(p->reaper, &tv);
 	*out = p;
 	return 0;
 fail:
@@ -1141,10 +465,10 @@ int pool_prewarm(struct pool *pool)
 
 	if (!pool)
 		return ERR_INVAL;
-	if (count_workers(pool, pool->serving, -1) >= pool->serving->max_workers)
+	if (pool_worker_count(pool, pool->serving, -1) >= pool->serving->max_workers)
 		return 0;
-	if ((err = spawn_worker(pool, pool->serving, why, sizeof(why))) != 0)
-		note(pool, "%s", why);
+	if ((err = pool_worker_spawn(pool, pool->serving, why, sizeof(why))) != 0)
+		pool_note(pool, "%s", why);
 	return err;
 }
 
@@ -1205,11 +529,12 @@ int pool_invoke(struct pool *pool, const void *event, size_t len, const char *re
 	inv->state = I_QUEUED;
 	TAILQ_INSERT_TAIL(&pool->queue, inv, link);
 	pool->nqueued++;
-	dispatch(pool);
+	pool_dispatch(pool);
 	g = pool->serving;
 	if (inv->state == I_QUEUED && pool->nqueued > workers_coming(pool, g) + g->queue_max) {
-		note(pool, "throttled: %" PRIu32 " workers busy and %" PRIu32 " invocations queued",
-		     count_workers(pool, NULL, W_BUSY), pool->nqueued - 1);
+		pool_note(pool,
+			  "throttled: %" PRIu32 " workers busy and %" PRIu32 " invocations queued",
+			  pool_worker_count(pool, NULL, W_BUSY), pool->nqueued - 1);
 		defer(inv, POOL_THROTTLED, "TooManyRequestsException", "Rate Exceeded.");
 	}
 	if (out_ticket)
@@ -1236,37 +561,6 @@ void pool_cancel(struct pool *pool, uint64_t ticket)
 	}
 }
 
-int pool_reload(struct pool *pool, const struct pool_config *cfg, pool_reload_fn done, void *arg)
-{
-	char why[POOL_MESSAGE_MAX] = "";
-	struct gen *g, *old;
-	int err;
-
-	if (!pool || !cfg || !cfg->binary || !*cfg->binary)
-		return ERR_INVAL;
-	if (cfg->function_name && strcmp(cfg->function_name, pool->name) != 0)
-		return ERR_INVAL;
-	if ((err = gen_new(pool, cfg, &g)) != 0)
-		return err;
-	if ((err = spawn_worker(pool, g, why, sizeof(why))) != 0) {
-		note(pool, "reload failed: %s; generation %" PRIu32 " keeps serving", why,
-		     pool->serving->number);
-		gen_maybe_free(g);
-		return err;
-	}
-	if ((old = pool->pending) != NULL) {
-		pool->pending = NULL;
-		kill_generation(pool, old, false);
-		reload_finished(pool, old, ERR_PRECONDITION, "superseded by a newer reload");
-		gen_maybe_free(old);
-	}
-	pool->pending = g;
-	g->done = done;
-	g->done_arg = arg;
-	note(pool, "reload: generation %" PRIu32 " starting (%s)", g->number, g->binary);
-	return 0;
-}
-
 void pool_get_stats(const struct pool *pool, struct pool_stats *out)
 {
 	struct worker *w;
@@ -1289,31 +583,12 @@ void pool_get_stats(const struct pool *pool, struct pool_stats *out)
 
 void pool_free(struct pool *pool)
 {
-	struct worker *w, *wnext;
 	struct inv *inv, *inext;
 	struct gen *g, *gnext;
 
 	if (!pool)
 		return;
-	TAILQ_FOREACH(w, &pool->workers, link)
-	{
-		w->inv = NULL;
-		worker_kill(w);
-	}
-	/* The lists go with the pool: their elements are freed without being unlinked. */
-	for (w = TAILQ_FIRST(&pool->workers); w; w = wnext) {
-		int status;
-
-		wnext = TAILQ_NEXT(w, link);
-		while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-			;
-		w->gen->workers = 0; /* freed below with the generations */
-		if (w->start_timer)
-			event_free(w->start_timer);
-		if (w->status_fd >= 0)
-			close(w->status_fd);
-		free(w);
-	}
+	pool_workers_free(pool);
 	for (inv = TAILQ_FIRST(&pool->queue); inv; inv = inext) {
 		inext = TAILQ_NEXT(inv, link);
 		inv_free(inv);
@@ -1324,12 +599,8 @@ void pool_free(struct pool *pool)
 	}
 	for (g = TAILQ_FIRST(&pool->gens); g; g = gnext) {
 		gnext = TAILQ_NEXT(g, link);
-		gen_free(g);
+		pool_gen_free(g);
 	}
-	if (pool->sigchld)
-		event_free(pool->sigchld);
-	if (pool->reaper)
-		event_free(pool->reaper);
 	if (pool->api_owned)
 		runtime_api_free(pool->api);
 	free(pool);

@@ -21,7 +21,7 @@
  * `next`, no `next` within `start_timeout_ms`) is discarded; the old one keeps
  * serving and the log says why.
  *
- * Logs: START / END / REPORT lines as Lambda prints them (report.h), "Task
+ * Logs: START / END / REPORT lines as Lambda prints them (lambda_log.h), "Task
  * timed out" lines and the pool's own events ("<time>\tsluice\tfunction
  * <name>: ...") are written, one line per fwrite and flushed, to `log`
  * (stderr when NULL). The workers' stdout and stderr are that same file

@@ -19,14 +19,18 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
-#include "core/buf.h"
+#include "core/grow.h"
 #include "core/json.h"
 #include "core/str.h"
 #include "local/lambda/runtime_api.h"
 
-#define RT_PATH_MAX	  2048
+/* A Runtime API path is about 100 bytes; anything far longer is not ours (404). */
+#define RT_PATH_MAX 2048
+/* Request ids are the pool's (UUIDs, or the caller's, at most 128 bytes): a longer one is 404. */
 #define RT_REQUEST_ID_MAX 256
+/* Lambda-Runtime-Function-Error-Type: "Runtime.ExitError"-like names; longer ones are cut. */
 #define RT_ERROR_TYPE_MAX 256
+/* Far beyond any idle time the pool keeps a worker's `next` waiting. */
 #define RT_CONN_TIMEOUT_S (24 * 3600)
 #define RT_VERSION_PREFIX "/2018-06-01/runtime/"
 
@@ -121,6 +125,11 @@ void runtime_api_answer_next(struct evhttp_request *req, const char *event, size
 		evbuffer_free(out);
 }
 
+/*
+ * The entry of worker `id`, or NULL. Entries move when the table grows or a
+ * worker unregisters (the last one fills the hole), and a callback may do
+ * either: read what is needed from the entry before calling out, never after.
+ */
 static struct rt_entry *find_entry(struct runtime_api *api, uint64_t id)
 {
 	for (size_t i = 0; i < api->n; i++)
@@ -132,17 +141,12 @@ static struct rt_entry *find_entry(struct runtime_api *api, uint64_t id)
 int runtime_api_register(struct runtime_api *api, const struct runtime_api_ops *ops, void *ctx,
 			 uint64_t *out_id)
 {
+	int err;
+
 	if (!api || !ops || !out_id)
 		return ERR_INVAL;
-	if (api->n == api->alloc) {
-		size_t na = api->alloc ? api->alloc * 2 : 16;
-		struct rt_entry *e = realloc(api->entries, na * sizeof(*e));
-
-		if (!e)
-			return ERR_NOMEM;
-		api->entries = e;
-		api->alloc = na;
-	}
+	if ((err = ALLOC_GROW(api->entries, api->n + 1, api->alloc)) != 0)
+		return err;
 	api->entries[api->n].id = ++api->next_id;
 	api->entries[api->n].ops = ops;
 	api->entries[api->n].ctx = ctx;
