@@ -288,13 +288,14 @@ static void test_item_size(void **state)
 	create_tables(f->s);
 	buf_init(&body, BUF_NOCAP);
 	/* name "id"(2) + "a"(1) + name "v"(1) + value: 409600 - 4 = exactly the limit. */
-	buf_adds(&body, "{\"TableName\":\"Hsh\",\"Item\":{\"id\":{\"S\":\"a\"},\"v\":{\"S\":\"");
+	buf_puts(&body, "{\"TableName\":\"Hsh\",\"Item\":{\"id\":{\"S\":\"a\"},\"v\":{\"S\":\"");
 	for (size_t i = 0; i < 409600 - 4; i++)
-		buf_addch(&body, 'x');
-	buf_adds(&body, "\"}}}");
+		buf_putc(&body, 'x');
+	buf_puts(&body, "\"}}}");
+	assert_int_equal(buf_error(&body), 0);
 	json_decref(call(f->s, "PutItem", body.ptr, 200));
 	buf_truncate(&body, body.len - 4);
-	buf_adds(&body, "x\"}}}");
+	assert_int_equal(buf_adds(&body, "x\"}}}"), 0);
 	expect(f->s, "PutItem", body.ptr, 400,
 	       "{\"__type\":\"" VE "\",\"message\":\"Item size has exceeded the maximum allowed "
 	       "size\"}");
