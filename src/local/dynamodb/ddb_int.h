@@ -211,7 +211,8 @@ json_t *ddb_value_from_num(const struct ddb_num *n);
 /*
  * Append the order-preserving key bytes of an S, N or B value. Returns 0,
  * ERR_INVAL for another type, ERR_PARSE for a B value that is not base64,
- * or the buffer's ERR_TOOLARGE / ERR_NOMEM (`out` unchanged then).
+ * or the buffer's ERR_TOOLARGE / ERR_NOMEM (S and B leave `out` as it was;
+ * N appends with buf_put*(), so `out` then carries the sticky error).
  */
 int ddb_key_bytes(const json_t *av, struct buf *out) BUF_CHECK;
 
@@ -302,7 +303,7 @@ struct ddb_expression {
 /*
  * Prepare `x` for parsing with the request's names and values (borrowed;
  * either may be NULL). Returns 0 or ERR_NOMEM. Release with
- * ddb_expr_release() (also after a failed parse).
+ * ddb_expr_release() (also after a failed parse). In ddb_expr_parse.c.
  */
 int ddb_expr_init(struct ddb_expression *x, json_t *names, json_t *values);
 void ddb_expr_release(struct ddb_expression *x);

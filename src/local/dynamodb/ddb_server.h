@@ -83,7 +83,7 @@ void ddb_server_handle(struct ddb_server *s, const char *target, const char *bod
  * is left as it is (its data kept) and 0 is returned. `req` is borrowed.
  *
  * Returns 0, ERR_INVAL (NULL argument or a request DynamoDB would reject;
- * the reason is logged), ERR_IO (storage failure).
+ * the reason is logged), ERR_IO (storage failure), ERR_NOMEM.
  */
 int ddb_server_create_table_from_spec(struct ddb_server *s, json_t *create_table_request);
 
