@@ -370,6 +370,8 @@ json_t *ddb_project(const json_t *item, struct ddb_path *const *paths, int npath
 
 struct ddb_store;
 
+/* Open (creating when missing) the SQLite file at `path` with its schema;
+ * ERR_INVAL for a NULL path. Close with ddb_store_close() (NULL: no-op). */
 int ddb_store_open(const char *path, struct ddb_store **out /* OUT */);
 void ddb_store_close(struct ddb_store *st);
 
