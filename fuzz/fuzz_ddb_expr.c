@@ -1,7 +1,7 @@
 /*
- * Fuzz the DynamoDB expression parser and evaluator (src/local/dynamodb/ddb_expr.c).
- * The first byte picks the grammar (condition, update, projection), the rest
- * is the expression; whatever parses is then evaluated or applied to a fixed
+ * Fuzz the DynamoDB expression parser and evaluator (src/local/dynamodb/
+ * ddb_expr_parse.c and ddb_expr_eval.c). The first byte picks the grammar (condition, update,
+ * projection), the rest is the expression; whatever parses is then evaluated or applied to a fixed
  * item, which must never crash and must leave a valid item behind.
  */
 #include "core/common.h"

@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *again = NULL, *m;
 
 	ddb_parse_error((const char *)data, size, &de);
-	buf_init(&pk, BUF_NOCAP);
-	buf_init(&sk, BUF_NOCAP);
+	buf_init(&pk, DDB_PK_BUF);
+	buf_init(&sk, DDB_SK_BUF);
 	if (item && !ddb_item_check(item, &e)) {
 		char *text = json_dumps(item, JSON_COMPACT);
 		again = text ? json_loads(text, 0, NULL) : NULL;
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ddb_item_size(again) != ddb_item_size(item) || (m && !ddb_value_eq(m, m)))
 			abort(); /* normalisation is idempotent */
 		json_decref(m);
-		if (!ddb_item_key(&ks, item, false, false, NULL, &pk, &sk, &e) &&
+		if (!ddb_item_key(&ks, item, false, NULL, &pk, &sk, &e) &&
 		    (!pk.len || pk.len > DDB_KEY_MAX || !sk.len || sk.len > DDB_SORT_KEY_MAX))
 			abort();
 	}

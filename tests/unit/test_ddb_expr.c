@@ -1,7 +1,7 @@
-/* Unit tests for DynamoDB expressions (src/local/dynamodb/ddb_expr.c): condition
- * parsing and evaluation (comparators, BETWEEN, IN, functions, AND/OR/NOT,
- * nested paths), update application (SET arithmetic, if_not_exists,
- * list_append, REMOVE, ADD, DELETE), projections, and the syntax errors.
+/* Unit tests for DynamoDB expressions (src/local/dynamodb/ddb_expr_parse.c and
+ * ddb_expr_eval.c): condition parsing and evaluation (comparators, BETWEEN, IN, functions,
+ * AND/OR/NOT, nested paths), update application (SET arithmetic, if_not_exists, list_append,
+ * REMOVE, ADD, DELETE), projections, and the syntax errors.
  */
 #include "core/common.h"
 
@@ -92,7 +92,7 @@ static void check_syntax_error(const char *cond, const char *msg_part)
 	struct ddb_expression *x = malloc(sizeof(*x));
 	assert_int_equal(ddb_expr_init(x, NULL, values), 0);
 	assert_int_equal(ddb_expr_parse_condition(x, cond, strlen(cond), "ConditionExpression", &e),
-			 -1);
+			 ERR_INVAL);
 	assert_string_equal(e.type, "ValidationException");
 	if (!strstr(e.msg, msg_part))
 		fail_msg("\"%s\": message \"%s\" lacks \"%s\"", cond, e.msg, msg_part);
@@ -198,7 +198,7 @@ static void check_update_error(const char *update, const char *msg_part)
 	int rc = ddb_expr_parse_update(x, update, strlen(update), &e);
 	if (!rc)
 		rc = ddb_expr_apply_update(x, item, upd, &e);
-	assert_int_equal(rc, -1);
+	assert_int_equal(rc, ERR_INVAL);
 	assert_string_equal(e.type, "ValidationException");
 	if (!strstr(e.msg, msg_part))
 		fail_msg("\"%s\": message \"%s\" lacks \"%s\"", update, e.msg, msg_part);
@@ -245,7 +245,7 @@ static void test_projection(void **state)
 	json_t *more = J("{\"#n\":\"name\",\"#u\":\"unused\"}");
 	assert_int_equal(ddb_expr_init(x, more, NULL), 0);
 	assert_int_equal(ddb_expr_parse_projection(x, "#n", 2, &e), 0);
-	assert_int_equal(ddb_expr_check_unused(x, &e), -1);
+	assert_int_equal(ddb_expr_check_unused(x, &e), ERR_INVAL);
 	assert_non_null(strstr(e.msg, "#u"));
 	ddb_expr_release(x);
 	free(x);

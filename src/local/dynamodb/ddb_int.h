@@ -1,15 +1,22 @@
 /*
- * Internals of the local DynamoDB endpoint, shared by src/local/dynamodb/ddb_*.c and
- * their unit tests; not for other modules (they use dynamodb.h).
+ * Internals of the local DynamoDB endpoint, shared by src/local/dynamodb/ddb_*.c,
+ * their unit tests and fuzz drivers; not for other modules (they use
+ * ddb_server.h).
  *
  * Attribute values are kept as jansson values in DynamoDB's wire form
  * ({"S":"x"}, {"N":"1.5"}, {"M":{...}}), validated and normalised once
  * (numbers rewritten in their canonical form) when a request is read, so
  * that the rest of the code can trust their shape.
  *
- * User errors are data: a struct ddb_err carries the DynamoDB error name
- * ("ValidationException") and message; functions that can fail on user
- * input return -1 after filling it.
+ * The error convention, for every function of the room: it returns 0 or an
+ * error code of core/err.h. A client's mistake is a code *and* a filled
+ * struct ddb_err: ddb_fail() writes the DynamoDB error type and message the
+ * client will read (HTTP 400) and returns the code that type maps to
+ * (ValidationException is ERR_INVAL, see enum ddb_err_kind). A code with no
+ * error type written is our own failure (ERR_NOMEM, ERR_IO from the store,
+ * ERR_TOOLARGE from a buffer): nothing fills `struct ddb_err` for it, and
+ * the answer builder of ddb_server.c, the one place that does so, answers
+ * InternalServerError (HTTP 500).
  */
 #ifndef SLUICE_LOCAL_DDB_INT_H
 #define SLUICE_LOCAL_DDB_INT_H
@@ -40,20 +47,60 @@
 #define DDB_BATCH_GET_MAX   100
 #define DDB_BATCH_WRITE_MAX 25
 #define DDB_TOKEN_TTL_MS    ((int64_t)10 * 60 * 1000) /* ClientRequestToken lifetime */
-#define DDB_ERR_MSG	    512
+#define DDB_TABLE_NAME_MAX  255			      /* characters of a table or index name */
 
-struct ddb_err {
-	const char *type; /* "ValidationException", ...; NULL: no error */
-	char msg[DDB_ERR_MSG];
-	json_t *extra; /* extra members of the error answer (CancellationReasons), owned */
+/*
+ * Caps of the room's buffers, named after what they hold.
+ *
+ * Decoded bytes of one B value. No valid value is larger than an item, so
+ * ddb_value_check() refuses anything bigger, and every later decoding of a
+ * checked value fits.
+ */
+#define DDB_BINARY_MAX DDB_ITEM_MAX
+
+/*
+ * A message for the client: DynamoDB's own are short; longer ones (a list of
+ * unused names, two long paths) are cut.
+ */
+#define DDB_ERR_MSG 512
+
+/*
+ * The DynamoDB error types a client can get for its mistakes, each with the
+ * error code that ddb_fail() returns for it.
+ */
+enum ddb_err_kind {
+	DDB_E_VALIDATION = 1,	 /* ValidationException: ERR_INVAL */
+	DDB_E_SERIALIZATION,	 /* SerializationException: ERR_PARSE */
+	DDB_E_UNKNOWN_OPERATION, /* UnknownOperationException: ERR_UNSUPPORTED */
+	DDB_E_NOT_FOUND,	 /* ResourceNotFoundException: ERR_NOTFOUND */
+	DDB_E_IN_USE,		 /* ResourceInUseException: ERR_EXISTS */
+	DDB_E_CONDITION,	 /* ConditionalCheckFailedException: ERR_PRECONDITION */
+	DDB_E_CANCELED,		 /* TransactionCanceledException: ERR_PRECONDITION */
+	DDB_E_IDEMPOTENCY,	 /* IdempotentParameterMismatchException: ERR_EXISTS */
 };
 
-/* Fill `e` and return -1. */
-int ddb_fail(struct ddb_err *e, const char *type, const char *fmt, ...)
+/* What a client did wrong, as it will read it. Zeroed: no error. */
+struct ddb_err {
+	const char *type; /* "ValidationException", ...; NULL: no client error */
+	char msg[DDB_ERR_MSG];
+	json_t *extra; /* more members of the answer (CancellationReasons, Item), owned */
+};
+
+/*
+ * Fill `e` with the type of `kind` and the formatted message (cut to
+ * DDB_ERR_MSG bytes) and return the error code of `kind` (never 0).
+ */
+int ddb_fail(struct ddb_err *e, enum ddb_err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Shorthand for a ValidationException. */
+/* Shorthand for a ValidationException: returns ERR_INVAL. */
 int ddb_invalid(struct ddb_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The SerializationException DynamoDB answers for a member of the wrong
+ * JSON type ("Unexpected value type in payload"): returns ERR_PARSE.
+ */
+int ddb_wrong_type(struct ddb_err *e);
 
 /* ----- numbers (ddb_num.c) -----------------------------------------------
  * value = (neg ? -1 : 1) * 0.d[0]d[1]...d[n-1] * 10^exp, digits 0..9 with
@@ -67,10 +114,10 @@ struct ddb_num {
 };
 
 /*
- * Parse DynamoDB number text ("-1.5E3", "  0.10"): optional sign, digits
+ * Parse DynamoDB number text ("-1.5E3", "0.10"): optional sign, digits
  * with an optional point, optional exponent; leading/trailing spaces are not
- * allowed. Returns 0, or -1 with `e` filled (ValidationException with
- * DynamoDB's message for bad text, more than 38 significant digits,
+ * allowed. Returns 0, or ERR_INVAL with a ValidationException in `e`
+ * (DynamoDB's message for bad text, more than 38 significant digits,
  * overflow or underflow).
  */
 int ddb_num_parse(const char *s, size_t len, struct ddb_num *out /* OUT */, struct ddb_err *e);
@@ -78,16 +125,21 @@ int ddb_num_parse(const char *s, size_t len, struct ddb_num *out /* OUT */, stru
 /* -1, 0, 1 as a < b, a == b, a > b (exact). */
 int ddb_num_cmp(const struct ddb_num *a, const struct ddb_num *b);
 
-/* out = a + b (or a - b with `negate_b`), exact; -1 with `e` when the
+/* out = a + b (or a - b with `negate_b`), exact; ERR_INVAL with `e` when the
  * result needs more than 38 digits or leaves the range. */
 int ddb_num_add(const struct ddb_num *a, const struct ddb_num *b, bool negate_b,
 		struct ddb_num *out /* OUT */, struct ddb_err *e);
 
-/* Append the canonical text: plain notation, no exponent ("100", "-0.05"). */
-int ddb_num_format(const struct ddb_num *a, struct buf *out);
+/*
+ * Append the canonical text: plain notation, no exponent ("100", "-0.05"),
+ * at most DDB_NUM_MAX_TEXT bytes. Returns 0 or the buffer's error (sticky:
+ * `out` is marked as buf_put() would mark it).
+ */
+int ddb_num_format(const struct ddb_num *a, struct buf *out) BUF_CHECK;
 
-/* Append bytes whose memcmp order is the numeric order. */
-int ddb_num_key(const struct ddb_num *a, struct buf *out);
+/* Append bytes whose memcmp order is the numeric order (at most
+ * DDB_NUM_DIGITS + 3 bytes). Returns 0 or the buffer's error, as above. */
+int ddb_num_key(const struct ddb_num *a, struct buf *out) BUF_CHECK;
 
 /* Set from a small integer. */
 void ddb_num_from_u64(struct ddb_num *out, uint64_t v);
@@ -116,25 +168,28 @@ enum ddb_type ddb_type_of(const json_t *av);
 
 /* "S", "N", ... for a type; "" for DDB_T_NONE. */
 const char *ddb_type_name(enum ddb_type t);
+
+/* The type named `name` ("SS"); DDB_T_NONE for NULL or any other text. */
 enum ddb_type ddb_type_parse(const char *name);
 
 /* The payload of a value: the string of S/N/B, the object of M, ... */
 json_t *ddb_payload(const json_t *av);
 
 /*
- * Validate one attribute value and normalise it in place (numbers in
- * canonical text, set elements checked for duplicates). `what` names it in
- * messages. Returns 0 or -1 with `e` filled.
+ * Validate one attribute value, nested `depth` levels deep, and normalise it
+ * in place (numbers in canonical text, set elements checked for
+ * duplicates). Returns 0, ERR_INVAL or ERR_PARSE with `e` filled
+ * (ValidationException, SerializationException), or ERR_NOMEM.
  */
 int ddb_value_check(json_t *av, int depth, struct ddb_err *e);
 
-/* Validate every attribute of an item (an object name -> value). */
+/* Validate every attribute of an item (an object name -> value), as above. */
 int ddb_item_check(json_t *item, struct ddb_err *e);
 
 /* The item's size as DynamoDB counts it. */
 size_t ddb_item_size(const json_t *item);
 
-/* The size of one value (without its name). */
+/* The size of one value (without its name); for B the decoded length. */
 size_t ddb_value_size(const json_t *av);
 
 /* Equality as DynamoDB compares (numbers numerically, sets unordered). */
@@ -143,6 +198,7 @@ bool ddb_value_eq(const json_t *a, const json_t *b);
 /*
  * Order two values of the same scalar type (S, N, B): *out is -1/0/1.
  * Returns false when they are not comparable (types differ or not S/N/B).
+ * Both must be checked values (ddb_value_check()).
  */
 bool ddb_value_cmp(const json_t *a, const json_t *b, int *out /* OUT */);
 
@@ -152,13 +208,19 @@ void ddb_value_num(const json_t *av, struct ddb_num *out /* OUT */);
 /* A new {"N": "<canonical>"} value, NULL on allocation failure. */
 json_t *ddb_value_from_num(const struct ddb_num *n);
 
-/* Append the order-preserving key bytes of an S, N or B value. */
-int ddb_key_bytes(const json_t *av, struct buf *out);
+/*
+ * Append the order-preserving key bytes of an S, N or B value. Returns 0,
+ * ERR_INVAL for another type, ERR_PARSE for a B value that is not base64,
+ * or the buffer's ERR_TOOLARGE / ERR_NOMEM (S and B leave `out` as it was;
+ * N appends with buf_put*(), so `out` then carries the sticky error).
+ */
+int ddb_key_bytes(const json_t *av, struct buf *out) BUF_CHECK;
 
-/* Decode base64 text of a B value into `out`; -1 when not valid base64. */
-int ddb_b64(const char *s, size_t len, struct buf *out);
+/* Decode base64 text of a B value into `out`: 0, ERR_PARSE when it is not
+ * strict, padded base64, or the buffer's ERR_TOOLARGE / ERR_NOMEM. */
+int ddb_b64(const char *s, size_t len, struct buf *out) BUF_CHECK;
 
-/* ----- expressions (ddb_expr.c) ------------------------------------------ */
+/* ----- expressions (ddb_expr_parse.c, ddb_expr_eval.c) ------------------- */
 
 enum ddb_node_kind {
 	DN_PATH = 1,
@@ -238,16 +300,20 @@ struct ddb_expression {
 	int nlists;
 };
 
-/* Prepare `x` for parsing with the request's names and values (may be NULL). */
+/*
+ * Prepare `x` for parsing with the request's names and values (borrowed;
+ * either may be NULL). Returns 0 or ERR_NOMEM. Release with
+ * ddb_expr_release() (also after a failed parse). In ddb_expr_parse.c.
+ */
 int ddb_expr_init(struct ddb_expression *x, json_t *names, json_t *values);
 void ddb_expr_release(struct ddb_expression *x);
 
-/*
+/* ----- parsing (ddb_expr_parse.c) ----------------------------------------
  * Parse a condition (ConditionExpression, FilterExpression,
  * KeyConditionExpression), an update expression, or a projection into `x`.
- * `what` names the parameter in messages ("ConditionExpression"). Returns 0
- * or -1 with a ValidationException in `e` ("Invalid ConditionExpression:
- * Syntax error; token: ..."). Each may be called once per `x`.
+ * `what` names the parameter in messages ("ConditionExpression"). Returns 0,
+ * ERR_INVAL with a ValidationException in `e` ("Invalid ConditionExpression:
+ * Syntax error; token: ..."), or ERR_NOMEM. Each may be called once per `x`.
  */
 int ddb_expr_parse_condition(struct ddb_expression *x, const char *text, size_t len,
 			     const char *what, struct ddb_err *e);
@@ -258,12 +324,25 @@ int ddb_expr_parse_projection(struct ddb_expression *x, const char *text, size_t
 
 /*
  * Check that every name and value given was used by the expressions parsed
- * with the same `x` (DynamoDB rejects unused ones). -1 with `e` otherwise.
+ * with the same `x` (DynamoDB rejects unused ones). 0, ERR_INVAL with `e`
+ * naming the unused ones, or ERR_NOMEM.
  */
 int ddb_expr_check_unused(struct ddb_expression *x, struct ddb_err *e);
 
-/* Evaluate a condition on `item` (NULL: no item). -1 with `e` on an error
- * DynamoDB reports at evaluation (none for now); *out the truth. */
+/*
+ * Append the text of a path for messages ("a.b[1]") with buf_put*(): check
+ * buf_error(out) after. A path longer than the cap of `out` is cut after
+ * the last element that fits.
+ */
+void ddb_path_text(const struct ddb_path *p, struct buf *out);
+
+/* ----- evaluation (ddb_expr_eval.c) --------------------------------------- */
+
+/*
+ * Evaluate the condition node `n` of `x` on `item` (NULL: no item); *out the
+ * truth. Returns 0, ERR_INVAL with `e` (a type error DynamoDB reports at
+ * evaluation, e.g. a bad attribute_type name), or ERR_NOMEM.
+ */
 int ddb_expr_eval(const struct ddb_expression *x, const struct ddb_node *n, const json_t *item,
 		  bool *out /* OUT */, struct ddb_err *e);
 
@@ -273,21 +352,26 @@ json_t *ddb_path_get(const json_t *item, const struct ddb_path *path);
 /*
  * Apply the parsed update to `item` (modified in place; the values are
  * computed on `old`, the item before the update, as DynamoDB does).
- * Returns 0 or -1 with `e`.
+ * Returns 0, ERR_INVAL with `e` (a bad path or operand type, a number out
+ * of range), or ERR_NOMEM (`item` then half updated: throw it away).
  */
 int ddb_expr_apply_update(const struct ddb_expression *x, const json_t *old, json_t *item,
 			  struct ddb_err *e);
 
-/* A new item holding only `paths` of `item` (a projection). */
+/* A new item holding only `paths` of `item` (a projection; an empty object
+ * for a NULL item). NULL on allocation failure. */
 json_t *ddb_project(const json_t *item, struct ddb_path *const *paths, int npaths);
 
-/* Path text for messages ("a.b[1]"). */
-void ddb_path_text(const struct ddb_path *p, struct buf *out);
-
-/* ----- storage (ddb_store.c) ---------------------------------------------- */
+/* ----- storage (ddb_store.c) ----------------------------------------------
+ * Every function returns 0, ERR_IO (SQLite failed, or a stored row does not
+ * parse; logged) or ERR_NOMEM; none fills a struct ddb_err: a failing store
+ * is never the client's mistake.
+ */
 
 struct ddb_store;
 
+/* Open (creating when missing) the SQLite file at `path` with its schema;
+ * ERR_INVAL for a NULL path. Close with ddb_store_close() (NULL: no-op). */
 int ddb_store_open(const char *path, struct ddb_store **out /* OUT */);
 void ddb_store_close(struct ddb_store *st);
 
@@ -356,9 +440,12 @@ struct ddb_range {
 	const struct buf *start[4];
 };
 
-/* Called per row; return 1 to stop, 0 to go on, <0 to fail. `item` borrowed. */
+/* Called per row with `item` borrowed and the row's key bytes: return 1 to
+ * stop, 0 to go on, or an error code to stop with (ddb_store_range()
+ * returns it). */
 typedef int (*ddb_row_fn)(void *arg, json_t *item, const struct buf *keys /* [4] */);
 
+/* Read the rows of `r` in order, calling `fn` for each, until it stops. */
 int ddb_store_range(struct ddb_store *st, const struct ddb_range *r, ddb_row_fn fn, void *arg);
 
 /* Idempotency tokens of TransactWriteItems. *digest_out NULL if none fresh. */
@@ -367,9 +454,9 @@ int ddb_store_token_get(struct ddb_store *st, const char *token, int64_t now_ms,
 int ddb_store_token_put(struct ddb_store *st, const char *token, const char *digest,
 			int64_t now_ms);
 
-/* ----- the server's shared pieces (ddb_server.c) ------------------------- */
+/* ----- tables (ddb_table.c) ---------------------------------------------- */
 
-#define DDB_MAX_INDEXES 20
+#define DDB_MAX_INDEXES 20 /* global secondary indexes of one table */
 
 struct ddb_key_schema {
 	const char *hash, *range; /* attribute names; range NULL when none */
@@ -383,7 +470,8 @@ struct ddb_index {
 	json_t *non_key;	/* INCLUDE: NonKeyAttributes (borrowed from desc) */
 };
 
-/* A table's schema, read from its stored TableDescription. */
+/* A table's schema, read from its stored TableDescription; every string
+ * points into `desc`. */
 struct ddb_table {
 	json_t *desc; /* owned */
 	const char *name;
@@ -402,37 +490,71 @@ struct ddb_server {
 	size_t npending;
 };
 
-/* Load a table (ResourceNotFoundException when missing). Release after. */
+/*
+ * Load the table named by the request member `name` (a JSON string) into
+ * `t`. Returns 0, ERR_INVAL (`name` not a string: ValidationException),
+ * ERR_NOTFOUND (no such table: ResourceNotFoundException), ERR_IO (store
+ * failure, or a stored description that does not read), ERR_NOMEM.
+ * Release `t` after, whatever the result.
+ */
 int ddb_table_load(struct ddb_server *s, const json_t *name, struct ddb_table *t,
 		   struct ddb_err *e);
 void ddb_table_release(struct ddb_table *t);
+
+/* The index of `t` called `name`, or NULL (also for a NULL name). */
 const struct ddb_index *ddb_table_index(const struct ddb_table *t, const char *name);
 
-/*
- * Key bytes of `item` under `ks`. `exact`: `item` is a Key parameter and must
- * hold the key attributes and nothing else. Returns 0, 1 when the item lacks
- * the keys (only when `sparse`: for indexes), or -1 with `e`.
+/* ----- keys (ddb_key.c) ----------------------------------------------------
+ * Key buffers are initialised with these caps: a key attribute's bytes may
+ * not pass them (DynamoDB's limits), so a larger one is the client's
+ * mistake, reported as DynamoDB reports it.
  */
-int ddb_item_key(const struct ddb_key_schema *ks, const json_t *item, bool exact, bool sparse,
-		 const char *index, struct buf *pk, struct buf *sk, struct ddb_err *e);
+#define DDB_PK_BUF DDB_KEY_MAX
+#define DDB_SK_BUF DDB_SORT_KEY_MAX
 
-/* A new object with only the key attributes of `item` under `ks`. */
+/*
+ * Key bytes of `item` under `ks` into `pk` and `sk` (emptied first; `sk`
+ * stays empty without a sort key). `exact`: `item` is a Key parameter and
+ * must hold the key attributes and nothing else. `index` names the index
+ * whose key this is in messages (NULL: the table's). Returns 0, ERR_INVAL
+ * with a ValidationException (a key attribute missing, of the wrong type,
+ * empty or too large), or ERR_NOMEM.
+ */
+int ddb_item_key(const struct ddb_key_schema *ks, const json_t *item, bool exact, const char *index,
+		 struct buf *pk, struct buf *sk, struct ddb_err *e);
+
+/*
+ * The key of `item` in the global secondary index `ix`, as ddb_item_key().
+ * Indexes are sparse: an item without the index's key attributes is not in
+ * it, and *in_index is then false (with 0 returned); a key attribute of the
+ * wrong type is still the client's mistake.
+ */
+int ddb_index_key(const struct ddb_index *ix, const json_t *item, struct buf *ipk, struct buf *isk,
+		  bool *in_index /* OUT */, struct ddb_err *e);
+
+/* A new object with only the key attributes of `item` under `ks`; NULL on
+ * allocation failure. */
 json_t *ddb_key_of(const struct ddb_key_schema *ks, const json_t *item);
 
-/* Store `item` (NULL: delete) at (pk, sk), maintaining index entries. */
+/*
+ * Store `item` (NULL: delete) at (pk, sk) in table `t`, rewriting its index
+ * entries, inside the caller's transaction. Returns 0, ERR_INVAL with `e`
+ * when an index key attribute of `item` is invalid (an update can make it
+ * so; the caller rolls back), ERR_IO, ERR_NOMEM.
+ */
 int ddb_write(struct ddb_server *s, const struct ddb_table *t, const struct buf *pk,
 	      const struct buf *sk, const json_t *item, struct ddb_err *e);
 
-/* Storage failure as an error answer. */
-int ddb_internal(struct ddb_err *e);
+/* ----- operations (ddb_table.c, ddb_ops.c, ddb_query.c) -------------------- */
 
 /*
  * A new struct ddb_expression for a request: checks its ExpressionAttributeValues
  * (validated and normalised in place) and rejects the legacy parameters
  * (Expected, AttributesToGet, ...) this endpoint does not implement.
- * NULL with `e` on failure. Free with ddb_expr_free().
+ * Returns 0 and *out, or an error (client's with `e`, or ERR_NOMEM).
+ * Free with ddb_expr_free() (NULL is a no-op).
  */
-struct ddb_expression *ddb_expr_new_for(json_t *req, struct ddb_err *e);
+int ddb_expr_new_for(json_t *req, struct ddb_expression **out /* OUT */, struct ddb_err *e);
 void ddb_expr_free(struct ddb_expression *x);
 
 /* Parse the optional string parameter `param` of `req` as a condition (or
@@ -440,8 +562,17 @@ void ddb_expr_free(struct ddb_expression *x);
 int ddb_parse_param(struct ddb_expression *x, const json_t *req, const char *param, bool projection,
 		    struct ddb_err *e);
 
-/* Operations, each filling *resp (a new object) or `e`. */
+/*
+ * The operations, one per X-Amz-Target name. Each reads `req` (the request
+ * object, which it may normalise in place) and returns 0 with *resp a new
+ * answer object (NULL meaning the answer could not be allocated), or an
+ * error code as the room's convention says.
+ */
 typedef int (*ddb_op_fn)(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
+int ddb_op_create_table(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
+int ddb_op_describe_table(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
+int ddb_op_delete_table(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
+int ddb_op_list_tables(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
 int ddb_op_put_item(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
 int ddb_op_get_item(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);
 int ddb_op_delete_item(struct ddb_server *s, json_t *req, json_t **resp, struct ddb_err *e);

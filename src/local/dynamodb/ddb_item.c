@@ -17,26 +17,6 @@ static const char *const type_names[] = {
 	[DDB_T_SS] = "SS",     [DDB_T_NS] = "NS",     [DDB_T_BS] = "BS",
 };
 
-int ddb_fail(struct ddb_err *e, const char *type, const char *fmt, ...)
-{
-	va_list ap;
-	e->type = type;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int ddb_invalid(struct ddb_err *e, const char *fmt, ...)
-{
-	va_list ap;
-	e->type = "ValidationException";
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 const char *ddb_type_name(enum ddb_type t)
 {
 	return (size_t)t < ARRAY_SIZE(type_names) ? type_names[t] : "";
@@ -66,31 +46,50 @@ json_t *ddb_payload(const json_t *av)
 
 int ddb_b64(const char *s, size_t len, struct buf *out)
 {
-	return b64_decode(out, s, len) ? -1 : 0;
+	return b64_decode(out, s, len);
 }
 
+/* A number: rewritten in its canonical text. */
 static int check_n(json_t *str, struct ddb_err *e)
 {
 	struct ddb_num n;
 	struct buf b;
-	int rc;
-	if (ddb_num_parse(json_string_value(str), json_string_length(str), &n, e))
-		return -1;
+	int err = ddb_num_parse(json_string_value(str), json_string_length(str), &n, e);
+	if (err)
+		return err;
 	buf_init(&b, DDB_NUM_MAX_TEXT);
-	rc = ddb_num_format(&n, &b) || json_string_setn(str, b.ptr, b.len) ? -1 : 0;
+	err = ddb_num_format(&n, &b);
+	if (!err && json_string_setn(str, b.ptr, b.len))
+		err = ERR_NOMEM;
 	buf_release(&b);
-	return rc ? ddb_fail(e, "InternalServerError", "out of memory") : 0;
+	return err;
 }
 
+/* A binary: strict base64 of at most DDB_BINARY_MAX bytes. */
 static int check_b(const json_t *str, struct ddb_err *e)
 {
 	struct buf b;
-	buf_init(&b, (size_t)DDB_ITEM_MAX * 2);
-	int rc = ddb_b64(json_string_value(str), json_string_length(str), &b);
+	buf_init(&b, DDB_BINARY_MAX);
+	int err = ddb_b64(json_string_value(str), json_string_length(str), &b);
 	buf_release(&b);
-	return rc ? ddb_invalid(e, "One or more parameter values were invalid: Invalid binary "
-				   "value (not base64)")
-		  : 0;
+	if (err == ERR_PARSE)
+		return ddb_invalid(e, "One or more parameter values were invalid: Invalid binary "
+				      "value (not base64)");
+	if (err == ERR_TOOLARGE)
+		return ddb_invalid(e, "Item size has exceeded the maximum allowed size");
+	return err;
+}
+
+/* One element of a set of type `t`, checked (and normalised) in place. */
+static int check_set_elem(json_t *v, enum ddb_type t, struct ddb_err *e)
+{
+	if (!json_is_string(v))
+		return ddb_wrong_type(e);
+	if (t == DDB_T_NS)
+		return check_n(v, e);
+	if (t == DDB_T_BS)
+		return check_b(v, e);
+	return 0;
 }
 
 /* A set: non-empty, elements of the right type, no duplicates. */
@@ -98,109 +97,142 @@ static int check_set(json_t *arr, enum ddb_type t, struct ddb_err *e)
 {
 	static const char *const what[] = {
 		[DDB_T_SS] = "string", [DDB_T_NS] = "number", [DDB_T_BS] = "binary"};
-	json_t *seen;
+	json_t *seen, *v;
 	size_t i;
-	json_t *v;
+	int err = 0;
 	if (!json_is_array(arr))
-		return ddb_fail(e, "SerializationException", "Unexpected value type in payload");
+		return ddb_wrong_type(e);
 	if (json_array_size(arr) == 0)
 		return ddb_invalid(e,
 				   "One or more parameter values were invalid: An %s set  may "
 				   "not be empty",
 				   what[t]);
-	seen = json_object();
-	if (!seen)
-		return ddb_fail(e, "InternalServerError", "out of memory");
+	if (!(seen = json_object()))
+		return ERR_NOMEM;
 	json_array_foreach(arr, i, v)
 	{
-		if (!json_is_string(v)) {
-			json_decref(seen);
-			return ddb_fail(e, "SerializationException",
-					"Unexpected value type in payload");
+		if ((err = check_set_elem(v, t, e)))
+			break;
+		/* Elements are canonical now: equal values are equal strings. */
+		if (json_object_getn(seen, json_string_value(v), json_string_length(v))) {
+			err = ddb_invalid(e, "One or more parameter values were invalid: Input "
+					     "collection contains duplicates");
+			break;
 		}
-		if ((t == DDB_T_NS && check_n(v, e)) || (t == DDB_T_BS && check_b(v, e))) {
-			json_decref(seen);
-			return -1;
+		if (json_object_setn(seen, json_string_value(v), json_string_length(v),
+				     json_true())) {
+			err = ERR_NOMEM;
+			break;
 		}
-		const char *s = json_string_value(v);
-		size_t len = json_string_length(v);
-		if (json_object_getn(seen, s, len)) {
-			json_decref(seen);
-			return ddb_invalid(e, "One or more parameter values were invalid: Input "
-					      "collection contains duplicates");
-		}
-		json_object_setn(seen, s, len, json_true());
 	}
 	json_decref(seen);
-	return 0;
+	return err;
 }
 
-int ddb_value_check(json_t *av, int depth, struct ddb_err *e)
+/* One value object: exactly one member. */
+static int check_shape(const json_t *av, int depth, struct ddb_err *e)
 {
-	const char *key;
-	json_t *v, *p;
-	size_t i;
-	enum ddb_type t;
-
 	if (depth > DDB_MAX_DEPTH)
 		return ddb_invalid(e, "Nesting Levels have exceeded supported limits");
 	if (!json_is_object(av))
-		return ddb_fail(e, "SerializationException", "Unexpected value type in payload");
+		return ddb_wrong_type(e);
 	if (json_object_size(av) == 0)
 		return ddb_invalid(e, "Supplied AttributeValue is empty, must contain exactly one "
 				      "of the supported datatypes");
 	if (json_object_size(av) > 1)
 		return ddb_invalid(e, "Supplied AttributeValue has more than one datatypes set, "
 				      "must contain exactly one of the supported datatypes");
-	t = ddb_type_of(av);
-	p = ddb_payload(av);
+	return 0;
+}
+
+/* The JSON type of the payload of a `t` value is the one DynamoDB's wire form has. */
+static bool payload_shape_ok(enum ddb_type t, const json_t *p)
+{
 	switch (t) {
 	case DDB_T_S:
 	case DDB_T_N:
 	case DDB_T_B:
-		if (!json_is_string(p))
-			break;
-		return t == DDB_T_N ? check_n(p, e) : t == DDB_T_B ? check_b(p, e) : 0;
+		return json_is_string(p);
 	case DDB_T_BOOL:
-		if (!json_is_boolean(p))
-			break;
-		return 0;
 	case DDB_T_NULL:
-		if (!json_is_boolean(p))
-			break;
+		return json_is_boolean(p);
+	case DDB_T_M:
+		return json_is_object(p);
+	default:
+		return json_is_array(p); /* L and the sets */
+	}
+}
+
+/* The members of a map or the elements of a list, one level deeper. */
+static int check_children(json_t *p, int depth, struct ddb_err *e)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	int err = 0;
+	if (json_is_object(p)) {
+		json_object_foreach(p, key, v)
+		{
+			if ((err = ddb_value_check(v, depth + 1, e)))
+				return err;
+		}
+		return 0;
+	}
+	json_array_foreach(p, i, v)
+	{
+		if ((err = ddb_value_check(v, depth + 1, e)))
+			return err;
+	}
+	return 0;
+}
+
+int ddb_value_check(json_t *av, int depth, struct ddb_err *e)
+{
+	int err = check_shape(av, depth, e);
+	if (err)
+		return err;
+	enum ddb_type t = ddb_type_of(av);
+	json_t *p = ddb_payload(av);
+	if (t == DDB_T_NONE)
+		return ddb_fail(e, DDB_E_SERIALIZATION,
+				"Unexpected field type in AttributeValue: %s",
+				json_object_iter_key(json_object_iter(av)));
+	if (!payload_shape_ok(t, p))
+		return ddb_wrong_type(e);
+	switch (t) {
+	case DDB_T_N:
+		return check_n(p, e);
+	case DDB_T_B:
+		return check_b(p, e);
+	case DDB_T_NULL:
 		if (!json_is_true(p))
 			return ddb_invalid(e, "One or more parameter values were invalid: Null "
 					      "attribute value types must have the value of true");
 		return 0;
 	case DDB_T_M:
-		if (!json_is_object(p))
-			break;
-		json_object_foreach(p, key, v) if (ddb_value_check(v, depth + 1, e)) return -1;
-		return 0;
 	case DDB_T_L:
-		if (!json_is_array(p))
-			break;
-		json_array_foreach(p, i, v) if (ddb_value_check(v, depth + 1, e)) return -1;
-		return 0;
+		return check_children(p, depth, e);
 	case DDB_T_SS:
 	case DDB_T_NS:
 	case DDB_T_BS:
 		return check_set(p, t, e);
-	case DDB_T_NONE:
-		return ddb_fail(e, "SerializationException",
-				"Unexpected field type in AttributeValue: %s",
-				json_object_iter_key(json_object_iter(av)));
+	default:
+		return 0;
 	}
-	return ddb_fail(e, "SerializationException", "Unexpected value type in payload");
 }
 
 int ddb_item_check(json_t *item, struct ddb_err *e)
 {
 	const char *key;
 	json_t *v;
+	int err;
 	if (!json_is_object(item))
-		return ddb_fail(e, "SerializationException", "Unexpected value type in payload");
-	json_object_foreach(item, key, v) if (ddb_value_check(v, 0, e)) return -1;
+		return ddb_wrong_type(e);
+	json_object_foreach(item, key, v)
+	{
+		if ((err = ddb_value_check(v, 0, e)))
+			return err;
+	}
 	return 0;
 }
 
@@ -280,13 +312,10 @@ void ddb_value_num(const json_t *av, struct ddb_num *out)
 json_t *ddb_value_from_num(const struct ddb_num *n)
 {
 	struct buf b;
-	json_t *v;
+	json_t *v = NULL;
 	buf_init(&b, DDB_NUM_MAX_TEXT);
-	if (ddb_num_format(n, &b)) {
-		buf_release(&b);
-		return NULL;
-	}
-	v = json_pack("{s:s#}", "N", b.ptr, (int)b.len);
+	if (!ddb_num_format(n, &b))
+		v = json_pack("{s:s#}", "N", b.ptr, (int)b.len);
 	buf_release(&b);
 	return v;
 }
@@ -302,16 +331,48 @@ static bool set_contains(const json_t *arr, const json_t *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) if (str_payload_eq(v, s)) return true;
+	json_array_foreach(arr, i, v)
+	{
+		if (str_payload_eq(v, s))
+			return true;
+	}
 	return false;
+}
+
+static bool map_eq(const json_t *pa, const json_t *pb)
+{
+	const char *key;
+	json_t *v;
+	if (json_object_size(pa) != json_object_size(pb))
+		return false;
+	json_object_foreach((json_t *)pa, key, v)
+	{
+		json_t *w = json_object_get(pb, key);
+		if (!w || !ddb_value_eq(v, w))
+			return false;
+	}
+	return true;
+}
+
+/* Lists in order; sets (`unordered`) as sets: each element of one in the other. */
+static bool array_eq(const json_t *pa, const json_t *pb, bool unordered)
+{
+	size_t i;
+	json_t *v;
+	if (json_array_size(pa) != json_array_size(pb))
+		return false;
+	json_array_foreach(pa, i, v)
+	{
+		if (unordered ? !set_contains(pb, v) : !ddb_value_eq(v, json_array_get(pb, i)))
+			return false;
+	}
+	return true;
 }
 
 bool ddb_value_eq(const json_t *a, const json_t *b)
 {
 	enum ddb_type t = ddb_type_of(a);
-	json_t *pa = ddb_payload(a), *pb = ddb_payload(b), *v;
-	const char *key;
-	size_t i;
+	json_t *pa = ddb_payload(a), *pb = ddb_payload(b);
 	if (t == DDB_T_NONE || t != ddb_type_of(b))
 		return false;
 	switch (t) {
@@ -323,57 +384,61 @@ bool ddb_value_eq(const json_t *a, const json_t *b)
 	case DDB_T_NULL:
 		return json_is_true(pa) == json_is_true(pb);
 	case DDB_T_M:
-		if (json_object_size(pa) != json_object_size(pb))
-			return false;
-		json_object_foreach(pa, key, v)
-		{
-			json_t *w = json_object_get(pb, key);
-			if (!w || !ddb_value_eq(v, w))
-				return false;
-		}
-		return true;
+		return map_eq(pa, pb);
 	case DDB_T_L:
-		if (json_array_size(pa) != json_array_size(pb))
-			return false;
-		json_array_foreach(pa, i,
-				   v) if (!ddb_value_eq(v, json_array_get(pb, i))) return false;
-		return true;
-	case DDB_T_SS:
-	case DDB_T_NS:
-	case DDB_T_BS:
-		if (json_array_size(pa) != json_array_size(pb))
-			return false;
-		json_array_foreach(pa, i, v) if (!set_contains(pb, v)) return false;
-		return true;
-	case DDB_T_NONE:
-		break;
+		return array_eq(pa, pb, false);
+	default:
+		return array_eq(pa, pb, true); /* SS, NS, BS */
 	}
-	return false;
+}
+
+/* memcmp order, a prefix first: -1, 0, 1. */
+static int bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, MIN(alen, blen));
+	if (c)
+		return c < 0 ? -1 : 1;
+	return alen == blen ? 0 : alen < blen ? -1 : 1;
+}
+
+/* Binaries compare by their decoded bytes; false if one does not decode. */
+static bool binary_cmp(const json_t *a, const json_t *b, int *out)
+{
+	json_t *pa = ddb_payload(a), *pb = ddb_payload(b);
+	struct buf x, y;
+	buf_init(&x, DDB_BINARY_MAX);
+	buf_init(&y, DDB_BINARY_MAX);
+	bool ok = !ddb_b64(json_string_value(pa), json_string_length(pa), &x) &&
+		  !ddb_b64(json_string_value(pb), json_string_length(pb), &y);
+	if (ok)
+		*out = bytes_cmp(x.ptr, x.len, y.ptr, y.len);
+	buf_release(&x);
+	buf_release(&y);
+	return ok;
 }
 
 bool ddb_value_cmp(const json_t *a, const json_t *b, int *out)
 {
 	enum ddb_type t = ddb_type_of(a);
-	if (t != ddb_type_of(b) || (t != DDB_T_S && t != DDB_T_N && t != DDB_T_B))
+	json_t *pa = ddb_payload(a), *pb = ddb_payload(b);
+	struct ddb_num x, y;
+	if (t != ddb_type_of(b))
 		return false;
-	if (t == DDB_T_N) {
-		struct ddb_num x, y;
+	switch (t) {
+	case DDB_T_S:
+		*out = bytes_cmp(json_string_value(pa), json_string_length(pa),
+				 json_string_value(pb), json_string_length(pb));
+		return true;
+	case DDB_T_N:
 		ddb_value_num(a, &x);
 		ddb_value_num(b, &y);
 		*out = ddb_num_cmp(&x, &y);
 		return true;
+	case DDB_T_B:
+		return binary_cmp(a, b, out);
+	default:
+		return false;
 	}
-	struct buf x, y;
-	buf_init(&x, BUF_NOCAP);
-	buf_init(&y, BUF_NOCAP);
-	bool ok = !ddb_key_bytes(a, &x) && !ddb_key_bytes(b, &y);
-	if (ok) {
-		int c = memcmp(x.ptr, y.ptr, MIN(x.len, y.len));
-		*out = c ? (c < 0 ? -1 : 1) : x.len == y.len ? 0 : x.len < y.len ? -1 : 1;
-	}
-	buf_release(&x);
-	buf_release(&y);
-	return ok;
 }
 
 int ddb_key_bytes(const json_t *av, struct buf *out)
@@ -387,7 +452,7 @@ int ddb_key_bytes(const json_t *av, struct buf *out)
 		ddb_value_num(av, &n);
 		return ddb_num_key(&n, out);
 	case DDB_T_B:
-		return ddb_b64(json_string_value(p), json_string_length(p), out) ? ERR_PARSE : 0;
+		return ddb_b64(json_string_value(p), json_string_length(p), out);
 	default:
 		return ERR_INVAL;
 	}

@@ -33,68 +33,88 @@ static int num_check(const struct ddb_num *a, struct ddb_err *e)
 	return 0;
 }
 
-int ddb_num_parse(const char *s, size_t len, struct ddb_num *out, struct ddb_err *e)
+static int too_many_digits(struct ddb_err *e)
 {
-	uint8_t digits[DDB_NUM_MAX_TEXT];
-	size_t i = 0, nd = 0, before_point = 0, first = 0, last;
-	bool neg = false, point = false;
-	long long ex = 0;
+	return ddb_invalid(e, "Attempting to store more than 38 significant digits in a Number");
+}
 
-	memset(out, 0, sizeof(*out));
-	if (!s || len == 0 || len > DDB_NUM_MAX_TEXT)
-		return bad_number(e, s ? s : "", len);
-	if (s[i] == '-' || s[i] == '+')
-		neg = s[i++] == '-';
-	for (; i < len; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			digits[nd++] = (uint8_t)(s[i] - '0');
-			if (!point)
-				before_point++;
-		} else if (s[i] == '.' && !point) {
+/* A number's text taken apart: its digits as written, zeros included. */
+struct num_text {
+	uint8_t digits[DDB_NUM_MAX_TEXT];
+	size_t nd, before_point;
+	bool neg;
+	long long ex; /* the exponent written, clamped to +-100000 */
+};
+
+/* Sign, digits and point from s[*i]; false when there is no digit. */
+static bool read_mantissa(const char *s, size_t len, size_t *i, struct num_text *t)
+{
+	bool point = false;
+	if (s[*i] == '-' || s[*i] == '+')
+		t->neg = s[(*i)++] == '-';
+	for (; *i < len; (*i)++) {
+		if (s[*i] >= '0' && s[*i] <= '9') {
+			t->digits[t->nd++] = (uint8_t)(s[*i] - '0');
+			t->before_point += !point;
+		} else if (s[*i] == '.' && !point) {
 			point = true;
 		} else {
 			break;
 		}
 	}
-	if (nd == 0)
-		return bad_number(e, s, len);
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		bool eneg = false;
-		size_t start;
-		i++;
-		if (i < len && (s[i] == '-' || s[i] == '+'))
-			eneg = s[i++] == '-';
-		start = i;
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			if (ex < 100000)
-				ex = ex * 10 + (s[i] - '0');
-		if (i == start)
-			return bad_number(e, s, len);
-		if (eneg)
-			ex = -ex;
-	}
-	if (i != len)
-		return bad_number(e, s, len);
-	while (first < nd && digits[first] == 0)
+	return t->nd > 0;
+}
+
+/* An optional exponent from s[*i]; false when 'E' has no digits. */
+static bool read_exponent(const char *s, size_t len, size_t *i, struct num_text *t)
+{
+	bool neg = false;
+	size_t start;
+	if (*i >= len || (s[*i] != 'e' && s[*i] != 'E'))
+		return true;
+	(*i)++;
+	if (*i < len && (s[*i] == '-' || s[*i] == '+'))
+		neg = s[(*i)++] == '-';
+	for (start = *i; *i < len && s[*i] >= '0' && s[*i] <= '9'; (*i)++)
+		if (t->ex < 100000)
+			t->ex = t->ex * 10 + (s[*i] - '0');
+	if (neg)
+		t->ex = -t->ex;
+	return *i > start;
+}
+
+/* Drop leading and trailing zeros: the normalised number of `t`. */
+static int normalise(const struct num_text *t, struct ddb_num *out, struct ddb_err *e)
+{
+	size_t first = 0, last;
+	long long ex;
+	while (first < t->nd && t->digits[first] == 0)
 		first++;
-	if (first == nd)
+	if (first == t->nd)
 		return 0; /* zero, whatever its sign and exponent */
-	last = nd - 1;
-	while (digits[last] == 0)
+	last = t->nd - 1;
+	while (t->digits[last] == 0)
 		last--;
 	if (last - first + 1 > DDB_NUM_DIGITS)
-		return ddb_invalid(e, "Attempting to store more than 38 significant digits in a "
-				      "Number");
-	out->neg = neg;
+		return too_many_digits(e);
+	out->neg = t->neg;
 	out->n = (int)(last - first + 1);
-	memcpy(out->d, digits + first, (size_t)out->n);
-	ex += (long long)before_point - (long long)first;
-	if (ex > 100000)
-		ex = 100000;
-	if (ex < -100000)
-		ex = -100000;
-	out->exp = (int)ex;
+	memcpy(out->d, t->digits + first, (size_t)out->n);
+	ex = t->ex + (long long)t->before_point - (long long)first;
+	out->exp = (int)MAX(MIN(ex, 100000), -100000);
 	return num_check(out, e);
+}
+
+int ddb_num_parse(const char *s, size_t len, struct ddb_num *out, struct ddb_err *e)
+{
+	struct num_text t = {.nd = 0};
+	size_t i = 0;
+	memset(out, 0, sizeof(*out));
+	if (!s || len == 0 || len > DDB_NUM_MAX_TEXT)
+		return bad_number(e, s ? s : "", len);
+	if (!read_mantissa(s, len, &i, &t) || !read_exponent(s, len, &i, &t) || i != len)
+		return bad_number(e, s, len);
+	return normalise(&t, out, e);
 }
 
 static int mag_cmp(const struct ddb_num *a, const struct ddb_num *b)
@@ -128,26 +148,10 @@ static void widen(const struct ddb_num *a, int8_t w[WIDE_LEN])
 		w[a->exp - 1 - i - WIDE_MIN] = (int8_t)a->d[i];
 }
 
-int ddb_num_add(const struct ddb_num *a, const struct ddb_num *b, bool negate_b,
-		struct ddb_num *out, struct ddb_err *e)
+/* x = x + y, or x - y with `sub` (then x >= y), digit by digit. */
+static void add_wide(int8_t x[WIDE_LEN], const int8_t y[WIDE_LEN], bool sub)
 {
-	int8_t x[WIDE_LEN], y[WIDE_LEN];
-	struct ddb_num bb = *b;
-	int hi = -1, lo = -1, carry = 0;
-
-	if (negate_b && bb.n)
-		bb.neg = !bb.neg;
-	memset(out, 0, sizeof(*out));
-	if (a->n == 0 || bb.n == 0) {
-		*out = a->n == 0 ? bb : *a;
-		return 0;
-	}
-	/* Put the larger magnitude in x: then x - y never goes negative. */
-	bool swap = mag_cmp(a, &bb) < 0;
-	const struct ddb_num *big = swap ? &bb : a, *small = swap ? a : &bb;
-	widen(big, x);
-	widen(small, y);
-	bool sub = big->neg != small->neg;
+	int carry = 0;
 	for (int i = 0; i < WIDE_LEN; i++) {
 		int v = sub ? x[i] - y[i] - carry : x[i] + y[i] + carry;
 		carry = 0;
@@ -160,6 +164,12 @@ int ddb_num_add(const struct ddb_num *a, const struct ddb_num *b, bool negate_b,
 		}
 		x[i] = (int8_t)v;
 	}
+}
+
+/* The normalised number of the wide digits `x` with sign `neg`. */
+static int narrow(const int8_t x[WIDE_LEN], bool neg, struct ddb_num *out, struct ddb_err *e)
+{
+	int hi = -1, lo = -1;
 	for (int i = 0; i < WIDE_LEN; i++) {
 		if (x[i]) {
 			if (lo < 0)
@@ -170,9 +180,8 @@ int ddb_num_add(const struct ddb_num *a, const struct ddb_num *b, bool negate_b,
 	if (hi < 0)
 		return 0; /* exact zero */
 	if (hi - lo + 1 > DDB_NUM_DIGITS)
-		return ddb_invalid(e, "Attempting to store more than 38 significant digits in a "
-				      "Number");
-	out->neg = big->neg;
+		return too_many_digits(e);
+	out->neg = neg;
 	out->n = hi - lo + 1;
 	out->exp = hi + WIDE_MIN + 1;
 	for (int i = 0; i < out->n; i++)
@@ -180,28 +189,49 @@ int ddb_num_add(const struct ddb_num *a, const struct ddb_num *b, bool negate_b,
 	return num_check(out, e);
 }
 
+int ddb_num_add(const struct ddb_num *a, const struct ddb_num *b, bool negate_b,
+		struct ddb_num *out, struct ddb_err *e)
+{
+	int8_t x[WIDE_LEN], y[WIDE_LEN];
+	struct ddb_num bb = *b;
+	if (negate_b && bb.n)
+		bb.neg = !bb.neg;
+	memset(out, 0, sizeof(*out));
+	if (a->n == 0 || bb.n == 0) {
+		*out = a->n == 0 ? bb : *a;
+		return 0;
+	}
+	/* Put the larger magnitude in x: then x - y never goes negative. */
+	bool swap = mag_cmp(a, &bb) < 0;
+	const struct ddb_num *big = swap ? &bb : a, *small = swap ? a : &bb;
+	widen(big, x);
+	widen(small, y);
+	add_wide(x, y, big->neg != small->neg);
+	return narrow(x, big->neg, out, e);
+}
+
 int ddb_num_format(const struct ddb_num *a, struct buf *out)
 {
-	int err = 0;
-	if (a->n == 0)
-		return buf_addch(out, '0');
+	if (a->n == 0) {
+		buf_putc(out, '0');
+		return buf_error(out);
+	}
 	if (a->neg)
-		err = buf_addch(out, '-');
-	if (!err && a->exp <= 0) {
-		err = buf_adds(out, "0.");
-		for (int i = 0; !err && i < -a->exp; i++)
-			err = buf_addch(out, '0');
-		for (int i = 0; !err && i < a->n; i++)
-			err = buf_addch(out, (char)('0' + a->d[i]));
-		return err;
+		buf_putc(out, '-');
+	if (a->exp <= 0) {
+		buf_puts(out, "0.");
+		for (int i = 0; i < -a->exp; i++)
+			buf_putc(out, '0');
+		for (int i = 0; i < a->n; i++)
+			buf_putc(out, (char)('0' + a->d[i]));
+		return buf_error(out);
 	}
-	for (int i = 0; !err && i < MAX(a->n, a->exp); i++) {
+	for (int i = 0; i < MAX(a->n, a->exp); i++) {
 		if (i == a->exp)
-			err = buf_addch(out, '.');
-		if (!err)
-			err = buf_addch(out, (char)('0' + (i < a->n ? a->d[i] : 0)));
+			buf_putc(out, '.');
+		buf_putc(out, (char)('0' + (i < a->n ? a->d[i] : 0)));
 	}
-	return err;
+	return buf_error(out);
 }
 
 /*
@@ -212,18 +242,18 @@ int ddb_num_format(const struct ddb_num *a, struct buf *out)
  */
 int ddb_num_key(const struct ddb_num *a, struct buf *out)
 {
-	int err;
 	uint8_t ex = (uint8_t)(a->exp - DDB_NUM_MIN_EXP);
-	if (a->n == 0)
-		return buf_addch(out, (char)0x80);
-	err = buf_addch(out, (char)(a->neg ? 0x7F : 0x81));
-	if (!err)
-		err = buf_addch(out, (char)(a->neg ? 255 - ex : ex));
-	for (int i = 0; !err && i < a->n; i++)
-		err = buf_addch(out, (char)(a->neg ? '9' - a->d[i] : '0' + a->d[i]));
-	if (!err && a->neg)
-		err = buf_addch(out, (char)0xFF);
-	return err;
+	if (a->n == 0) {
+		buf_putc(out, (char)0x80);
+		return buf_error(out);
+	}
+	buf_putc(out, (char)(a->neg ? 0x7F : 0x81));
+	buf_putc(out, (char)(a->neg ? 255 - ex : ex));
+	for (int i = 0; i < a->n; i++)
+		buf_putc(out, (char)(a->neg ? '9' - a->d[i] : '0' + a->d[i]));
+	if (a->neg)
+		buf_putc(out, (char)0xFF);
+	return buf_error(out);
 }
 
 void ddb_num_from_u64(struct ddb_num *out, uint64_t v)

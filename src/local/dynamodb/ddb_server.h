@@ -41,6 +41,15 @@ struct event_base;
 #define DDB_MAX_REQUEST (16u << 20)
 
 /*
+ * The largest answer: BatchGetItem's and TransactGetItems' 100 items of up to
+ * 400 KB each make 40 MB of DynamoDB item size, and JSON adds quotes,
+ * escapes and a third more for base64 binaries. DynamoDB pages such an
+ * answer at 16 MB instead; this endpoint does not, and answers 500 when
+ * the JSON would pass this cap.
+ */
+#define DDB_MAX_ANSWER (64u << 20)
+
+/*
  * Open (creating when missing) the SQLite database at `sqlite_path` and its
  * schema. The directory must exist. Returns 0 and *out, or ERR_INVAL (NULL
  * argument), ERR_IO (SQLite cannot open or set up the file), ERR_NOMEM.
@@ -55,11 +64,13 @@ int ddb_server_new(const char *sqlite_path, struct ddb_server **out /* OUT */);
  * the request JSON (`len` bytes, need not be NUL-terminated; NULL with len 0
  * is an empty body, a SerializationException).
  *
- * Always writes *status (200, 400, or 500 on a storage failure) and appends
- * the answer JSON to `response` (the caller's buffer; on success an object
- * as DynamoDB returns, on error {"__type":"com.amazonaws.dynamodb.v20120810#
- * <Name>","message":"..."}). `response` should have no cap below the item
- * page size; if appending fails the answer is 500 with whatever fits.
+ * Always writes *status and appends the answer JSON to `response` (the
+ * caller's buffer, whose cap should be DDB_MAX_ANSWER): 200 with the object
+ * DynamoDB returns; 400 with {"__type":"com.amazonaws.dynamodb.v20120810#
+ * <Name>","message":"..."} for the client's mistakes; 500 with __type
+ * InternalServerError for ours (out of memory, a storage failure, an answer
+ * that does not fit `response`), never with part of another answer. Should
+ * even that not fit, the status is 500 and nothing is appended.
  */
 void ddb_server_handle(struct ddb_server *s, const char *target, const char *body, size_t len,
 		       int *status /* OUT */, struct buf *response /* OUT */);
@@ -72,7 +83,7 @@ void ddb_server_handle(struct ddb_server *s, const char *target, const char *bod
  * is left as it is (its data kept) and 0 is returned. `req` is borrowed.
  *
  * Returns 0, ERR_INVAL (NULL argument or a request DynamoDB would reject;
- * the reason is logged), ERR_IO (storage failure).
+ * the reason is logged), ERR_IO (storage failure), ERR_NOMEM.
  */
 int ddb_server_create_table_from_spec(struct ddb_server *s, json_t *create_table_request);
 

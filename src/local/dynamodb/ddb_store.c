@@ -25,6 +25,13 @@
 #define STORE_BUSY_MS	   5000
 #define STORE_CACHED_STMTS 32 /* the fixed statements, prepared once each */
 
+/* The SQL of a range read: a few fixed clauses of at most ~150 bytes each. */
+#define RANGE_SQL_MAX 4096
+
+/* A key column read back: what ddb_key_bytes() stored, never past DynamoDB's
+ * key limits (2048 bytes for a partition key, the larger of the two). */
+#define KEY_COLUMN_MAX DDB_KEY_MAX
+
 struct cached_stmt {
 	const char *sql; /* a string literal: compared by address */
 	sqlite3_stmt *stmt;
@@ -263,42 +270,61 @@ int ddb_store_table_delete(struct ddb_store *st, const char *name)
 	return 0;
 }
 
+/* Append the names of the rows of `s` to `out`, at most `limit`. */
+static int list_names(sqlite3_stmt *s, int limit, json_t *out, bool *more)
+{
+	int rc, n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			*more = true;
+			return SQLITE_DONE;
+		}
+		if (json_array_append_new(out,
+					  json_string((const char *)sqlite3_column_text(s, 0))))
+			return SQLITE_NOMEM;
+	}
+	return rc;
+}
+
 int ddb_store_table_list(struct ddb_store *st, const char *start, int limit, json_t **out,
 			 bool *more)
 {
 	sqlite3_stmt *s;
-	int rc, n = 0;
+	json_t *names;
+	int rc;
 	*more = false;
-	*out = json_array();
-	if (!*out)
-		return ERR_NOMEM;
+	*out = NULL;
 	if (prep(st, "SELECT name FROM ddb_tables WHERE name > ? ORDER BY name", &s))
 		return ERR_IO;
-	sqlite3_bind_text(s, 1, start ? start : "", -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			*more = true;
-			break;
-		}
-		json_array_append_new(*out, json_string((const char *)sqlite3_column_text(s, 0)));
+	if (!(names = json_array())) {
+		done(st, s);
+		return ERR_NOMEM;
 	}
+	sqlite3_bind_text(s, 1, start ? start : "", -1, SQLITE_TRANSIENT);
+	rc = list_names(s, limit, names, more);
 	done(st, s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_db(st, "list tables");
+	if (rc != SQLITE_DONE) {
+		json_decref(names);
+		return rc == SQLITE_NOMEM ? ERR_NOMEM : fail_db(st, "list tables");
+	}
+	*out = names;
+	return 0;
 }
 
 int ddb_store_table_stats(struct ddb_store *st, const char *name, int64_t *count, int64_t *bytes)
 {
 	sqlite3_stmt *s;
+	int rc;
 	*count = *bytes = 0;
 	if (prep(st, "SELECT count(*), total(size) FROM ddb_items WHERE tbl = ?", &s))
 		return ERR_IO;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*count = sqlite3_column_int64(s, 0);
 		*bytes = (int64_t)sqlite3_column_double(s, 1);
 	}
 	done(st, s);
-	return 0;
+	return rc == SQLITE_ROW ? 0 : fail_db(st, "table stats");
 }
 
 int ddb_store_item_get(struct ddb_store *st, const char *table, const struct buf *pk,
@@ -394,51 +420,47 @@ int ddb_store_index_delete(struct ddb_store *st, const char *table, const struct
 static int range_sql(const struct ddb_range *r, struct buf *q)
 {
 	bool ix = r->index != NULL;
-	const char *dir = r->forward ? "" : " DESC";
-	int err = 0;
-	if (ix)
-		err |= buf_adds(q, "SELECT i.ipk, i.isk, i.pk, i.sk, t.item FROM ddb_index i "
-				   "JOIN ddb_items t ON t.tbl = i.tbl AND t.pk = i.pk AND "
-				   "t.sk = i.sk WHERE i.tbl = ?1 AND i.idx = ?2");
-	else
-		err |= buf_adds(q, "SELECT t.pk, t.sk, NULL, NULL, t.item FROM ddb_items t "
-				   "WHERE t.tbl = ?1");
+	const char *dir = r->forward ? "" : " DESC", *op = r->forward ? ">" : "<";
 	const char *p = ix ? "i.ipk" : "t.pk", *sk = ix ? "i.isk" : "t.sk";
-	if (r->pk)
-		err |= buf_addf(q, " AND %s = ?3", p);
-	if (r->lo)
-		err |= buf_addf(q, " AND %s %s ?4", sk, r->lo_incl ? ">=" : ">");
-	if (r->hi)
-		err |= buf_addf(q, " AND %s %s ?5", sk, r->hi_incl ? "<=" : "<");
-	if (r->prefix)
-		err |= buf_addf(q, " AND substr(%s, 1, ?7) = ?6", sk);
-	if (r->start[0]) {
-		const char *op = r->forward ? ">" : "<";
-		if (ix)
-			err |= buf_addf(q, " AND (i.ipk, i.isk, i.pk, i.sk) %s (?8, ?9, ?10, ?11)",
-					op);
-		else
-			err |= buf_addf(q, " AND (t.pk, t.sk) %s (?8, ?9)", op);
-	}
 	if (ix)
-		err |= buf_addf(q, " ORDER BY i.ipk%s, i.isk%s, i.pk%s, i.sk%s", dir, dir, dir,
-				dir);
+		buf_puts(q, "SELECT i.ipk, i.isk, i.pk, i.sk, t.item FROM ddb_index i "
+			    "JOIN ddb_items t ON t.tbl = i.tbl AND t.pk = i.pk AND "
+			    "t.sk = i.sk WHERE i.tbl = ?1 AND i.idx = ?2");
 	else
-		err |= buf_addf(q, " ORDER BY t.pk%s, t.sk%s", dir, dir);
-	return err ? ERR_NOMEM : 0;
+		buf_puts(q, "SELECT t.pk, t.sk, NULL, NULL, t.item FROM ddb_items t "
+			    "WHERE t.tbl = ?1");
+	if (r->pk)
+		buf_putf(q, " AND %s = ?3", p);
+	if (r->lo)
+		buf_putf(q, " AND %s %s ?4", sk, r->lo_incl ? ">=" : ">");
+	if (r->hi)
+		buf_putf(q, " AND %s %s ?5", sk, r->hi_incl ? "<=" : "<");
+	if (r->prefix)
+		buf_putf(q, " AND substr(%s, 1, ?7) = ?6", sk);
+	if (r->start[0] && ix)
+		buf_putf(q, " AND (i.ipk, i.isk, i.pk, i.sk) %s (?8, ?9, ?10, ?11)", op);
+	else if (r->start[0])
+		buf_putf(q, " AND (t.pk, t.sk) %s (?8, ?9)", op);
+	if (ix)
+		buf_putf(q, " ORDER BY i.ipk%s, i.isk%s, i.pk%s, i.sk%s", dir, dir, dir, dir);
+	else
+		buf_putf(q, " ORDER BY t.pk%s, t.sk%s", dir, dir);
+	return buf_error(q);
 }
 
-int ddb_store_range(struct ddb_store *st, const struct ddb_range *r, ddb_row_fn fn, void *arg)
+/* The statement of `r`, prepared with its parameters bound. */
+static int range_stmt(struct ddb_store *st, const struct ddb_range *r, sqlite3_stmt **out)
 {
-	struct buf q, keys[4];
+	struct buf q;
 	sqlite3_stmt *s;
-	int rc, err = 0;
-	buf_init(&q, 4096);
-	if (range_sql(r, &q) || prep_dynamic(st, q.ptr, &s)) {
-		buf_release(&q);
-		return ERR_IO;
-	}
+	int err;
+	buf_init(&q, RANGE_SQL_MAX);
+	err = range_sql(r, &q);
+	if (!err)
+		err = prep_dynamic(st, q.ptr, &s);
 	buf_release(&q);
+	if (err)
+		return err;
 	sqlite3_bind_text(s, 1, r->table, -1, SQLITE_TRANSIENT);
 	if (r->index)
 		sqlite3_bind_text(s, 2, r->index, -1, SQLITE_TRANSIENT);
@@ -454,28 +476,43 @@ int ddb_store_range(struct ddb_store *st, const struct ddb_range *r, ddb_row_fn 
 	}
 	for (int i = 0; r->start[0] && i < (r->index ? 4 : 2); i++)
 		bind_blob(s, 8 + i, r->start[i]);
-	for (int i = 0; i < 4; i++)
-		buf_init(&keys[i], BUF_NOCAP);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		for (int i = 0; i < 4; i++) {
-			buf_reset(&keys[i]);
-			const void *b = sqlite3_column_blob(s, i);
-			if (b)
-				buf_add(&keys[i], b, (size_t)sqlite3_column_bytes(s, i));
-		}
-		json_t *item = column_json(s, 4);
-		if (!item) {
-			err = ERR_IO;
-			break;
-		}
-		int stop = fn(arg, item, keys);
-		json_decref(item);
-		if (stop < 0)
-			err = stop;
-		if (stop)
-			break;
+	*out = s;
+	return 0;
+}
+
+/* Hand the current row to `fn`: its 1 (stop), 0 (go on) or error. */
+static int range_row(sqlite3_stmt *s, struct buf keys[4], ddb_row_fn fn, void *arg)
+{
+	json_t *item;
+	int stop;
+	for (int i = 0; i < 4; i++) {
+		const void *b = sqlite3_column_blob(s, i);
+		int err;
+		buf_reset(&keys[i]);
+		if (b && (err = buf_add(&keys[i], b, (size_t)sqlite3_column_bytes(s, i))))
+			return err == ERR_TOOLARGE ? ERR_IO : err; /* a key no write could store */
 	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (!(item = column_json(s, 4)))
+		return ERR_IO;
+	stop = fn(arg, item, keys);
+	json_decref(item);
+	return stop;
+}
+
+int ddb_store_range(struct ddb_store *st, const struct ddb_range *r, ddb_row_fn fn, void *arg)
+{
+	struct buf keys[4];
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE, stop = 0, err = range_stmt(st, r, &s);
+	if (err)
+		return err;
+	for (int i = 0; i < 4; i++)
+		buf_init(&keys[i], KEY_COLUMN_MAX);
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = range_row(s, keys, fn, arg);
+	if (stop < 0)
+		err = stop;
+	else if (!stop && rc != SQLITE_DONE)
 		err = fail_db(st, "range");
 	for (int i = 0; i < 4; i++)
 		buf_release(&keys[i]);
