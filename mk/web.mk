@@ -1,0 +1,16 @@
+# The website (web/, docs/web.md): TypeScript bundled by esbuild into web/dist.
+#
+#   make web          type-check, then build web/dist (hashed assets, index.html last)
+#
+# `make run` builds it before starting `sluice dev`, which mirrors web/dist into
+# the local copy of the site bucket; `make test` builds it for the browser suite.
+
+WEB_SRC := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/build.mjs web/tsconfig.json
+
+.PHONY: web
+
+web: deps
+	@npm run -s build:web
+
+# The browser suite (tests/protocol/test_web_browser.py) serves web/dist.
+test: web
