@@ -5,6 +5,9 @@
 # `make run` builds it before starting `sluice dev`, which mirrors web/dist into
 # the local copy of the site bucket; `make test` builds it for the browser suite.
 
+# The local CloudFront front (src/local/web/) compresses as CloudFront does.
+LIBS += $(shell pkg-config --libs zlib libbrotlienc 2>/dev/null || echo -lz -lbrotlienc)
+
 WEB_SRC := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/build.mjs web/tsconfig.json
 
 .PHONY: web
