@@ -8,8 +8,6 @@
 # The local CloudFront front (src/local/web/) compresses as CloudFront does.
 LIBS += $(shell pkg-config --libs zlib libbrotlienc 2>/dev/null || echo -lz -lbrotlienc)
 
-WEB_SRC := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/build.mjs web/tsconfig.json
-
 .PHONY: web
 
 web: deps

@@ -1,10 +1,11 @@
 // Build the site into web/dist (or the folder given with --outdir):
 //   assets/main-<hash>.js and .css (content-hashed, immutable once deployed),
+//   the files of web/public under their own names,
 //   then index.html, written last and renamed into place, so that a watcher
 //   (sluice dev) that reacts to index.html sees a complete build.
 // Prints the JavaScript's size, raw and gzipped (the goal: under 20 KB gzipped).
 import { build } from "esbuild";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -34,6 +35,9 @@ const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoi
 if (!entry || !entry[1].cssBundle) throw new Error("esbuild gave no entry with a CSS bundle");
 const url = (p) => "/" + relative(out, p).split("\\").join("/");
 const js = entry[0], css = entry[1].cssBundle;
+
+// web/public: files served under their own names (favicon.svg).
+await cp(join(web, "public"), out, { recursive: true });
 
 const html = (await readFile(join(web, "index.html"), "utf8"))
   .replace("{{css}}", url(css)).replace("{{js}}", url(js));
