@@ -231,7 +231,8 @@ static int read_event(const char *path, struct buf *out)
 	if (f != stdin)
 		fclose(f);
 	if (err)
-		fprintf(stderr, "sluice invoke: %s: larger than %zu bytes\n", path, (size_t)EVENT_FILE_MAX);
+		fprintf(stderr, "sluice invoke: %s: larger than %zu bytes\n", path,
+			(size_t)EVENT_FILE_MAX);
 	return err;
 }
 

@@ -398,7 +398,8 @@ static void dev_site_use(struct dev *d, struct web_dist *dist)
 	snprintf(d->site_notes, sizeof(d->site_notes), "%s%s%s%s",
 		 dist->rule.kind == CF_RULE_SPA ? "SPA function " : "",
 		 dist->rule.kind == CF_RULE_SPA ? dist->function_id : "",
-		 dist->policy_id ? (dist->rule.kind == CF_RULE_SPA ? ", headers " : "headers ") : "",
+		 dist->policy_id ? (dist->rule.kind == CF_RULE_SPA ? ", headers " : "headers ")
+				 : "",
 		 dist->policy_id ? dist->policy_id : "");
 	dev_site_publish(d);
 	if (web_front_set_site(d->web, dist, d->site_bucket))

@@ -26,7 +26,7 @@ struct resolver {
 	const struct template *t;
 	const struct dev_app *app;
 	const char *region;
-	const char *fn_id; /* the function whose environment is resolved, for messages */
+	const char *fn_id;	/* the function whose environment is resolved, for messages */
 	const char *api_origin; /* the local gateway's origin, or NULL (see api_url_len()) */
 };
 
@@ -329,9 +329,8 @@ static size_t api_url_len(const struct resolver *rs, const char *p)
 	if (!skip(&q, "${AWS::Region}"))
 		while (*q && (isalnum((unsigned char)*q) || *q == '-'))
 			q++;
-	if (!skip(&q, ".") ||
-	    !(skip(&q, "${AWS::URLSuffix}") || skip(&q, "amazonaws.com.cn") ||
-	      skip(&q, "amazonaws.com")))
+	if (!skip(&q, ".") || !(skip(&q, "${AWS::URLSuffix}") || skip(&q, "amazonaws.com.cn") ||
+				skip(&q, "amazonaws.com")))
 		return 0;
 	return (size_t)(q - p);
 }

@@ -354,9 +354,8 @@ void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on)
 int aws_endpoint_object_get(struct aws_endpoint *ep, const char *bucket, struct str key,
 			    struct aws_endpoint_object *out, int *fd)
 {
-	struct s3_bucket *b = ep && bucket ? s3_store_bucket(s3_server_store(ep->s3),
-							      str_from(bucket))
-					   : NULL;
+	struct s3_bucket *b =
+		ep && bucket ? s3_store_bucket(s3_server_store(ep->s3), str_from(bucket)) : NULL;
 	const struct s3_object *o;
 
 	memset(out, 0, sizeof(*out));
@@ -382,9 +381,8 @@ int aws_endpoint_object_get(struct aws_endpoint *ep, const char *bucket, struct 
 int aws_endpoint_object_put(struct aws_endpoint *ep, const char *bucket, struct str key,
 			    const char *content_type, const void *data, size_t len)
 {
-	struct s3_bucket *b = ep && bucket ? s3_store_bucket(s3_server_store(ep->s3),
-							      str_from(bucket))
-					   : NULL;
+	struct s3_bucket *b =
+		ep && bucket ? s3_store_bucket(s3_server_store(ep->s3), str_from(bucket)) : NULL;
 	struct s3_writer w;
 	int err;
 

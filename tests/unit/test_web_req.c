@@ -97,7 +97,7 @@ static void test_etag_matches(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_from_path),	 cmocka_unit_test(test_range),
+		cmocka_unit_test(test_key_from_path),	cmocka_unit_test(test_range),
 		cmocka_unit_test(test_accept_encoding), cmocka_unit_test(test_compressible_types),
 		cmocka_unit_test(test_etag_matches),
 	};

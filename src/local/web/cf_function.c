@@ -19,14 +19,16 @@ struct tok {
 
 /* The known function; "$" stands for the captured string literal. */
 static const char *const spa_function[] = {
-	"function", "handler", "(", "event", ")", "{", "var", "request", "=", "event", ".",
-	"request", ";", "var", "uri", "=", "request", ".", "uri", ";", "if", "(", "uri", ".",
-	"lastIndexOf", "(", "'.'", ")", "<", "uri", ".", "lastIndexOf", "(", "'/'", ")", ")",
-	"{", "request", ".", "uri", "=", "$", ";", "}", "return", "request", ";", "}"};
+	"function",    "handler", "(",	 "event",   ")",      "{",	 "var", "request",
+	"=",	       "event",	  ".",	 "request", ";",      "var",	 "uri", "=",
+	"request",     ".",	  "uri", ";",	    "if",     "(",	 "uri", ".",
+	"lastIndexOf", "(",	  "'.'", ")",	    "<",      "uri",	 ".",	"lastIndexOf",
+	"(",	       "'/'",	  ")",	 ")",	    "{",      "request", ".",	"uri",
+	"=",	       "$",	  ";",	 "}",	    "return", "request", ";",	"}"};
 
 static const char *const punct3[] = {"===", "!==", ">>>", "**=", "...", "<<=", ">>="};
-static const char *const punct2[] = {"==", "!=", "<=", ">=", "&&", "||", "=>", "++", "--",
-				     "+=", "-=", "*=", "/=", "%=", "<<", ">>", "**", "??", "?."};
+static const char *const punct2[] = {"==", "!=", "<=", ">=", "&&", "||", "=>", "++", "--", "+=",
+				     "-=", "*=", "/=", "%=", "<<", ">>", "**", "??", "?."};
 
 static size_t skip_space(const char *s, size_t len, size_t i, int *err)
 {
@@ -137,8 +139,8 @@ int cf_function_read(const char *code, size_t len, struct cf_rule *out)
 		i = next_token(code, len, i, &t, &err);
 		if (err)
 			break;
-		if (same && (ntok >= ARRAY_SIZE(spa_function) ||
-			     !tok_matches(&t, spa_function[ntok], out)))
+		if (same &&
+		    (ntok >= ARRAY_SIZE(spa_function) || !tok_matches(&t, spa_function[ntok], out)))
 			same = false;
 		ntok++;
 	}

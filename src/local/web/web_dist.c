@@ -87,8 +87,7 @@ static int add_hsts(struct web_dist *d, const struct tval *c)
 	snprintf(v, sizeof(v), "max-age=%lld%s%s", age,
 		 tval_is_true(tval_get(c, "IncludeSubdomains")) ? "; includeSubDomains" : "",
 		 tval_is_true(tval_get(c, "Preload")) ? "; preload" : "");
-	return add_header(d, "Strict-Transport-Security", v,
-			  tval_is_true(tval_get(c, "Override")));
+	return add_header(d, "Strict-Transport-Security", v, tval_is_true(tval_get(c, "Override")));
 }
 
 static int add_xss(struct web_dist *d, const struct tval *c)
@@ -116,7 +115,8 @@ static int load_policy(const struct template *t, const char *id, struct web_dist
 	const struct template_resource *r =
 		resource_of(t, id, "AWS::CloudFront::ResponseHeadersPolicy");
 	const struct tval *cfg = r ? tval_get(r->props, "ResponseHeadersPolicyConfig") : NULL;
-	const struct tval *sec = tval_get(cfg, "SecurityHeadersConfig"), *c, *items[WEB_MAX_HEADERS];
+	const struct tval *sec = tval_get(cfg, "SecurityHeadersConfig"), *c,
+			  *items[WEB_MAX_HEADERS];
 	int err = 0;
 	size_t n;
 
@@ -127,7 +127,8 @@ static int load_policy(const struct template *t, const char *id, struct web_dist
 		return ERR_NOMEM;
 	c = tval_get(sec, "ContentSecurityPolicy");
 	if (c)
-		err = add_resolved(d, "Content-Security-Policy", tval_get(c, "ContentSecurityPolicy"),
+		err = add_resolved(d, "Content-Security-Policy",
+				   tval_get(c, "ContentSecurityPolicy"),
 				   tval_is_true(tval_get(c, "Override")), resolve, ctx);
 	if (!err)
 		err = add_hsts(d, tval_get(sec, "StrictTransportSecurity"));
@@ -162,12 +163,11 @@ static int load_policy(const struct template *t, const char *id, struct web_dist
 }
 
 /* The viewer-request function of the default behaviour, read by cf_function. */
-static int load_function(const struct template *t, const struct tval *behaviour,
-			 struct web_dist *d)
+static int load_function(const struct template *t, const struct tval *behaviour, struct web_dist *d)
 {
 	const struct tval *items[8];
-	size_t n = tval_as_list(tval_get(behaviour, "FunctionAssociations"), items,
-				ARRAY_SIZE(items));
+	size_t n =
+		tval_as_list(tval_get(behaviour, "FunctionAssociations"), items, ARRAY_SIZE(items));
 
 	if (tval_get(behaviour, "LambdaFunctionAssociations"))
 		log_msg(LVL_WARN, "%s: Lambda@Edge associations are not run locally", d->id);
@@ -184,9 +184,11 @@ static int load_function(const struct template *t, const struct tval *behaviour,
 			continue;
 		}
 		if (!code) {
-			log_msg(LVL_WARN, "%s: its viewer-request function is not a "
-					  "AWS::CloudFront::Function of the template with its code "
-					  "inline; requests pass unchanged", d->id);
+			log_msg(LVL_WARN,
+				"%s: its viewer-request function is not a "
+				"AWS::CloudFront::Function of the template with its code "
+				"inline; requests pass unchanged",
+				d->id);
 			continue;
 		}
 		d->function_id = strdup(f->id);
@@ -215,8 +217,10 @@ static unsigned read_methods(const struct tval *v)
 
 		if (!s)
 			continue;
-		m |= !strcmp(s, "GET") ? WEB_M_GET : !strcmp(s, "HEAD") ? WEB_M_HEAD
-			: !strcmp(s, "OPTIONS") ? WEB_M_OPTIONS : WEB_M_OTHER;
+		m |= !strcmp(s, "GET")	     ? WEB_M_GET
+		     : !strcmp(s, "HEAD")    ? WEB_M_HEAD
+		     : !strcmp(s, "OPTIONS") ? WEB_M_OPTIONS
+					     : WEB_M_OTHER;
 	}
 	return m;
 }
@@ -255,7 +259,8 @@ static int load_origin(const struct template *t, const struct tval *cfg,
 		if (!b)
 			return ERR_NOTFOUND;
 		d->bucket_id = strdup(b->id);
-		d->content_dir = dup_or_null(tval_str(tval_get_path(b->metadata, "sluice.content")));
+		d->content_dir =
+			dup_or_null(tval_str(tval_get_path(b->metadata, "sluice.content")));
 		d->config_key = dup_or_null(tval_str(tval_get_path(b->metadata, "sluice.config")));
 		return d->bucket_id ? 0 : ERR_NOMEM;
 	}
@@ -295,8 +300,8 @@ static int load_one(const struct template *t, const struct template_resource *r,
 	return load_function(t, beh, d);
 }
 
-int web_dist_load(const struct template *t, web_resolve_fn resolve, void *ctx,
-		  struct web_dist *out, char *why, size_t why_len)
+int web_dist_load(const struct template *t, web_resolve_fn resolve, void *ctx, struct web_dist *out,
+		  char *why, size_t why_len)
 {
 	memset(out, 0, sizeof(*out));
 	if (why_len)

@@ -31,7 +31,7 @@
 #include "local/web/cf_function.h"
 #include "template/template.h"
 
-#define WEB_MAX_HEADERS	   32	       /* response headers from the policy */
+#define WEB_MAX_HEADERS	     32		 /* response headers from the policy */
 #define WEB_HEADER_VALUE_MAX (16u << 10) /* bytes of one header value */
 
 /* Methods of AllowedMethods. */

@@ -26,7 +26,7 @@
 #define WEB_MAX_HEADERS_SIZE (16u << 10) /* CloudFront refuses larger request headers */
 #define WEB_TIMEOUT_SECONDS  60
 #define WEB_POP		     "SLUICE-DEV" /* stands where CloudFront names its edge */
-#define WEB_ERROR_BODY_MAX   (16u << 10) /* an error document */
+#define WEB_ERROR_BODY_MAX   (16u << 10)  /* an error document */
 
 struct web_front {
 	struct evhttp *http;
@@ -215,7 +215,8 @@ static void serve_object(struct web_call *c, struct str key, const struct web_ob
 	const struct web_dist *d = &c->f->dist;
 	const char *range = evhttp_find_header(c->in, "Range");
 	const char *ae = evhttp_find_header(c->in, "Accept-Encoding");
-	enum web_encoding enc = ae ? web_accept_encoding(str_from(ae), d->brotli) : WEB_ENC_IDENTITY;
+	enum web_encoding enc =
+		ae ? web_accept_encoding(str_from(ae), d->brotli) : WEB_ENC_IDENTITY;
 	struct evbuffer *b = evbuffer_new();
 	struct web_range r = {WEB_RANGE_NONE, 0, 0};
 	char cr[96];
@@ -276,8 +277,10 @@ fail:
 
 static unsigned method_bit(enum evhttp_cmd_type m)
 {
-	return m == EVHTTP_REQ_GET ? WEB_M_GET : m == EVHTTP_REQ_HEAD ? WEB_M_HEAD
-		: m == EVHTTP_REQ_OPTIONS ? WEB_M_OPTIONS : WEB_M_OTHER;
+	return m == EVHTTP_REQ_GET	 ? WEB_M_GET
+	       : m == EVHTTP_REQ_HEAD	 ? WEB_M_HEAD
+	       : m == EVHTTP_REQ_OPTIONS ? WEB_M_OPTIONS
+					 : WEB_M_OTHER;
 }
 
 /* The request's path after the viewer-request rule and the default root object. */
@@ -291,9 +294,12 @@ static const char *effective_path(const struct web_front *f, const char *path)
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct web_front *f = arg;
-	struct web_call c = {f, req, evhttp_request_get_input_headers(req),
+	struct web_call c = {f,
+			     req,
+			     evhttp_request_get_input_headers(req),
 			     evhttp_request_get_output_headers(req),
-			     evhttp_request_get_command(req) == EVHTTP_REQ_HEAD, ""};
+			     evhttp_request_get_command(req) == EVHTTP_REQ_HEAD,
+			     ""};
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	struct web_object o = {0};
@@ -386,9 +392,12 @@ int web_front_new(struct event_base *base, const char *address, uint16_t port,
 		web_front_free(f);
 		return ERR_IO;
 	}
-	if (!getsockname(evhttp_bound_socket_get_fd(f->sock), (struct sockaddr *)&ss, &sl))
-		f->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-						   : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (getsockname(evhttp_bound_socket_get_fd(f->sock), (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET)
+			f->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			f->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
 	*out = f;
 	return 0;
 }

@@ -53,8 +53,7 @@ struct web_origin {
 	 * ERR_NOTFOUND (no such key), ERR_CONFIG (no such bucket), ERR_IO.
 	 * On success release *obj with web_object_release().
 	 */
-	int (*get)(void *ctx, const char *bucket, struct str key, struct web_object *obj,
-		   int *fd);
+	int (*get)(void *ctx, const char *bucket, struct str key, struct web_object *obj, int *fd);
 	/*
 	 * Store `len` bytes as `key` of `bucket`, replacing any. Returns 0,
 	 * ERR_CONFIG (no such bucket), ERR_INVAL (a key S3 refuses), ERR_IO.

@@ -16,9 +16,9 @@
 
 #include "local/web/web_front.h"
 
-#define WEB_PUBLISH_FILE_MAX (64u << 20) /* one file of the site */
-#define WEB_PUBLISH_MAX_FILES 10000	 /* files in the folder */
-#define WEB_PUBLISH_DEPTH     16	 /* nested folders */
+#define WEB_PUBLISH_FILE_MAX  (64u << 20) /* one file of the site */
+#define WEB_PUBLISH_MAX_FILES 10000	  /* files in the folder */
+#define WEB_PUBLISH_DEPTH     16	  /* nested folders */
 
 struct web_publish_stats {
 	size_t written;	  /* objects put */
