@@ -6,6 +6,7 @@
 #   make package-check           glibc <= 2.34, zip <= 5 MB, runs against a Runtime API stand-in
 #   make deploy STAGE=pr-42      package, upload, deploy sluice-pr-42, print outputs
 #   make deploy STAGE=prod DRY_RUN=1   print the commands instead of running them
+#   make deploy-site STAGE=pr-42 the website alone (web/dist, config.json, invalidation)
 #   make destroy STAGE=pr-42     empty the stage's buckets, delete the stack, wait
 #   make destroy STAGE=prod CONFIRM=prod
 #   make outputs STAGE=pr-42     the stack's outputs
@@ -31,7 +32,7 @@ PKG_DIR := $(BUILD)/package
 PKG_STATIC_LIBS := -lexpat
 PKG_LIBS := $(filter-out $(PKG_STATIC_LIBS),$(LIBS)) -Wl,-Bstatic $(PKG_STATIC_LIBS) -Wl,-Bdynamic
 
-.PHONY: install build package package-check deploy destroy outputs integ
+.PHONY: install build package package-check deploy deploy-site destroy outputs integ
 
 install: deps
 build: all
@@ -56,10 +57,13 @@ package-check: package
 	PYTHON=$(PYTHON) scripts/package-check.sh $(BUILD)/function.zip
 
 # DRY_RUN=1 prints the package step instead of running it (no build needed).
-deploy: $(if $(DRY_RUN),,package)
+deploy: $(if $(DRY_RUN),,package web)
 	@STAGE='$(DEPLOY_STAGE)' DRY_RUN='$(DRY_RUN)' BUILD='$(BUILD)' ARTIFACT_BUCKET='$(ARTIFACT_BUCKET)' \
 	  ALARM_EMAIL='$(ALARM_EMAIL)' LOG_LEVEL='$(LOG_LEVEL)' \
 	  LOG_RETENTION_DAYS='$(LOG_RETENTION_DAYS)' scripts/deploy.sh
+
+deploy-site: $(if $(DRY_RUN),,web)
+	@STAGE='$(DEPLOY_STAGE)' DRY_RUN='$(DRY_RUN)' BUILD='$(BUILD)' scripts/deploy-site.sh
 
 destroy:
 	@STAGE='$(STAGE)' DRY_RUN='$(DRY_RUN)' CONFIRM='$(CONFIRM)' scripts/destroy.sh

@@ -1,17 +1,21 @@
 # The local cloud (docs/local-cloud.md).
 #
-#   make run                     deps, build, then `sluice dev` on infra/template.yaml
-#   make run STAGE=pr-42 PORT=3001 AWS_PORT=4567   another stage beside the first
+#   make run                     deps, build (the functions and web/), then `sluice dev` on
+#                                infra/template.yaml: the API on :3000, the site on :8080
+#   make run STAGE=pr-42 PORT=3001 AWS_PORT=4567 WEB_PORT=8081   another stage beside the first
 #   make run DEV_ARGS="--parameter-overrides LogLevel=DEBUG"
 #
 # Data lives in .sluice/<stage>/; `make clean` removes it.
 
 PORT     ?= 3000
 AWS_PORT ?= 4566
+WEB_PORT ?= 8080
 DEV_ARGS ?=
 
 .PHONY: run
 
-run: deps all
-	$(BUILD)/sluice dev --port $(PORT) --aws-port $(AWS_PORT) --build-dir $(BUILD) \
-	  $(if $(STAGE),--stage $(STAGE)) $(DEV_ARGS)
+# The API's CORS allows the site's local origin (LocalSiteOrigin) outside prod.
+run: deps all web
+	$(BUILD)/sluice dev --port $(PORT) --aws-port $(AWS_PORT) --web-port $(WEB_PORT) \
+	  --build-dir $(BUILD) $(if $(STAGE),--stage $(STAGE)) \
+	  --parameter-overrides LocalSiteOrigin=http://127.0.0.1:$(WEB_PORT) $(DEV_ARGS)

@@ -7,7 +7,13 @@
 # 2. `aws cloudformation deploy` creates or updates the stack sluice-<stage>
 #    (CAPABILITY_IAM for the function's role, CAPABILITY_AUTO_EXPAND for the
 #    SAM and LanguageExtensions transforms), with parameter overrides and tags;
-# 3. the stack's outputs are printed.
+# 3. the stack's outputs are printed;
+# 4. on a stage's first deploy, the stack is deployed once more with
+#    SiteOrigin set to its SiteUrl: the API's CORS names the site's origin,
+#    which is known only once the distribution exists (docs/web.md); later
+#    deploys keep the parameter (cloudformation deploy keeps what it is not
+#    given);
+# 5. the website is published (scripts/deploy-site.sh).
 # DRY_RUN=1 prints the commands instead of running them.
 #
 # Environment: STAGE (required), BUILD (default build), ARTIFACT_BUCKET
@@ -93,3 +99,27 @@ run_aws cloudformation describe-stacks \
 	--stack-name "$STACK" \
 	--query "Stacks[0].Outputs[].[OutputKey,OutputValue]" \
 	--output text
+
+stack_output() {
+	aws_cmd cloudformation describe-stacks --stack-name "$STACK" \
+		--query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+
+if [ -n "${DRY_RUN:-}" ]; then
+	echo "# when SiteCorsOrigin differs from SiteUrl (the first deploy of a stage): the deploy above again with SiteOrigin=SITE_URL"
+else
+	site_url=$(stack_output SiteUrl)
+	if [ "$(stack_output SiteCorsOrigin)" != "$site_url" ]; then
+		echo "deploy: the API's CORS does not name $site_url yet; deploying with SiteOrigin=$site_url"
+		aws_cmd cloudformation deploy \
+			--template-file "$packaged" \
+			--stack-name "$STACK" \
+			--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+			--no-fail-on-empty-changeset \
+			${CFN_ROLE_ARN:+--role-arn "$CFN_ROLE_ARN"} \
+			--parameter-overrides "${overrides[@]}" "SiteOrigin=$site_url" \
+			--tags "project=sluice" "stage=$STAGE" "commit=$sha"
+	fi
+fi
+
+scripts/deploy-site.sh

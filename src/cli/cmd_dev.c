@@ -31,12 +31,14 @@ enum {
 	OPT_REGION,
 	OPT_NO_PREWARM,
 	OPT_FSYNC,
+	OPT_WEB_PORT,
 };
 
 static const struct option dev_longopts[] = {
 	{"template", required_argument, NULL, OPT_TEMPLATE},
 	{"port", required_argument, NULL, OPT_PORT},
 	{"aws-port", required_argument, NULL, OPT_AWS_PORT},
+	{"web-port", required_argument, NULL, OPT_WEB_PORT},
 	{"stage", required_argument, NULL, OPT_STAGE},
 	{"data-dir", required_argument, NULL, OPT_DATA_DIR},
 	{"build-dir", required_argument, NULL, OPT_BUILD_DIR},
@@ -68,6 +70,8 @@ static void dev_usage(FILE *out, bool invoke)
 	fputs("  -t, --template FILE              the template (default infra/template.yaml)\n"
 	      "  --port N                         API port (default 3000)\n"
 	      "  --aws-port N                     AWS endpoint port (default 4566)\n"
+	      "  --web-port N                     the site, as the template's CloudFront\n"
+	      "                                   distribution serves it (default 8080)\n"
 	      "  --stage NAME                     stage; data in DATA-DIR/NAME (default dev)\n"
 	      "  --data-dir DIR                   where data lives (default .sluice)\n"
 	      "  --build-dir DIR                  where the function binaries are\n"
@@ -126,6 +130,11 @@ static int parse_opts(int argc, char **argv, struct dev_options *o, struct templ
 		case OPT_AWS_PORT:
 			if (parse_port(optarg, &o->aws_port))
 				goto bad;
+			break;
+		case OPT_WEB_PORT:
+			if (parse_port(optarg, &o->web_port))
+				goto bad;
+			o->web_port_given = true;
 			break;
 		case OPT_STAGE:
 			o->stage = optarg;
@@ -222,7 +231,8 @@ static int read_event(const char *path, struct buf *out)
 	if (f != stdin)
 		fclose(f);
 	if (err)
-		fprintf(stderr, "sluice invoke: %s: larger than %zu bytes\n", path, (size_t)EVENT_FILE_MAX);
+		fprintf(stderr, "sluice invoke: %s: larger than %zu bytes\n", path,
+			(size_t)EVENT_FILE_MAX);
 	return err;
 }
 

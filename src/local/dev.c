@@ -27,6 +27,8 @@
 #include "local/apigw/gateway.h"
 #include "local/lambda/pool.h"
 #include "local/lambda/runtime_api.h"
+#include "local/web/web_front.h"
+#include "local/web/web_publish.h"
 
 /* The pool of one function, kept across template reloads by logical id. */
 struct dev_pool {
@@ -47,6 +49,14 @@ struct dev {
 	char data_dir[4096];
 	struct dev_watch *watch; /* NULL with --no-watch */
 	struct event *sigint, *sigterm;
+	/* The site (the template's distribution), when there is one. */
+	struct web_front *web;
+	char *site_id;	      /* the distribution's logical id */
+	char *site_bucket;    /* the local bucket it serves */
+	char *site_content;   /* the folder mirrored into it, or NULL */
+	char *site_watched;   /* <site_content>/index.html, the last file a build writes */
+	char *site_config;    /* the key config.json goes to, or NULL */
+	char site_notes[256]; /* function and policy, for the banner */
 };
 
 static const char *opt_or(const char *v, const char *dflt)
@@ -220,6 +230,11 @@ static void dev_print_banner(struct dev *d)
 		break;
 	}
 	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB)\n", d->aws_url);
+	if (d->web && d->site_id)
+		fprintf(f, "  Site           http://127.0.0.1:%u (%s: bucket %s%s%s%s%s)\n",
+			(unsigned)web_front_port(d->web), d->site_id, d->site_bucket,
+			d->site_content ? " from " : "", d->site_content ? d->site_content : "",
+			d->site_notes[0] ? "; " : "", d->site_notes);
 	fprintf(f, "  Routes:\n");
 	for (size_t i = 0; i < app->nroutes; i++) {
 		const struct dev_route *r = &app->routes[i];
@@ -245,6 +260,194 @@ static void dev_print_banner(struct dev *d)
 	fflush(f);
 }
 
+/* ---- The site (the local CloudFront front) ----------------------------------------------- */
+
+static int dev_origin_get(void *ctx, const char *bucket, struct str key, struct web_object *obj,
+			  int *fd)
+{
+	struct aws_endpoint_object o;
+	int err = aws_endpoint_object_get(ctx, bucket, key, &o, fd);
+
+	if (err)
+		return err;
+	obj->size = o.size;
+	memcpy(obj->etag, o.etag, sizeof(obj->etag));
+	obj->content_type = o.content_type;
+	obj->last_modified_ms = o.last_modified_ms;
+	return 0;
+}
+
+static int dev_origin_put(void *ctx, const char *bucket, struct str key, const char *type,
+			  const void *data, size_t len)
+{
+	return aws_endpoint_object_put(ctx, bucket, key, type, data, len);
+}
+
+static void dev_api_origin(const struct dev *d, char out[64])
+{
+	snprintf(out, 64, "http://127.0.0.1:%u", (unsigned)gateway_port(d->gw));
+}
+
+/* The site's strings (its CSP names the API) with the local gateway for the API. */
+static int dev_site_resolve(void *ctx, const struct tval *v, struct buf *out)
+{
+	struct dev *d = ctx;
+	char origin[64];
+
+	dev_api_origin(d, origin);
+	return dev_app_resolve(&d->app, d->o->region, origin, v, out);
+}
+
+/* {"apiUrl": the local API, with its stage as the deployed ApiUrl has it}. */
+static char *dev_site_config(const struct dev *d)
+{
+	char url[128];
+	json_t *j;
+	char *text;
+
+	dev_api_origin(d, url);
+	for (size_t i = 0; i < d->app.nroutes; i++)
+		if (d->app.routes[i].stage) {
+			size_t n = strlen(url);
+
+			snprintf(url + n, sizeof(url) - n, "/%s", d->app.routes[i].stage);
+			break;
+		}
+	j = json_pack("{s:s}", "apiUrl", url);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return text;
+}
+
+/* Mirror the site's folder into its bucket and write config.json (web_publish.h). */
+static void dev_site_publish(struct dev *d)
+{
+	struct web_origin origin = {d->aws, dev_origin_get, dev_origin_put};
+	struct web_publish_stats st;
+	char *config;
+	int err;
+
+	if (!d->site_content)
+		return;
+	config = d->site_config ? dev_site_config(d) : NULL;
+	err = web_publish(&origin, d->site_bucket, d->site_content, d->site_config, config,
+			  config ? strlen(config) : 0, &st);
+	free(config);
+	if (err == ERR_NOTFOUND)
+		log_msg(LVL_WARN, "site: %s does not exist yet (make web builds it)",
+			d->site_content);
+	else if (err)
+		log_msg(LVL_ERROR, "site: cannot publish %s to %s: %s", d->site_content,
+			d->site_bucket, err_str(err));
+	else
+		log_msg(LVL_INFO, "site: %s published to %s (%zu written, %zu unchanged)",
+			d->site_content, d->site_bucket, st.written, st.unchanged);
+}
+
+static void dev_site_clear(struct dev *d)
+{
+	free(d->site_id);
+	free(d->site_bucket);
+	free(d->site_content);
+	free(d->site_watched);
+	free(d->site_config);
+	d->site_id = d->site_bucket = d->site_content = d->site_watched = d->site_config = NULL;
+	d->site_notes[0] = '\0';
+}
+
+/* The local name of bucket `logical_id`, or NULL. */
+static const char *dev_bucket_of(const struct dev_app *app, const char *logical_id)
+{
+	for (size_t i = 0; i < app->nbuckets; i++)
+		if (!strcmp(app->bucket_ids[i], logical_id))
+			return app->buckets[i];
+	return NULL;
+}
+
+/*
+ * Read the template's distribution into `dist`: 0, or ERR_NOTFOUND when
+ * there is none to serve (said in the log when there is one that cannot be).
+ */
+static int dev_site_read(struct dev *d, struct web_dist *dist)
+{
+	char why[1024];
+	int err = web_dist_load(d->app.t, dev_site_resolve, d, dist, why, sizeof(why));
+
+	if (err && why[0])
+		log_msg(LVL_WARN, "%s", why);
+	if (!err && !dev_bucket_of(&d->app, dist->bucket_id)) {
+		web_dist_release(dist);
+		err = ERR_NOTFOUND;
+	}
+	return err;
+}
+
+/* Serve `dist` (taken) and publish its files. */
+static void dev_site_use(struct dev *d, struct web_dist *dist)
+{
+	char *watched = NULL;
+
+	dev_site_clear(d);
+	if (dist->content_dir && asprintf(&watched, "%s/index.html", dist->content_dir) < 0)
+		watched = NULL;
+	d->site_id = strdup(dist->id);
+	d->site_bucket = strdup(dev_bucket_of(&d->app, dist->bucket_id));
+	d->site_content = dist->content_dir ? strdup(dist->content_dir) : NULL;
+	d->site_config = dist->config_key ? strdup(dist->config_key) : NULL;
+	d->site_watched = watched;
+	snprintf(d->site_notes, sizeof(d->site_notes), "%s%s%s%s",
+		 dist->rule.kind == CF_RULE_SPA ? "SPA function " : "",
+		 dist->rule.kind == CF_RULE_SPA ? dist->function_id : "",
+		 dist->policy_id ? (dist->rule.kind == CF_RULE_SPA ? ", headers " : "headers ")
+				 : "",
+		 dist->policy_id ? dist->policy_id : "");
+	dev_site_publish(d);
+	if (web_front_set_site(d->web, dist, d->site_bucket))
+		log_msg(LVL_ERROR, "site: out of memory");
+	web_dist_release(dist);
+}
+
+/* Start the front when the template has a distribution. */
+static int dev_site_start(struct dev *d)
+{
+	struct web_origin origin = {d->aws, dev_origin_get, dev_origin_put};
+	uint16_t port = d->o->web_port_given ? d->o->web_port : WEB_DEFAULT_PORT;
+	struct web_dist dist;
+	int err;
+
+	if (dev_site_read(d, &dist))
+		return 0;
+	err = web_front_new(d->base, d->o->address, port, &origin, &d->web);
+	if (err) {
+		web_dist_release(&dist);
+		if (d->o->web_port_given) {
+			fprintf(stderr, "sluice: cannot start the site on port %u: %s\n",
+				(unsigned)port, err_str(err));
+			return err;
+		}
+		log_msg(LVL_WARN, "site: port %u is taken; the site is not served (--web-port N)",
+			(unsigned)port);
+		return 0;
+	}
+	dev_site_use(d, &dist);
+	return 0;
+}
+
+/* After a template reload: serve its distribution, or none. */
+static void dev_site_reload(struct dev *d)
+{
+	struct web_dist dist;
+
+	if (!d->web)
+		return;
+	if (dev_site_read(d, &dist)) {
+		dev_site_clear(d);
+		web_front_set_site(d->web, NULL, NULL);
+		return;
+	}
+	dev_site_use(d, &dist);
+}
+
 /* ---- Reloading ------------------------------------------------------------------------ */
 
 static void dev_watch_all(struct dev *d)
@@ -253,6 +456,8 @@ static void dev_watch_all(struct dev *d)
 	dev_watch_file(d->watch, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE));
 	for (size_t i = 0; i < d->app.nfns; i++)
 		dev_watch_file(d->watch, d->app.fns[i].binary);
+	if (d->site_watched)
+		dev_watch_file(d->watch, d->site_watched);
 }
 
 static void dev_reload_template(struct dev *d)
@@ -276,6 +481,7 @@ static void dev_reload_template(struct dev *d)
 	gateway_set_routes(d->gw, rt);
 	dev_app_release(&d->app);
 	d->app = app;
+	dev_site_reload(d);
 	dev_watch_all(d);
 	log_msg(LVL_INFO, "template reloaded: %zu routes, %zu functions", app.nroutes, app.nfns);
 }
@@ -330,6 +536,8 @@ static void dev_changed(void *arg, const char *const *changed, size_t n)
 	for (size_t i = 0; i < d->app.nfns; i++)
 		if (in_list(changed, n, d->app.fns[i].binary))
 			dev_reload_function(d, &d->app.fns[i]);
+	if (d->site_watched && in_list(changed, n, d->site_watched))
+		dev_site_publish(d); /* a rebuilt site: shown on the next request */
 }
 
 /* ---- Start and stop -------------------------------------------------------------------- */
@@ -365,6 +573,8 @@ static int mkdir_p(const char *path)
 
 static void dev_release(struct dev *d)
 {
+	web_front_free(d->web);
+	dev_site_clear(d);
 	gateway_free(d->gw);
 	for (size_t i = 0; i < d->npools; i++) {
 		pool_free(d->pools[i].pool);
@@ -482,6 +692,9 @@ int dev_run(const struct dev_options *o)
 			(unsigned)o->port, err_str(err));
 		goto out;
 	}
+	err = dev_site_start(d);
+	if (err)
+		goto out;
 	d->sigint = evsignal_new(d->base, SIGINT, dev_signal, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, dev_signal, d);
 	if (!d->sigint || !d->sigterm || evsignal_add(d->sigint, NULL) ||

@@ -40,6 +40,7 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "template/template.h"
 
 #define DEV_DEFAULT_TEMPLATE "infra/template.yaml"
@@ -72,6 +73,14 @@ struct dev_options {
 	const char *address;	   /* NULL: "127.0.0.1" */
 	uint16_t port;		   /* the gateway (0: ephemeral) */
 	uint16_t aws_port;	   /* the AWS endpoint (0: ephemeral) */
+	/*
+	 * The local CloudFront front (src/local/web/), when the template has a
+	 * distribution: WEB_DEFAULT_PORT unless --web-port was given. A port
+	 * that cannot be bound is an error when given, and a warning (no site)
+	 * when it is the default, so that several stages can run side by side.
+	 */
+	uint16_t web_port;
+	bool web_port_given;
 	const char *stage;	   /* NULL: DEV_DEFAULT_STAGE */
 	const char *data_dir;	   /* NULL: DEV_DEFAULT_DATA_DIR; data goes to <data_dir>/<stage> */
 	const char *build_dir;	   /* NULL: see above */
@@ -162,6 +171,18 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 
 /* Free everything `app` holds. Safe on a zeroed app. */
 void dev_app_release(struct dev_app *app);
+
+/*
+ * Resolve template value `v` to its local text as a function's environment
+ * is resolved (buckets, tables, parameters, pseudo parameters), appended to
+ * `out`; an API's deployed origin written
+ * "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}" becomes
+ * `api_origin` (the local gateway's "http://127.0.0.1:3000") when it is not
+ * NULL. A value with no local value is left empty with a warning. Returns 0
+ * or a buffer error.
+ */
+int dev_app_resolve(const struct dev_app *app, const char *region, const char *api_origin,
+		    const struct tval *v, struct buf *out);
 
 /* The index of function `id` in `app`, or -1. */
 int dev_app_function(const struct dev_app *app, const char *id);

@@ -26,7 +26,8 @@ struct resolver {
 	const struct template *t;
 	const struct dev_app *app;
 	const char *region;
-	const char *fn_id; /* the function whose environment is resolved, for messages */
+	const char *fn_id;	/* the function whose environment is resolved, for messages */
+	const char *api_origin; /* the local gateway's origin, or NULL (see api_url_len()) */
 };
 
 static void fail_at(char *why, size_t len, const struct tpos *pos, const char *fmt, ...)
@@ -279,16 +280,80 @@ static int resolve_ref(const struct resolver *rs, const char *ref, const char *a
 	return ERR_NOTFOUND;
 }
 
+static bool is_api(const struct template *t, const char *id, size_t len)
+{
+	static const char *const types[] = {"AWS::Serverless::HttpApi", "AWS::Serverless::Api",
+					    "AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi"};
+	char name[256];
+	const struct template_resource *r;
+
+	if (len >= sizeof(name))
+		return false;
+	memcpy(name, id, len);
+	name[len] = '\0';
+	r = template_resource(t, name);
+	for (size_t i = 0; r && i < ARRAY_SIZE(types); i++)
+		if (!strcmp(r->type, types[i]))
+			return true;
+	return false;
+}
+
+/* Skip `what` at *p: true and *p advanced when it is there. */
+static bool skip(const char **p, const char *what)
+{
+	size_t n = strlen(what);
+
+	if (strncmp(*p, what, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/*
+ * An API's deployed origin at `p` in a partial string,
+ * "https://${Api}.execute-api.<region>.<URL suffix>" with the region and
+ * the suffix written as pseudo parameters or literally: its length, or 0.
+ * With an api_origin in the resolver such an origin is the local gateway's
+ * (the site's CSP names the API so).
+ */
+static size_t api_url_len(const struct resolver *rs, const char *p)
+{
+	const char *q = p, *close;
+
+	if (!rs->api_origin || !skip(&q, "https://${") || !(close = strchr(q, '}')) ||
+	    !is_api(rs->t, q, (size_t)(close - q)))
+		return 0;
+	q = close + 1;
+	if (!skip(&q, ".execute-api."))
+		return 0;
+	if (!skip(&q, "${AWS::Region}"))
+		while (*q && (isalnum((unsigned char)*q) || *q == '-'))
+			q++;
+	if (!skip(&q, ".") || !(skip(&q, "${AWS::URLSuffix}") || skip(&q, "amazonaws.com.cn") ||
+				skip(&q, "amazonaws.com")))
+		return 0;
+	return (size_t)(q - p);
+}
+
 /* "${X}" and "${X.Attr}" in a partly known Fn::Sub result, filled in. */
 static int resolve_partial(const struct resolver *rs, const char *s, struct buf *out)
 {
 	while (*s) {
 		const char *open = strstr(s, "${"), *close, *dot;
 		char *name;
+		size_t api;
 		int err;
 
 		if (!open)
 			return buf_adds(out, s);
+		api = open - s >= 8 ? api_url_len(rs, open - 8) : 0;
+		if (api) {
+			if ((err = buf_add(out, s, (size_t)(open - 8 - s))) ||
+			    (err = buf_adds(out, rs->api_origin)))
+				return err;
+			s = open - 8 + api;
+			continue;
+		}
 		if ((err = buf_add(out, s, (size_t)(open - s))))
 			return err;
 		close = strchr(open, '}');
@@ -728,6 +793,7 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 	rs.app = app;
 	rs.region = o->region ? o->region : "us-east-1";
 	rs.fn_id = "";
+	rs.api_origin = NULL;
 	if ((err = load_tables(&rs, app))) {
 		snprintf(why, why_len, "%s: %s", app->t->path, err_str(err));
 		goto fail;
@@ -765,6 +831,14 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 fail:
 	dev_app_release(app);
 	return err;
+}
+
+int dev_app_resolve(const struct dev_app *app, const char *region, const char *api_origin,
+		    const struct tval *v, struct buf *out)
+{
+	struct resolver rs = {app->t, app, region ? region : "us-east-1", "site", api_origin};
+
+	return v ? resolve_value(&rs, "value", v, out) : ERR_NOTFOUND;
 }
 
 int dev_app_function(const struct dev_app *app, const char *id)

@@ -29,6 +29,7 @@
 #include "local/endpoint.h"
 #include "local/dynamodb/ddb_server.h"
 #include "local/s3/s3_server.h"
+#include "local/s3/s3_store.h"
 
 #define ENDPOINT_MAX_HEADERS	 (64u << 10) /* bytes of one request's header block */
 #define ENDPOINT_TIMEOUT_SECONDS 120	     /* idle connection / slow upload */
@@ -346,6 +347,56 @@ void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on)
 	s3_server_set_fsync(ep->s3, on);
 	if (ep->ddb && ddb_server_set_fsync(ep->ddb, on))
 		log_msg(LVL_ERROR, "dynamodb: cannot change the synchronous setting");
+}
+
+/* ---- Objects for the local front -------------------------------------------------------- */
+
+int aws_endpoint_object_get(struct aws_endpoint *ep, const char *bucket, struct str key,
+			    struct aws_endpoint_object *out, int *fd)
+{
+	struct s3_bucket *b =
+		ep && bucket ? s3_store_bucket(s3_server_store(ep->s3), str_from(bucket)) : NULL;
+	const struct s3_object *o;
+
+	memset(out, 0, sizeof(*out));
+	if (!b)
+		return ERR_CONFIG;
+	o = s3_bucket_find(b, key);
+	if (!o)
+		return ERR_NOTFOUND;
+	out->content_type = strdup(o->content_type);
+	if (!out->content_type)
+		return ERR_NOMEM;
+	out->size = o->size;
+	snprintf(out->etag, sizeof(out->etag), "%s", o->etag);
+	out->last_modified_ms = o->last_modified_ms;
+	if (fd && s3_object_open(b, o, fd)) {
+		free(out->content_type);
+		out->content_type = NULL;
+		return ERR_IO;
+	}
+	return 0;
+}
+
+int aws_endpoint_object_put(struct aws_endpoint *ep, const char *bucket, struct str key,
+			    const char *content_type, const void *data, size_t len)
+{
+	struct s3_bucket *b =
+		ep && bucket ? s3_store_bucket(s3_server_store(ep->s3), str_from(bucket)) : NULL;
+	struct s3_writer w;
+	int err;
+
+	if (!b)
+		return ERR_CONFIG;
+	err = s3_writer_begin(b, &w);
+	if (err)
+		return err;
+	err = s3_writer_write(&w, data, len);
+	if (!err)
+		err = s3_writer_commit(&w, key, content_type, NULL, NULL, NULL);
+	if (err)
+		s3_writer_abort(&w);
+	return err;
 }
 
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep)

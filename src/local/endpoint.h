@@ -22,7 +22,10 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "core/str.h"
 
 struct event_base;
 struct aws_endpoint;
@@ -84,6 +87,34 @@ int aws_endpoint_create_table(struct aws_endpoint *ep, json_t *create_table_requ
  * killed process loses no acknowledged write. NULL ep is a no-op.
  */
 void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on);
+
+/* An object of a local bucket, as aws_endpoint_object_get() describes it. */
+struct aws_endpoint_object {
+	uint64_t size;
+	char etag[48];	    /* without quotes */
+	char *content_type; /* owned: free() it */
+	int64_t last_modified_ms;
+};
+
+/*
+ * Read object `key` of local bucket `bucket` straight from the store (for
+ * the local CloudFront front, which reads the site's bucket as CloudFront
+ * reads S3, and no request to the endpoint is made). Fills *out and, when
+ * `fd` is not NULL, opens the object's bytes into *fd for the caller to
+ * close. Returns 0, ERR_NOTFOUND (no such key), ERR_CONFIG (no such
+ * bucket), ERR_IO, ERR_NOMEM.
+ */
+int aws_endpoint_object_get(struct aws_endpoint *ep, const char *bucket, struct str key,
+			    struct aws_endpoint_object *out /* OUT */, int *fd /* OUT */);
+
+/*
+ * Store `len` bytes of `data` as object `key` of `bucket` with
+ * `content_type`, as a PutObject would (atomic, fsync'd with --fsync).
+ * Returns 0, ERR_CONFIG (no such bucket), ERR_INVAL (a key S3 refuses),
+ * ERR_IO, ERR_NOMEM.
+ */
+int aws_endpoint_object_put(struct aws_endpoint *ep, const char *bucket, struct str key,
+			    const char *content_type, const void *data, size_t len);
 
 /* The port actually bound (useful after port 0). 0 for a NULL ep. */
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep);

@@ -50,9 +50,30 @@ class DeployDryRunTest(unittest.TestCase):
         aws = [argv for argv in lines if argv[0] == "aws"]
         self.assertEqual([argv[1:3] for argv in aws],
                          [["cloudformation", "package"], ["cloudformation", "deploy"],
-                          ["cloudformation", "describe-stacks"]])
+                          ["cloudformation", "describe-stacks"]] +
+                         [["s3", "sync"]] * 4 + [["s3", "cp"]] * 2 +
+                         [["cloudfront", "create-invalidation"]])
         self.assertEqual(lines[0], ["make", "package"])
+        self.site = aws[3:]
         return dict(zip(["package", "deploy", "outputs"], aws))
+
+    def test_site_upload(self):
+        """Hashed assets immutable, the pages no-cache and last, two paths invalidated."""
+        self.dry_run("pr-42")
+        syncs, (index, config), (inval,) = self.site[:4], self.site[4:6], self.site[6:]
+        for argv in syncs[:3]:
+            self.assertEqual(argv[3:5], ["web/dist/assets", "s3://SITE_BUCKET/assets"])
+            self.assertEqual(option(argv, "--cache-control"),
+                             ["public, max-age=31536000, immutable"])
+        self.assertEqual(option(syncs[3], "--cache-control"), ["no-cache"])
+        pairs = [syncs[3][i:i + 2] for i in range(len(syncs[3]) - 1)]
+        self.assertIn(["--exclude", "index.html"], pairs)
+        self.assertIn(["--exclude", "config.json"], pairs)
+        self.assertEqual(index[3:5], ["web/dist/index.html", "s3://SITE_BUCKET/index.html"])
+        self.assertEqual(config[4], "s3://SITE_BUCKET/config.json")
+        for argv in (index, config):
+            self.assertEqual(option(argv, "--cache-control"), ["no-cache"])
+        self.assertEqual(option(inval, "--paths"), ["/index.html", "/config.json"])
 
     def test_preview_stage(self):
         cmd = self.dry_run("pr-42")

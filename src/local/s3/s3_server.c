@@ -2033,6 +2033,11 @@ void s3_server_set_fsync(struct s3_server *srv, bool on)
 		s3_store_set_fsync(srv->store, on);
 }
 
+struct s3_store *s3_server_store(struct s3_server *srv)
+{
+	return srv ? srv->store : NULL;
+}
+
 int s3_server_create_bucket(struct s3_server *srv, const char *name)
 {
 	if (!srv || !name)

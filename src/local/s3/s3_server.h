@@ -24,6 +24,7 @@
 
 struct evhttp_request;
 struct s3_server;
+struct s3_store;
 
 /* The largest request body evhttp accepts (it answers 413 beyond). */
 #define S3_MAX_BODY (64u << 20)
@@ -53,6 +54,13 @@ void s3_server_set_fsync(struct s3_server *srv, bool on);
 
 /* Create a bucket unless it exists. 0, ERR_INVAL (bad name), ERR_IO, ERR_NOMEM. */
 int s3_server_create_bucket(struct s3_server *srv, const char *name);
+
+/*
+ * The store behind the server, for the local cloud's orchestration
+ * (endpoint.c), which reads and writes the site's objects for the local
+ * CloudFront front. Borrowed: it lives as long as `srv`. NULL for NULL.
+ */
+struct s3_store *s3_server_store(struct s3_server *srv);
 
 /* Answer one request (always sends a reply). */
 void s3_server_handle(struct s3_server *srv, struct evhttp_request *req);
