@@ -1,5 +1,5 @@
 /*
- * Fuzz the presigned-URL side of sigv4_verify (src/aws/sigv4.c). Line 1 of
+ * Fuzz the presigned-URL side of sigv4_verify (src/aws/sigv4_verify.c). Line 1 of
  * the input is a raw query carrying X-Amz-* parameters, line 2 the path, the
  * other lines "name:value" headers after Host; it is verified with S3 and
  * non-S3 rules. When the query has no X-Amz-* parameters of its own and no

@@ -9,6 +9,8 @@
 
 #include "app/messages_store.h"
 
+#include "core/grow.h"
+
 struct mem_token {
 	char *token;
 	struct message m; /* what was written under it (text copied) */
@@ -48,22 +50,6 @@ static bool same_message(const struct message *a, const struct message *b)
 	       a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
 }
 
-/* Grow an array of `size`-byte items to hold one more. */
-static int grow(void **arr, size_t n, size_t *alloc, size_t size)
-{
-	size_t want = *alloc ? *alloc * 2 : 16;
-	void *p;
-
-	if (n < *alloc)
-		return 0;
-	p = realloc(*arr, want * size);
-	if (!p)
-		return ERR_NOMEM;
-	*arr = p;
-	*alloc = want;
-	return 0;
-}
-
 static int take_failure(struct mem_store *s)
 {
 	int err = s->fail_next;
@@ -95,7 +81,7 @@ static int mem_create(void *ctx, const char *table, const struct message *m, con
 	}
 	if (find(s, m->id))
 		return ERR_PRECONDITION;
-	if ((err = grow((void **)&s->msgs, s->n, &s->alloc, sizeof(*s->msgs))))
+	if ((err = ALLOC_GROW(s->msgs, s->n + 1, s->alloc)))
 		return err;
 	if ((err = copy_message(&s->msgs[s->n], m)))
 		return err;
@@ -103,8 +89,7 @@ static int mem_create(void *ctx, const char *table, const struct message *m, con
 	s->stats.writes++;
 	if (token && *token) {
 		struct mem_token *t;
-		if ((err = grow((void **)&s->tokens, s->n_tokens, &s->tokens_alloc,
-				sizeof(*s->tokens))))
+		if ((err = ALLOC_GROW(s->tokens, s->n_tokens + 1, s->tokens_alloc)))
 			return err;
 		t = &s->tokens[s->n_tokens];
 		t->token = strdup(token);

@@ -2,7 +2,12 @@
  * AWS Signature Version 4: signing for the function's AWS clients (S3,
  * DynamoDB) and verification for the local S3/DynamoDB endpoints and the
  * gateway's AWS_IAM authorizer. One implementation serves both sides so that
- * they cannot drift.
+ * they cannot drift, split by file so that the function binary links only
+ * the signer's half:
+ *
+ *   sigv4_canon.c    canonical request, string to sign, signing key (both)
+ *   sigv4_sign.c     sigv4_sign_headers(), sigv4_presign() (the function)
+ *   sigv4_verify.c   sigv4_parse_authorization(), sigv4_verify() (the local cloud)
  *
  * The rules are AWS's ("Create a signed AWS API request", "Elements of an AWS
  * API request signature" in the IAM user guide) and are checked against AWS's

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/grow.h"
 #include "policy/policy.h"
 #include "policy/report.h"
 #include "template/template.h"
@@ -72,17 +73,13 @@ void cmd_check_usage(FILE *out)
 
 static int list_add(struct file_list *l, const char *path)
 {
+	int err;
+
 	if (l->n >= CHECK_MAX_FILES)
 		return ERR_TOOLARGE;
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? 2 * l->alloc : 16;
-		char **nv = realloc(l->v, na * sizeof(*nv));
-
-		if (!nv)
-			return ERR_NOMEM;
-		l->v = nv;
-		l->alloc = na;
-	}
+	err = ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	if (err)
+		return err;
 	l->v[l->n] = strdup(path);
 	if (!l->v[l->n])
 		return ERR_NOMEM;

@@ -1,12 +1,15 @@
 /*
  * The API Gateway proxy event codec, for both payload formats: 1.0 (REST APIs,
  * and HTTP APIs configured for 1.0) and 2.0 (HTTP APIs). One module serves
- * both sides so that they cannot drift:
+ * both sides so that they cannot drift, split by file so that the function
+ * binary links only its half:
  *
  *   the function (bootstrap)   apigw_parse_event()          event JSON -> request
- *                              apigw_response_to_json()     response   -> JSON
+ *     apigw_fn.c               apigw_response_to_json()     response   -> JSON
  *   the local gateway          apigw_event_from_http()      HTTP       -> event JSON
- *                              apigw_parse_function_response()  JSON  -> response
+ *     apigw_gw.c               apigw_parse_function_response()  JSON  -> response
+ *   both, apigw_common.c       struct apigw_response and its setters,
+ *                              apigw_body_is_binary()
  *
  * Both formats are read into one model, struct apigw_request, so that the
  * router and the handlers never look at the payload version.

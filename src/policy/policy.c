@@ -12,6 +12,8 @@
 #include "core/common.h"
 
 #include "policy/policy.h"
+
+#include "core/grow.h"
 #include "policy/rules/rules.h"
 
 #define POLICY_MAX_RULES 256
@@ -115,16 +117,10 @@ void policy_report_release(struct policy_report *rep)
 int policy_report_add_file(struct policy_report *rep, const char *path, const char *note)
 {
 	struct policy_file *f;
+	int err = ALLOC_GROW(rep->files, rep->nfiles + 1, rep->files_alloc);
 
-	if (rep->nfiles == rep->files_alloc) {
-		size_t na = rep->files_alloc ? 2 * rep->files_alloc : 16;
-		struct policy_file *nf = realloc(rep->files, na * sizeof(*nf));
-
-		if (!nf)
-			return ERR_NOMEM;
-		rep->files = nf;
-		rep->files_alloc = na;
-	}
+	if (err)
+		return err;
 	f = &rep->files[rep->nfiles];
 	f->path = arena_strdup(&rep->arena, path);
 	f->checked = note == NULL;
@@ -182,17 +178,13 @@ bool policy_report_fails(const struct policy_report *rep, enum policy_severity t
 
 static int report_push(struct policy_report *rep, struct policy_finding **out)
 {
+	int err;
+
 	if (rep->n >= POLICY_MAX_FINDINGS)
 		return ERR_TOOLARGE;
-	if (rep->n == rep->alloc) {
-		size_t na = rep->alloc ? 2 * rep->alloc : 64;
-		struct policy_finding *ni = realloc(rep->items, na * sizeof(*ni));
-
-		if (!ni)
-			return ERR_NOMEM;
-		rep->items = ni;
-		rep->alloc = na;
-	}
+	err = ALLOC_GROW(rep->items, rep->n + 1, rep->alloc);
+	if (err)
+		return err;
 	*out = &rep->items[rep->n++];
 	memset(*out, 0, sizeof(**out));
 	return 0;

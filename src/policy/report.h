@@ -54,7 +54,11 @@ int report_sarif(FILE *out, const struct policy_report *rep, const struct report
  * JUnit XML: one testsuite per checked template, one testcase per rule of
  * the catalogue; a testcase fails when the rule has an unsuppressed finding
  * at or above `fail_on` in that template (one <failure> per finding), and
- * carries findings below it in <system-out>.
+ * carries findings below it in <system-out>. The document is built whole
+ * with core/xml.h before it is written, so a failure never leaves half of
+ * one: ERR_TOOLARGE past its cap (1 GiB), ERR_NOMEM, ERR_IO. Text that XML
+ * 1.0 cannot carry (control characters, bytes that are not UTF-8) is
+ * written as U+FFFD.
  */
 int report_junit(FILE *out, const struct policy_report *rep, const struct report_opts *o);
 

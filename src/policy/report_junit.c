@@ -9,35 +9,19 @@
 
 #include "policy/report.h"
 
-static void xml_text(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+#include "core/xml.h"
 
-		switch (c) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&apos;", out);
-			break;
-		default:
-			/* XML 1.0 forbids most control characters, even escaped. */
-			if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-				fputc('?', out);
-			else
-				fputc(c, out);
-		}
-	}
+/*
+ * The most one report may take. It is built whole before it is written, so
+ * that a failure never leaves a truncated document behind; past this it
+ * fails with ERR_TOOLARGE.
+ */
+#define JUNIT_MAX_BYTES ((size_t)1 << 30)
+
+/* A C string as XML text (attribute or element); NULL is "". */
+static void text(struct buf *b, const char *s)
+{
+	xml_text(b, s ? s : "", s ? strlen(s) : 0);
 }
 
 struct case_count {
@@ -64,59 +48,93 @@ static struct case_count count(const struct policy_report *rep, const char *file
 	return c;
 }
 
-static void print_case(FILE *out, const struct policy_report *rep, const char *file,
-		       const struct policy_rule *rule, enum policy_severity fail_on)
+/* One <failure> per finding at or above `fail_on`: where, what, why and how to fix it. */
+static void put_failures(struct buf *b, const struct policy_report *rep, const char *file,
+			 const struct policy_rule *rule, enum policy_severity fail_on)
 {
-	struct case_count c = count(rep, file, rule, fail_on);
-
-	fputs("    <testcase classname=\"", out);
-	xml_text(out, file);
-	fprintf(out, "\" name=\"%s ", rule->id);
-	xml_text(out, rule->title);
-	fputs("\"", out);
-	if (!c.failing && !c.below && !c.suppressed) {
-		fputs("/>\n", out);
-		return;
-	}
-	fputs(">\n", out);
-	if (!c.failing && !c.below)
-		fputs("      <skipped message=\"every finding is suppressed\"/>\n", out);
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct policy_finding *f = &rep->items[i];
 
 		if (f->rule != rule || strcmp(f->file, file) || f->suppressed ||
 		    f->severity < fail_on)
 			continue;
-		fprintf(out, "      <failure type=\"%s\" message=\"",
-			policy_severity_name(f->severity));
-		xml_text(out, f->message);
-		fputs("\">", out);
-		xml_text(out, f->file);
-		fprintf(out, ":%d:%d ", f->line, f->col);
-		xml_text(out, f->message);
-		fputs("\nWhy: ", out);
-		xml_text(out, rule->why);
-		fputs("\nFix: ", out);
-		xml_text(out, rule->fix);
-		fputs("</failure>\n", out);
+		buf_putf(b, "      <failure type=\"%s\" message=\"",
+			 policy_severity_name(f->severity));
+		text(b, f->message);
+		buf_puts(b, "\">");
+		text(b, f->file);
+		buf_putf(b, ":%d:%d ", f->line, f->col);
+		text(b, f->message);
+		buf_puts(b, "\nWhy: ");
+		text(b, rule->why);
+		buf_puts(b, "\nFix: ");
+		text(b, rule->fix);
+		buf_puts(b, "</failure>\n");
 	}
-	if (c.below) {
-		fputs("      <system-out>", out);
-		for (size_t i = 0; i < rep->n; i++) {
-			const struct policy_finding *f = &rep->items[i];
+}
 
-			if (f->rule != rule || strcmp(f->file, file) || f->suppressed ||
-			    f->severity >= fail_on)
-				continue;
-			xml_text(out, f->file);
-			fprintf(out, ":%d:%d %s ", f->line, f->col,
-				policy_severity_name(f->severity));
-			xml_text(out, f->message);
-			fputc('\n', out);
-		}
-		fputs("</system-out>\n", out);
+/* Findings below `fail_on`, one line each in <system-out>. */
+static void put_below(struct buf *b, const struct policy_report *rep, const char *file,
+		      const struct policy_rule *rule, enum policy_severity fail_on)
+{
+	buf_puts(b, "      <system-out>");
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct policy_finding *f = &rep->items[i];
+
+		if (f->rule != rule || strcmp(f->file, file) || f->suppressed ||
+		    f->severity >= fail_on)
+			continue;
+		text(b, f->file);
+		buf_putf(b, ":%d:%d %s ", f->line, f->col, policy_severity_name(f->severity));
+		text(b, f->message);
+		buf_putc(b, '\n');
 	}
-	fputs("    </testcase>\n", out);
+	buf_puts(b, "</system-out>\n");
+}
+
+static void put_case(struct buf *b, const struct policy_report *rep, const char *file,
+		     const struct policy_rule *rule, enum policy_severity fail_on)
+{
+	struct case_count c = count(rep, file, rule, fail_on);
+
+	buf_puts(b, "    <testcase classname=\"");
+	text(b, file);
+	buf_puts(b, "\" name=\"");
+	text(b, rule->id);
+	buf_putc(b, ' ');
+	text(b, rule->title);
+	buf_putc(b, '"');
+	if (!c.failing && !c.below && !c.suppressed) {
+		buf_puts(b, "/>\n");
+		return;
+	}
+	buf_puts(b, ">\n");
+	if (!c.failing && !c.below)
+		buf_puts(b, "      <skipped message=\"every finding is suppressed\"/>\n");
+	put_failures(b, rep, file, rule, fail_on);
+	if (c.below)
+		put_below(b, rep, file, rule, fail_on);
+	buf_puts(b, "    </testcase>\n");
+}
+
+static void put_suite(struct buf *b, const struct policy_report *rep, const char *path,
+		      const struct policy_rule *all, size_t nrules, enum policy_severity fail_on)
+{
+	size_t fails = 0, skipped = 0;
+
+	for (size_t k = 0; k < nrules; k++) {
+		struct case_count c = count(rep, path, &all[k], fail_on);
+
+		fails += c.failing > 0;
+		skipped += !c.failing && !c.below && c.suppressed;
+	}
+	buf_puts(b, "  <testsuite name=\"");
+	text(b, path);
+	buf_putf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", nrules,
+		 fails, skipped);
+	for (size_t k = 0; k < nrules; k++)
+		put_case(b, rep, path, &all[k], fail_on);
+	buf_puts(b, "  </testsuite>\n");
 }
 
 int report_junit(FILE *out, const struct policy_report *rep, const struct report_opts *o)
@@ -124,35 +142,25 @@ int report_junit(FILE *out, const struct policy_report *rep, const struct report
 	size_t nrules, ntemplates = 0, nfail = 0;
 	const struct policy_rule *all = policy_rules(&nrules);
 	enum policy_severity fail_on = o->fail_on ? o->fail_on : POLICY_ERROR;
+	struct buf b;
+	int err;
 
 	for (size_t i = 0; i < rep->nfiles; i++)
 		ntemplates += rep->files[i].checked;
 	for (size_t i = 0; i < rep->nfiles; i++)
 		for (size_t k = 0; rep->files[i].checked && k < nrules; k++)
 			nfail += count(rep, rep->files[i].path, &all[k], fail_on).failing > 0;
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	fprintf(out, "<testsuites name=\"sluice check\" tests=\"%zu\" failures=\"%zu\">\n",
-		ntemplates * nrules, nfail);
-	for (size_t i = 0; i < rep->nfiles; i++) {
-		const struct policy_file *f = &rep->files[i];
-		size_t fails = 0, skipped = 0;
-
-		if (!f->checked)
-			continue;
-		for (size_t k = 0; k < nrules; k++) {
-			struct case_count c = count(rep, f->path, &all[k], fail_on);
-
-			fails += c.failing > 0;
-			skipped += !c.failing && !c.below && c.suppressed;
-		}
-		fputs("  <testsuite name=\"", out);
-		xml_text(out, f->path);
-		fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
-			nrules, fails, skipped);
-		for (size_t k = 0; k < nrules; k++)
-			print_case(out, rep, f->path, &all[k], fail_on);
-		fputs("  </testsuite>\n", out);
-	}
-	fputs("</testsuites>\n", out);
-	return ferror(out) ? ERR_IO : 0;
+	buf_init(&b, JUNIT_MAX_BYTES);
+	buf_puts(&b, XML_DECL);
+	buf_putf(&b, "<testsuites name=\"sluice check\" tests=\"%zu\" failures=\"%zu\">\n",
+		 ntemplates * nrules, nfail);
+	for (size_t i = 0; i < rep->nfiles; i++)
+		if (rep->files[i].checked)
+			put_suite(&b, rep, rep->files[i].path, all, nrules, fail_on);
+	buf_puts(&b, "</testsuites>\n");
+	err = buf_error(&b);
+	if (!err && (fwrite(b.ptr, 1, b.len, out) != b.len || fflush(out) || ferror(out)))
+		err = ERR_IO;
+	buf_release(&b);
+	return err;
 }

@@ -7,6 +7,7 @@
  */
 #include "core/common.h"
 
+#include "core/grow.h"
 #include "core/json.h"
 #include "core/str.h"
 #include "template/template.h"
@@ -52,16 +53,9 @@ int template_params_set(struct template_params *p, const char *name, const char 
 		free(v);
 		return ERR_TOOLARGE;
 	}
-	if (p->n == p->alloc) {
-		size_t na = p->alloc ? 2 * p->alloc : 8;
-		struct template_param_value *n = realloc(p->items, na * sizeof(*n));
-
-		if (!n) {
-			free(v);
-			return ERR_NOMEM;
-		}
-		p->items = n;
-		p->alloc = na;
+	if (ALLOC_GROW(p->items, p->n + 1, p->alloc)) {
+		free(v);
+		return ERR_NOMEM;
 	}
 	p->items[p->n].name = strdup(name);
 	if (!p->items[p->n].name) {

@@ -28,10 +28,11 @@ static char *answer(int status, const char *body)
 	struct buf b;
 
 	buf_init(&b, BUF_NOCAP);
-	buf_addf(&b,
-		 "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.0\r\n"
-		 "x-amzn-RequestId: RID%d\r\nContent-Length: %zu\r\n\r\n%s",
-		 status, status, body ? strlen(body) : 0, body ? body : "");
+	assert_int_equal(buf_addf(&b,
+				  "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.0\r\n"
+				  "x-amzn-RequestId: RID%d\r\nContent-Length: %zu\r\n\r\n%s",
+				  status, status, body ? strlen(body) : 0, body ? body : ""),
+			 0);
 	return buf_detach(&b, NULL);
 }
 

@@ -261,11 +261,13 @@ static char *raw_query(const struct req *r)
 	buf_init(&b, BUF_NOCAP);
 	for (size_t i = 0; r->query && r->query[i]; i += 2) {
 		if (i)
-			buf_addch(&b, '&');
-		uri_encode(&b, r->query[i], strlen(r->query[i]), false);
-		buf_addch(&b, '=');
-		uri_encode(&b, r->query[i + 1], strlen(r->query[i + 1]), false);
+			buf_putc(&b, '&');
+		assert_int_equal(uri_encode(&b, r->query[i], strlen(r->query[i]), false), 0);
+		buf_putc(&b, '=');
+		assert_int_equal(uri_encode(&b, r->query[i + 1], strlen(r->query[i + 1]), false),
+				 0);
 	}
+	assert_int_equal(buf_error(&b), 0);
 	return buf_detach(&b, NULL);
 }
 
@@ -918,18 +920,20 @@ static void test_post_too_large(void **state)
 	assert_int_equal(buf_grow(&raw, OBJECTS_CONTENT_MAX + 1), 0);
 	memset(raw.ptr, 'z', OBJECTS_CONTENT_MAX + 1);
 	raw.len = OBJECTS_CONTENT_MAX + 1;
-	buf_adds(&body, "{\"name\":\"big\",\"encoding\":\"base64\",\"content\":\"");
-	b64_encode(&body, raw.ptr, raw.len);
-	buf_adds(&body, "\"}");
+	buf_puts(&body, "{\"name\":\"big\",\"encoding\":\"base64\",\"content\":\"");
+	assert_int_equal(b64_encode(&body, raw.ptr, raw.len), 0);
+	buf_puts(&body, "\"}");
+	assert_int_equal(buf_error(&body), 0);
 	post(f, 2, "application/json", body.ptr, &a);
 	assert_error(&a, 413, "PayloadTooLarge", "the content is larger than 5 MiB");
 	answer_release(&a);
 
 	/* The same as UTF-8 text. */
 	buf_reset(&body);
-	buf_adds(&body, "{\"name\":\"big\",\"content\":\"");
-	buf_add(&body, raw.ptr, raw.len);
-	buf_adds(&body, "\"}");
+	buf_puts(&body, "{\"name\":\"big\",\"content\":\"");
+	buf_put(&body, raw.ptr, raw.len);
+	buf_puts(&body, "\"}");
+	assert_int_equal(buf_error(&body), 0);
 	post(f, 1, "application/json", body.ptr, &a);
 	assert_error(&a, 413, "PayloadTooLarge", "the content is larger than 5 MiB");
 	answer_release(&a);

@@ -1,0 +1,386 @@
+/*
+ * Unit tests for the gateway's half of the API Gateway codec
+ * (src/lambda/apigw_gw.c): function responses as the gateway reads them, in
+ * both payload versions, AWS's sample response in ../shared (skipped when
+ * absent), and the round trip HTTP request -> event -> parsed request.
+ */
+#include "core/common.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "apigw_fixture.h"
+#include "core/buf.h"
+#include "lambda/apigw.h"
+
+/* AWS's sample function response, read as the REST gateway does. */
+static void test_shared_response(void **state)
+{
+	char dir[1024], path[1200];
+
+	if (!apigw_fixture_shared_dir("test_apigw_gw", dir, sizeof(dir))) {
+		skip();
+		return;
+	}
+	struct apigw_response resp;
+	struct buf b;
+	char why[128];
+	snprintf(path, sizeof(path), "%s/aws-lambda-go/apigw-response.json", dir);
+	assert_true(apigw_fixture_read(path, &b));
+	assert_int_equal(
+		apigw_parse_function_response(b.ptr, b.len, APIGW_V1, &resp, why, sizeof(why)), 0);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.n_headers, 17);
+	assert_string_equal(apigw_response_header(&resp, "x-forwarded-port"), "443");
+	assert_int_equal(resp.body.len, 11);
+	assert_string_equal(resp.body.ptr, "Hello World");
+	apigw_response_release(&resp);
+	buf_release(&b);
+}
+
+static void test_function_response_v1(void **state)
+{
+	struct apigw_response r;
+	char why[256];
+
+	assert_int_equal(
+		apigw_parse_function_response(
+			LIT("{\"statusCode\":404,\"headers\":{\"Content-Type\":\"text/plain\","
+			    "\"X-One\":\"h\",\"X-Null\":null},\"multiValueHeaders\":{\"x-one\":"
+			    "[\"m1\",\"m2\"],\"Set-Cookie\":[\"a=1\",\"b=2\"]},\"body\":\"nope\","
+			    "\"isBase64Encoded\":false,\"extra\":[1]}"),
+			APIGW_V1, &r, why, sizeof(why)),
+		0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(r.n_headers, 3); /* Content-Type, x-one twice: multiValueHeaders win */
+	assert_string_equal(r.headers[0].name, "Content-Type");
+	assert_string_equal(r.headers[1].value, "m1");
+	assert_string_equal(r.headers[2].value, "m2");
+	assert_int_equal(r.n_cookies, 2);
+	assert_string_equal(r.cookies[1], "b=2");
+	assert_string_equal(r.body.ptr, "nope");
+	assert_false(r.binary);
+	apigw_response_release(&r);
+
+	assert_int_equal(
+		apigw_parse_function_response(
+			LIT("{\"statusCode\":200,\"body\":\"AP8=\",\"isBase64Encoded\":true}"),
+			APIGW_V1, &r, why, sizeof(why)),
+		0);
+	assert_int_equal(r.body.len, 2);
+	assert_memory_equal(r.body.ptr, "\x00\xff", 2);
+	assert_true(r.binary);
+	apigw_response_release(&r);
+
+	/* No body at all, or null: an empty body. */
+	assert_int_equal(apigw_parse_function_response(LIT("{\"statusCode\":302,\"body\":null}"),
+						       APIGW_V1, &r, why, sizeof(why)),
+			 0);
+	assert_int_equal(r.status, 302);
+	assert_int_equal(r.body.len, 0);
+	apigw_response_release(&r);
+
+	static const char *const bad[] = {
+		"not json",
+		"[]",
+		"\"hello\"",
+		"{}",
+		"{\"body\":\"x\"}",
+		"{\"statusCode\":\"200\"}",
+		"{\"statusCode\":200.5}",
+		"{\"statusCode\":99}",
+		"{\"statusCode\":600}",
+		"{\"statusCode\":200,\"body\":{}}",
+		"{\"statusCode\":200,\"body\":5}",
+		"{\"statusCode\":200,\"headers\":[]}",
+		"{\"statusCode\":200,\"headers\":{\"a\":1}}",
+		"{\"statusCode\":200,\"headers\":{\"a\":\"x\\r\\nb: y\"}}",
+		"{\"statusCode\":200,\"multiValueHeaders\":{\"a\":\"x\"}}",
+		"{\"statusCode\":200,\"multiValueHeaders\":{\"a\":[true]}}",
+		"{\"statusCode\":200,\"multiValueHeaders\":[]}",
+		"{\"statusCode\":200,\"isBase64Encoded\":\"yes\",\"body\":\"\"}",
+		"{\"statusCode\":200,\"isBase64Encoded\":true,\"body\":\"!!\"}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		why[0] = '\0';
+		int err = apigw_parse_function_response(bad[i], strlen(bad[i]), APIGW_V1, &r, why,
+							sizeof(why));
+		if (err != ERR_PARSE || !why[0])
+			fail_msg("%s: got %d (%s)", bad[i], err, why);
+		apigw_response_release(&r);
+	}
+	assert_int_equal(apigw_parse_function_response(LIT("{}"), 7, &r, NULL, 0), ERR_INVAL);
+	apigw_response_release(&r);
+}
+
+static void test_function_response_v2(void **state)
+{
+	struct apigw_response r;
+	char why[256];
+
+	/* Any JSON without statusCode is a 200 JSON body (HTTP API infers the format). */
+	static const char *const inferred[] = {"\"hello\"", "{\"message\":\"hi\"}", "[1,2]", "42",
+					       "null",	    "{\"StatusCode\":500}"};
+	for (size_t i = 0; i < ARRAY_SIZE(inferred); i++) {
+		assert_int_equal(apigw_parse_function_response(inferred[i], strlen(inferred[i]),
+							       APIGW_V2, &r, why, sizeof(why)),
+				 0);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(apigw_response_header(&r, "content-type"), "application/json");
+		assert_string_equal(r.body.ptr, inferred[i]);
+		apigw_response_release(&r);
+	}
+
+	assert_int_equal(
+		apigw_parse_function_response(
+			LIT("{\"statusCode\":201,\"headers\":{\"x-a\":\"1,2\",\"set-cookie\":"
+			    "\"s=1\"},\"cookies\":[\"c=1\",\"d=2; Secure\"],\"body\":\"b\"}"),
+			APIGW_V2, &r, why, sizeof(why)),
+		0);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(r.n_headers, 1);
+	assert_string_equal(apigw_response_header(&r, "X-A"), "1,2");
+	assert_int_equal(r.n_cookies, 3);
+	assert_string_equal(r.cookies[0], "s=1");
+	assert_string_equal(r.cookies[2], "d=2; Secure");
+	assert_string_equal(r.body.ptr, "b");
+	apigw_response_release(&r);
+
+	static const char *const bad[] = {
+		"not json",
+		"{\"statusCode\":\"201\"}",
+		"{\"statusCode\":null}",
+		"{\"statusCode\":200,\"cookies\":\"a=b\"}",
+		"{\"statusCode\":200,\"cookies\":[1]}",
+		"{\"statusCode\":200,\"headers\":{\"a\":[\"x\"]}}",
+		"{\"statusCode\":200,\"body\":\"%%%\",\"isBase64Encoded\":true}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		why[0] = '\0';
+		int err = apigw_parse_function_response(bad[i], strlen(bad[i]), APIGW_V2, &r, why,
+							sizeof(why));
+		if (err != ERR_PARSE || !why[0])
+			fail_msg("%s: got %d (%s)", bad[i], err, why);
+		apigw_response_release(&r);
+	}
+}
+
+/* The request used by the round-trip tests. */
+static const struct apigw_pair rt_headers[] = {
+	{"Host", "localhost:3000"}, {"User-Agent", "sluice-test/2"},
+	{"X-Multi", "one"},	    {"Cookie", "session=abc; theme=dark"},
+	{"x-multi", "two"},	    {"Content-Type", "application/json"},
+};
+static const struct apigw_pair rt_params[] = {{"key", "docs/read me.txt"}};
+
+static struct apigw_http_request rt_request(void)
+{
+	struct apigw_http_request in = {
+		.method = "POST",
+		.path = "/objects/docs/read%20me.txt",
+		.raw_query = "tag=a&tag=b%20c&plus=x+y&flag",
+		.headers = rt_headers,
+		.n_headers = ARRAY_SIZE(rt_headers),
+		.body = "{\"a\":1}",
+		.body_len = 7,
+		.source_ip = "10.0.0.9",
+		.path_params = rt_params,
+		.n_path_params = 1,
+		.request_id = "11111111-2222-4333-8444-555555555555",
+		.time_ms = 1706443748123,
+		.iam_access_key = "AKIDEXAMPLE",
+		.iam_user_arn = "arn:aws:iam::123456789012:user/dev",
+		.iam_caller = "AIDAEXAMPLE",
+	};
+	return in;
+}
+
+static void check_round_trip(const struct apigw_request *r, int version)
+{
+	assert_int_equal(r->version, version);
+	assert_string_equal(r->method, "POST");
+	assert_string_equal(r->path, "/objects/docs/read%20me.txt");
+	assert_string_equal(apigw_path_param(r, "key"), "docs/read me.txt");
+	assert_int_equal(apigw_fixture_query_count(r, "tag"), 2);
+	assert_string_equal(apigw_fixture_query_nth(r, "tag", 1), "b c");
+	assert_string_equal(apigw_query(r, "plus"), "x y");
+	assert_string_equal(apigw_query(r, "flag"), "");
+	assert_string_equal(apigw_header(r, "host"), "localhost:3000");
+	assert_string_equal(apigw_header(r, "content-type"), "application/json");
+	assert_int_equal(r->n_cookies, 2);
+	assert_string_equal(r->cookies[1], "theme=dark");
+	assert_int_equal(r->body_len, 7);
+	assert_string_equal(r->body, "{\"a\":1}");
+	assert_false(r->body_base64);
+	assert_string_equal(r->ctx.request_id, "11111111-2222-4333-8444-555555555555");
+	assert_string_equal(r->ctx.source_ip, "10.0.0.9");
+	assert_string_equal(r->ctx.user_agent, "sluice-test/2");
+	assert_string_equal(r->ctx.access_key, "AKIDEXAMPLE");
+	assert_string_equal(r->ctx.user_arn, "arn:aws:iam::123456789012:user/dev");
+	assert_string_equal(r->ctx.caller, "AIDAEXAMPLE");
+	assert_int_equal(r->ctx.time_epoch_ms, 1706443748123);
+	assert_string_equal(r->ctx.account_id, "123456789012");
+	assert_string_equal(r->ctx.protocol, "HTTP/1.1");
+}
+
+static void test_round_trip_v2(void **state)
+{
+	struct apigw_http_request in = rt_request();
+	struct apigw_request r;
+	struct buf b;
+	char why[256];
+
+	in.route = "POST /objects/{key+}";
+	buf_init(&b, 1 << 20);
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V2, &b), 0);
+	assert_int_equal(apigw_parse_event(b.ptr, b.len, &r, why, sizeof(why)), 0);
+	check_round_trip(&r, APIGW_V2);
+	assert_string_equal(r.route, "POST /objects/{key+}");
+	assert_string_equal(r.raw_query, "tag=a&tag=b%20c&plus=x+y&flag");
+	assert_string_equal(r.ctx.stage, "$default");
+	/* The 2.0 shapes: lowercase names, comma-joined repeats, cookies apart. */
+	assert_string_equal(apigw_header(&r, "x-multi"), "one,two");
+	assert_null(apigw_header(&r, "cookie"));
+	assert_string_equal(r.headers[0].name, "host");
+	json_t *ev = r.event, *rc = json_object_get(ev, "requestContext");
+	assert_string_equal(json_string_value(json_object_get(ev, "version")), "2.0");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(ev, "queryStringParameters"), "tag")),
+			    "a,b c");
+	assert_string_equal(json_string_value(json_object_get(rc, "time")),
+			    "28/Jan/2024:12:09:08 +0000");
+	assert_string_equal(json_string_value(json_object_get(rc, "domainPrefix")), "localhost");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(rc, "http"), "sourceIp")),
+		"10.0.0.9");
+	assert_false(json_is_true(json_object_get(ev, "isBase64Encoded")));
+	apigw_request_release(&r);
+
+	/* A binary body travels as base64 and comes back byte for byte; no query, no cookies. */
+	static const struct apigw_pair bin_headers[] = {{"content-type", "image/png"}};
+	memset(&in, 0, sizeof(in));
+	in.method = "PUT";
+	in.path = "/x";
+	in.headers = bin_headers;
+	in.n_headers = 1;
+	in.body = "\x89PNG\0\xff";
+	in.body_len = 6;
+	buf_reset(&b);
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V2, &b), 0);
+	assert_non_null(strstr(b.ptr, "\"body\":\"iVBORwD/\",\"isBase64Encoded\":true"));
+	assert_non_null(strstr(b.ptr, "\"routeKey\":\"$default\""));
+	assert_non_null(strstr(b.ptr, "\"cookies\":[]"));
+	assert_null(strstr(b.ptr, "queryStringParameters"));
+	assert_int_equal(apigw_parse_event(b.ptr, b.len, &r, why, sizeof(why)), 0);
+	assert_true(r.body_base64);
+	assert_int_equal(r.body_len, 6);
+	assert_memory_equal(r.body, "\x89PNG\0\xff", 6);
+	assert_int_equal(r.n_query, 0);
+	assert_int_equal(strlen(r.ctx.request_id), 36);	  /* generated */
+	assert_true(r.ctx.time_epoch_ms > 1700000000000); /* now */
+	apigw_request_release(&r);
+	buf_release(&b);
+}
+
+static void test_round_trip_v1(void **state)
+{
+	struct apigw_http_request in = rt_request();
+	struct apigw_request r;
+	struct buf b;
+	char why[256];
+
+	in.route = "/objects/{key+}";
+	in.stage = "Prod";
+	buf_init(&b, 1 << 20);
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V1, &b), 0);
+	assert_int_equal(apigw_parse_event(b.ptr, b.len, &r, why, sizeof(why)), 0);
+	check_round_trip(&r, APIGW_V1);
+	assert_string_equal(r.route, "/objects/{key+}");
+	assert_string_equal(r.ctx.stage, "Prod");
+	/* multiValueHeaders groups repeats case-insensitively under the first spelling. */
+	assert_int_equal(r.n_headers, 6);
+	assert_string_equal(apigw_header(&r, "x-multi"), "one");
+	json_t *ev = r.event, *rc = json_object_get(ev, "requestContext");
+	json_t *mh = json_object_get(ev, "multiValueHeaders");
+	assert_int_equal(json_array_size(json_object_get(mh, "X-Multi")), 2);
+	assert_null(json_object_get(mh, "x-multi"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(ev, "headers"), "X-Multi")),
+		"two");
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(ev, "multiValueQueryStringParameters"), "tag")),
+			 2);
+	assert_string_equal(json_string_value(json_object_get(rc, "requestTime")),
+			    "28/Jan/2024:12:09:08 +0000");
+	assert_string_equal(json_string_value(json_object_get(rc, "resourcePath")),
+			    "/objects/{key+}");
+	assert_true(json_is_null(json_object_get(ev, "stageVariables")));
+	apigw_request_release(&r);
+
+	/* No headers, no query, no body: nulls, as API Gateway sends them. */
+	memset(&in, 0, sizeof(in));
+	in.method = "GET";
+	in.path = "/health";
+	in.request_id = "r-1";
+	in.time_ms = 1000;
+	buf_reset(&b);
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V1, &b), 0);
+	assert_non_null(strstr(b.ptr, "\"headers\":null,\"multiValueHeaders\":null,"
+				      "\"queryStringParameters\":null,"
+				      "\"multiValueQueryStringParameters\":null,"
+				      "\"pathParameters\":null"));
+	assert_non_null(strstr(b.ptr, "\"body\":null,\"isBase64Encoded\":false"));
+	assert_non_null(strstr(b.ptr, "\"requestTime\":\"01/Jan/1970:00:00:01 +0000\""));
+	assert_int_equal(apigw_parse_event(b.ptr, b.len, &r, why, sizeof(why)), 0);
+	assert_string_equal(r.route, "/health");
+	assert_int_equal(r.n_headers, 0);
+	assert_int_equal(r.body_len, 0);
+	assert_int_equal(r.ctx.time_epoch_ms, 1000000); /* 1000 reads as seconds */
+	apigw_request_release(&r);
+	buf_release(&b);
+}
+
+static void test_event_from_http_errors(void **state)
+{
+	struct apigw_http_request in = rt_request();
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(apigw_event_from_http(NULL, APIGW_V2, &b), ERR_INVAL);
+	assert_int_equal(apigw_event_from_http(&in, 0, &b), ERR_INVAL);
+	in.method = "";
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V2, &b), ERR_INVAL);
+	in = rt_request();
+	in.path = NULL;
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V1, &b), ERR_INVAL);
+	in = rt_request();
+	in.raw_query = "a=%zz";
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V2, &b), ERR_PARSE);
+	static const struct apigw_pair latin1[] = {{"X-Name", "caf\xe9"}};
+	in = rt_request();
+	in.headers = latin1;
+	in.n_headers = 1;
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V1, &b), ERR_PARSE);
+	assert_int_equal(b.len, 0);
+	/* Past the output buffer's cap: ERR_TOOLARGE, the buffer as it was. */
+	struct buf small;
+	buf_init(&small, 64);
+	in = rt_request();
+	assert_int_equal(apigw_event_from_http(&in, APIGW_V2, &small), ERR_TOOLARGE);
+	assert_int_equal(small.len, 0);
+	buf_release(&small);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shared_response),
+		cmocka_unit_test(test_function_response_v1),
+		cmocka_unit_test(test_function_response_v2),
+		cmocka_unit_test(test_round_trip_v2),
+		cmocka_unit_test(test_round_trip_v1),
+		cmocka_unit_test(test_event_from_http_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
