@@ -892,8 +892,8 @@ static void list_objects(struct s3_req *r, bool v2)
 	const char *mk = qget(r, "max-keys"), *enc = qget(r, "encoding-type");
 	const char *token = v2 ? qget(r, "continuation-token") : NULL;
 	const char *after = v2 ? qget(r, "start-after") : qget(r, "marker");
-	long long max_keys = 1000;
-	if (mk && str_to_i64(str_from(mk), 0, LLONG_MAX, &max_keys)) {
+	long long asked = S3_MAX_LIST_KEYS, max_keys;
+	if (mk && str_to_i64(str_from(mk), 0, LLONG_MAX, &asked)) {
 		reply_error(r, 400, "InvalidArgument",
 			    "Provided max-keys not an integer or within "
 			    "integer range");
@@ -904,6 +904,11 @@ static void list_objects(struct s3_req *r, bool v2)
 			    "Invalid Encoding Method specified in Request");
 		return;
 	}
+	/*
+	 * S3 lists at most 1,000 keys a page whatever max-keys asks for, and
+	 * echoes the value asked for in <MaxKeys>.
+	 */
+	max_keys = MIN(asked, S3_MAX_LIST_KEYS);
 	bool url = enc != NULL;
 	struct buf marker, cur_prefix, b;
 	buf_init(&marker, 4096);
@@ -977,8 +982,6 @@ static void list_objects(struct s3_req *r, bool v2)
 					     !strcmp(qget(r, "fetch-owner"), "true")));
 		}
 	}
-	if (max_keys > S3_MAX_LIST_KEYS)
-		max_keys = S3_MAX_LIST_KEYS;
 	buf_adds(&b, XML_DECL "<ListBucketResult xmlns=\"" S3_XMLNS "\">");
 	xml_els(&b, "Name", s3_bucket_name(bk));
 	xml_key(&b, "Prefix", pfx.ptr, pfx.len, url);
@@ -992,7 +995,7 @@ static void list_objects(struct s3_req *r, bool v2)
 		xml_key(&b, "StartAfter", after, strlen(after), url);
 	if (v2)
 		buf_addf(&b, "<KeyCount>%lld</KeyCount>", count);
-	buf_addf(&b, "<MaxKeys>%lld</MaxKeys>", max_keys);
+	buf_addf(&b, "<MaxKeys>%lld</MaxKeys>", asked);
 	if (dl.len)
 		xml_key(&b, "Delimiter", dl.ptr, dl.len, url);
 	if (url)
