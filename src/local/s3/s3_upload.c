@@ -67,9 +67,10 @@ int s3_upload_create(struct s3_bucket *b, struct str key, const char *content_ty
 	hex_lower(id, rnd, sizeof(rnd));
 	char *ups = s3_path_join(b->dir, ".uploads");
 	char *dir = upload_path(b, str_make(id, S3_UPLOAD_ID_LEN), NULL);
-	json_t *j = json_pack("{s:s%, s:s, s:O, s:I}", "key", key.ptr, key.len, "content_type",
+	/* "o" takes the reference: a borrowed `meta` gets one of its own, none a fresh object. */
+	json_t *j = json_pack("{s:s%, s:s, s:o, s:I}", "key", key.ptr, key.len, "content_type",
 			      content_type ? content_type : "binary/octet-stream", "meta",
-			      meta ? (json_t *)meta : json_object(), "initiated",
+			      meta ? json_incref((json_t *)meta) : json_object(), "initiated",
 			      (json_int_t)time_now_ms());
 	struct buf text;
 	int rc = ERR_NOMEM;
