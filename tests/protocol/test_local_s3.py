@@ -1,4 +1,4 @@
-"""The local S3 endpoint (src/local/s3/s3_server.c) against moto's S3.
+"""The local S3 endpoint (src/local/s3/) against moto's S3.
 
 One boto3 suite runs against both servers; its answers (status codes, error
 codes, listed keys, ETags, bodies) must agree, except for the differences

@@ -150,8 +150,9 @@ struct s3_req {
 /* ---- s3_server.c: requests ---- */
 
 /*
- * Make `r` a request of `srv` over `req` (NULL for tests that only parse):
- * headers, method, a fresh request id, empty key and resource buffers.
+ * Make `r` a request of `srv` over `req`: headers, method, a fresh request
+ * id, empty key and resource buffers. With `req` NULL (tests that only
+ * parse) r->in is NULL too: point it at headers before s3_parse_target().
  * Returns 0 or ERR_NOMEM (the answer buffer); release `r` either way.
  */
 int s3_req_init(struct s3_req *r, struct s3_server *srv, struct evhttp_request *req);

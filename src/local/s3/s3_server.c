@@ -8,8 +8,8 @@
  *
  * Error bodies follow S3's shape: <Error><Code/><Message/>...the fields S3
  * adds for that code...<Resource/><RequestId/><HostId/></Error>. If even an
- * error answer cannot be built, a fixed 500 body goes out; that path
- * allocates nothing, so it cannot fail in turn.
+ * error answer cannot be built, a fixed 500 body goes out; that path builds
+ * nothing, so it cannot fail the same way in turn.
  */
 #include "core/common.h"
 
@@ -104,8 +104,8 @@ void s3_error_send(struct s3_req *r, int status, struct buf *b)
 	xml_close(b, "Error");
 	log_msg(LVL_DEBUG, "s3: %d %s %s", status, r->error_code, r->resource.ptr);
 	if (r->method == EVHTTP_REQ_HEAD) {
-		s3_reply(r, status, NULL, NULL,
-			 NULL); /* S3 answers HEAD errors with the status alone */
+		/* S3 answers HEAD errors with the status alone. */
+		s3_reply(r, status, NULL, NULL, NULL);
 	} else if (buf_error(b)) {
 		log_msg(LVL_ERROR, "s3: cannot build the %s answer: %s", r->error_code,
 			err_name(buf_error(b)));
