@@ -16,6 +16,9 @@
 #include "core/xml.h"
 #include "local/s3/s3_int.h"
 
+/* The base64 of `n` bytes: 4 bytes for every 3, padded: the cap of a continuation token. */
+#define B64_LEN(n) (((n) + 2) / 3 * 4)
+
 #define OWNER_XML "<Owner><ID>" S3_OWNER_ID "</ID><DisplayName>sluice</DisplayName></Owner>"
 
 /* ---- buckets ---- */
@@ -215,7 +218,7 @@ static void xml_b64(struct buf *b, const char *tag, struct str s)
 	struct buf e;
 	int err;
 
-	buf_init(&e, (s.len + 2) / 3 * 4); /* base64: 4 bytes for every 3, padded */
+	buf_init(&e, B64_LEN(s.len));
 	if ((err = b64_encode(&e, s.ptr, s.len)))
 		buf_set_error(b, err);
 	else

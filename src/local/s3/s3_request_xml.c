@@ -16,13 +16,17 @@
 #include "local/s3/s3_int.h"
 
 /*
- * S3's request bodies nest three levels; a key is far shorter than the text
- * cap, which only bounds what one element may hold before it is refused.
+ * S3's request bodies nest three levels (Delete/Object/Key); a key (1,024
+ * bytes) or an ETag is far shorter than the text cap, which only bounds what
+ * one element may hold before the document is refused.
  */
+#define BODY_MAX_TEXT  (64u << 10)
+#define BODY_MAX_DEPTH 8
+
 static const struct xml_limits body_limits = {
 	.max_doc = S3_MAX_REQUEST_XML,
-	.max_text = 64u << 10,
-	.max_depth = 8,
+	.max_text = BODY_MAX_TEXT,
+	.max_depth = BODY_MAX_DEPTH,
 };
 
 /* A root other than `root` makes the document malformed. */

@@ -31,6 +31,9 @@
 	XML_DECL "<Error><Code>InternalError</Code><Message>We encountered an internal error. " \
 		 "Please try again.</Message></Error>"
 
+/* Percent-encoding writes at most 3 bytes a byte: the cap of a key under encoding-type=url. */
+#define URI_ENCODED_MAX(n) (3 * (n))
+
 /* ---- replies ---- */
 
 void s3_add_header(struct s3_req *r, const char *name, const char *value)
@@ -191,8 +194,7 @@ void s3_xml_key(struct buf *b, const char *tag, const char *s, size_t n, bool ur
 		xml_el(b, tag, s, n);
 		return;
 	}
-	/* Percent-encoding takes at most 3 bytes a byte. */
-	buf_init(&e, 3 * n);
+	buf_init(&e, URI_ENCODED_MAX(n));
 	if ((err = uri_encode(&e, s, n, true)))
 		buf_set_error(b, err);
 	else
