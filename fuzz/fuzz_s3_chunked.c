@@ -6,7 +6,7 @@
  */
 #include "core/common.h"
 
-#include "local/s3/s3_server.h"
+#include "local/s3/s3_int.h"
 
 #define FUZZ_MAX_DECODED (1u << 16)
 

@@ -1,4 +1,4 @@
-"""The local S3 endpoint (src/local/s3/s3_server.c) against moto's S3.
+"""The local S3 endpoint (src/local/s3/) against moto's S3.
 
 One boto3 suite runs against both servers; its answers (status codes, error
 codes, listed keys, ETags, bodies) must agree, except for the differences
@@ -324,6 +324,40 @@ class LocalS3Test(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError) as cm:
             urllib.request.urlopen(url.replace("X-Amz-Expires=60", "X-Amz-Expires=61"))
         self.assertEqual(cm.exception.code, 403)
+
+    def test_list_caps_max_keys_at_1000(self):
+        """S3 answers at most 1,000 keys a page, whatever MaxKeys asks for.
+
+        Real S3 (and Scality's and Swift's S3 layers, which copy it) lists
+        1,000 keys, says IsTruncated and echoes the MaxKeys that was asked for.
+        moto returns every key, so this runs against the local endpoint only.
+        """
+        s3 = self.s3()
+        s3.create_bucket(Bucket="many-keys")
+        keys = sorted("k%04d" % i for i in range(1100))
+        for k in keys:
+            s3.put_object(Bucket="many-keys", Key=k, Body=b"")
+
+        v2 = s3.list_objects_v2(Bucket="many-keys", MaxKeys=5000)
+        self.assertEqual([o["Key"] for o in v2["Contents"]], keys[:1000])
+        self.assertEqual(v2["KeyCount"], 1000)
+        self.assertTrue(v2["IsTruncated"])
+        self.assertEqual(v2["MaxKeys"], 5000)
+        rest = s3.list_objects_v2(Bucket="many-keys", MaxKeys=5000,
+                                  ContinuationToken=v2["NextContinuationToken"])
+        self.assertEqual([o["Key"] for o in rest["Contents"]], keys[1000:])
+        self.assertFalse(rest["IsTruncated"])
+
+        v1 = s3.list_objects(Bucket="many-keys", MaxKeys=5000)
+        self.assertEqual([o["Key"] for o in v1["Contents"]], keys[:1000])
+        self.assertTrue(v1["IsTruncated"])
+        self.assertEqual(v1["MaxKeys"], 5000)
+        rest = s3.list_objects(Bucket="many-keys", MaxKeys=5000, Marker=keys[999])
+        self.assertEqual([o["Key"] for o in rest["Contents"]], keys[1000:])
+        self.assertFalse(rest["IsTruncated"])
+
+        # Without MaxKeys the page is 1,000 keys as well.
+        self.assertEqual(s3.list_objects_v2(Bucket="many-keys")["KeyCount"], 1000)
 
     def raw(self, method, path, host=None, body=b"", headers=None, payload_hash=None):
         """Send a SigV4-signed request by hand; returns (status, headers, body)."""

@@ -6,7 +6,8 @@
  * happen with s3_store_set_fsync(): the renames alone make a write atomic for
  * a killed process; the fsyncs make it survive a power loss. Opening a bucket
  * deletes temporaries and data files that no sidecar names, which is all a
- * kill at any step can leave behind.
+ * kill at any step can leave behind. Multipart uploads live in s3_upload.c;
+ * the two share s3_store_int.h.
  */
 #include "core/common.h"
 
@@ -18,29 +19,12 @@
 
 #include "core/buf.h"
 #include "core/enc.h"
+#include "core/grow.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "local/s3/s3_store.h"
-
-#define PATH_CAP   4096
-#define COPY_CHUNK (256u << 10)
-
-struct s3_bucket {
-	struct s3_store *store;
-	char *name;
-	char *dir;
-	int64_t created_ms;
-	struct s3_object **objs; /* sorted by key */
-	size_t n, alloc;
-};
-
-struct s3_store {
-	char *root;
-	bool fsync;		    /* fsync files and directories before a write is answered */
-	struct s3_bucket **buckets; /* sorted by name */
-	size_t n;
-};
+#include "local/s3/s3_store_int.h"
 
 static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -50,7 +34,7 @@ static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return alen < blen ? -1 : alen > blen;
 }
 
-static char *path_join(const char *dir, const char *name)
+char *s3_path_join(const char *dir, const char *name)
 {
 	struct buf b;
 	buf_init(&b, PATH_CAP);
@@ -86,7 +70,7 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int read_file(const char *path, size_t cap, struct buf *out)
+int s3_read_file(const char *path, size_t cap, struct buf *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -115,14 +99,14 @@ static int read_file(const char *path, size_t cap, struct buf *out)
 }
 
 /* fsync directory `dir` when the store syncs. */
-static void sync_dir(const struct s3_store *st, const char *dir)
+void s3_sync_dir(const struct s3_store *st, const char *dir)
 {
 	if (st->fsync)
 		fsync_dir(dir);
 }
 
 /* Write `data` atomically as `dir`/`name` through a temporary file, fsync'd when `sync`. */
-static int write_atomic(const char *dir, const char *name, const void *data, size_t len, bool sync)
+int s3_write_atomic(const char *dir, const char *name, const void *data, size_t len, bool sync)
 {
 	char tmp[PATH_CAP];
 	int n = snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir);
@@ -135,7 +119,7 @@ static int write_atomic(const char *dir, const char *name, const void *data, siz
 	if (!rc && sync && fsync(fd))
 		rc = ERR_IO;
 	close(fd);
-	char *dst = path_join(dir, name);
+	char *dst = s3_path_join(dir, name);
 	if (!rc && !dst)
 		rc = ERR_NOMEM;
 	if (!rc && rename(tmp, dst))
@@ -146,7 +130,7 @@ static int write_atomic(const char *dir, const char *name, const void *data, siz
 	return rc;
 }
 
-static int rm_tree(const char *path)
+int s3_rm_tree(const char *path)
 {
 	DIR *d = opendir(path);
 	if (!d)
@@ -156,13 +140,13 @@ static int rm_tree(const char *path)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		char *p = path_join(path, e->d_name);
+		char *p = s3_path_join(path, e->d_name);
 		if (!p) {
 			rc = ERR_NOMEM;
 			break;
 		}
 		if (e->d_type == DT_DIR)
-			rc = rm_tree(p);
+			rc = s3_rm_tree(p);
 		else if (unlink(p) && errno != ENOENT)
 			rc = ERR_IO;
 		free(p);
@@ -215,7 +199,7 @@ static void object_free(struct s3_object *o)
 	free(o);
 }
 
-static bool key_valid(struct str key)
+bool s3_key_valid(struct str key)
 {
 	return key.len > 0 && key.len <= S3_MAX_KEY_LEN && !memchr(key.ptr, '\0', key.len) &&
 	       utf8_valid(key.ptr, key.len);
@@ -258,14 +242,11 @@ static int index_put(struct s3_bucket *b, struct s3_object *o, struct s3_object 
 		b->objs[i] = o;
 		return 0;
 	}
-	if (b->n == b->alloc) {
-		size_t na = b->alloc ? b->alloc * 2 : 16;
-		struct s3_object **no = realloc(b->objs, na * sizeof(struct s3_object *));
-		if (!no)
-			return ERR_NOMEM;
-		b->objs = no;
-		b->alloc = na;
-	}
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
+	int err = ALLOC_GROW(b->objs, b->n + 1, b->alloc);
+
+	if (err)
+		return err;
 	memmove(b->objs + i + 1, b->objs + i, (b->n - i) * sizeof(struct s3_object *));
 	b->objs[i] = o;
 	b->n++;
@@ -280,7 +261,7 @@ static json_t *object_json(const struct s3_object *o)
 			 o->data_name);
 }
 
-static bool meta_valid(const json_t *meta)
+bool s3_meta_valid(const json_t *meta)
 {
 	const char *k;
 	json_t *v;
@@ -301,11 +282,11 @@ static struct s3_object *object_parse(const struct buf *text, const char *hash)
 	const char *data = jsonx_str(j, "data");
 	char h[65];
 	if (!o || !json_is_string(key) || !json_is_integer(size) || !json_is_integer(lm) || !etag ||
-	    strlen(etag) >= S3_ETAG_MAX || !ct || !data || !meta_valid(meta) || strchr(data, '/') ||
-	    json_integer_value(size) < 0)
+	    strlen(etag) >= S3_ETAG_MAX || !ct || !data || !s3_meta_valid(meta) ||
+	    strchr(data, '/') || json_integer_value(size) < 0)
 		goto fail;
 	struct str k = str_make(json_string_value(key), json_string_length(key));
-	if (!key_valid(k))
+	if (!s3_key_valid(k))
 		goto fail;
 	key_hash(k, h);
 	if (strcmp(h, hash))
@@ -344,7 +325,7 @@ static void bucket_free(struct s3_bucket *b)
 	free(b);
 }
 
-static bool has_suffix(const char *s, const char *suf)
+bool s3_has_suffix(const char *s, const char *suf)
 {
 	size_t a = strlen(s), c = strlen(suf);
 	return a >= c && !strcmp(s + a - c, suf);
@@ -359,12 +340,12 @@ static int bucket_load(struct s3_bucket *b)
 		return ERR_IO;
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
-		if (strncmp(n, "o-", 2) || strlen(n) != 2 + 64 + 5 || !has_suffix(n, ".json"))
+		if (strncmp(n, "o-", 2) || strlen(n) != 2 + 64 + 5 || !s3_has_suffix(n, ".json"))
 			continue;
-		char hash[65], *p = path_join(b->dir, n);
+		char hash[65], *p = s3_path_join(b->dir, n);
 		struct buf text;
 		snprintf(hash, sizeof(hash), "%.64s", n + 2);
-		if (!p || read_file(p, S3_MAX_SIDECAR, &text)) {
+		if (!p || s3_read_file(p, S3_MAX_SIDECAR, &text)) {
 			free(p);
 			continue;
 		}
@@ -381,13 +362,13 @@ static int bucket_load(struct s3_bucket *b)
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
 		bool orphan = !strncmp(n, ".tmp-", 5);
-		if (!strncmp(n, "o-", 2) && has_suffix(n, ".data")) {
+		if (!strncmp(n, "o-", 2) && s3_has_suffix(n, ".data")) {
 			orphan = true;
 			for (size_t i = 0; i < b->n && orphan; i++)
 				orphan = strcmp(b->objs[i]->data_name, n) != 0;
 		}
 		if (orphan) {
-			char *p = path_join(b->dir, n);
+			char *p = s3_path_join(b->dir, n);
 			if (p)
 				unlink(p);
 			free(p);
@@ -405,7 +386,7 @@ static int bucket_new(struct s3_store *st, const char *name, struct s3_bucket **
 		return ERR_NOMEM;
 	b->store = st;
 	b->name = strdup(name);
-	b->dir = path_join(st->root, name);
+	b->dir = s3_path_join(st->root, name);
 	if (!b->name || !b->dir) {
 		bucket_free(b);
 		return ERR_NOMEM;
@@ -444,12 +425,13 @@ static int store_insert(struct s3_store *st, struct s3_bucket *b)
 		return ERR_EXISTS;
 	if (st->n >= S3_MAX_BUCKETS)
 		return ERR_TOOLARGE;
-	struct s3_bucket **nb = realloc(st->buckets, (st->n + 1) * sizeof(struct s3_bucket *));
-	if (!nb)
-		return ERR_NOMEM;
-	st->buckets = nb;
-	memmove(nb + i + 1, nb + i, (st->n - i) * sizeof(struct s3_bucket *));
-	nb[i] = b;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
+	int err = ALLOC_GROW(st->buckets, st->n + 1, st->alloc);
+
+	if (err)
+		return err;
+	memmove(st->buckets + i + 1, st->buckets + i, (st->n - i) * sizeof(struct s3_bucket *));
+	st->buckets[i] = b;
 	st->n++;
 	return 0;
 }
@@ -528,7 +510,7 @@ int s3_store_create_bucket(struct s3_store *st, struct str name)
 	if (mkdir(b->dir, 0755) && errno != EEXIST)
 		rc = ERR_IO;
 	if (!rc) {
-		sync_dir(st, st->root);
+		s3_sync_dir(st, st->root);
 		b->created_ms = time_now_ms();
 		rc = bucket_load(b);
 	}
@@ -548,7 +530,7 @@ int s3_store_delete_bucket(struct s3_store *st, struct str name)
 	struct s3_bucket *b = st->buckets[i];
 	if (b->n)
 		return ERR_PRECONDITION;
-	int rc = rm_tree(b->dir);
+	int rc = s3_rm_tree(b->dir);
 	if (rc)
 		return rc;
 	memmove(st->buckets + i, st->buckets + i + 1, (st->n - i - 1) * sizeof(struct s3_bucket *));
@@ -604,7 +586,7 @@ const struct s3_object *s3_bucket_find(const struct s3_bucket *b, struct str key
 
 int s3_object_open(const struct s3_bucket *b, const struct s3_object *obj, int *fd)
 {
-	char *p = path_join(b->dir, obj->data_name);
+	char *p = s3_path_join(b->dir, obj->data_name);
 	if (!p)
 		return ERR_NOMEM;
 	*fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -614,7 +596,7 @@ int s3_object_open(const struct s3_bucket *b, const struct s3_object *obj, int *
 
 static void unlink_in(const char *dir, const char *name)
 {
-	char *p = path_join(dir, name);
+	char *p = s3_path_join(dir, name);
 	if (p)
 		unlink(p);
 	free(p);
@@ -630,7 +612,7 @@ int s3_bucket_delete_object(struct s3_bucket *b, struct str key)
 	char hash[65], side[80];
 	key_hash(key, hash);
 	snprintf(side, sizeof(side), "o-%s.json", hash);
-	char *p = path_join(b->dir, side);
+	char *p = s3_path_join(b->dir, side);
 	if (!p)
 		return ERR_NOMEM;
 	int rc = unlink(p) && errno != ENOENT ? ERR_IO : 0;
@@ -716,7 +698,7 @@ void s3_writer_abort(struct s3_writer *w)
 }
 
 /* fsync (when the store syncs) and close the temporary file and finish the MD5. */
-static int writer_finish(struct s3_writer *w)
+int s3_writer_finish(struct s3_writer *w)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dl = 0;
@@ -732,7 +714,7 @@ static int writer_finish(struct s3_writer *w)
 	return 0;
 }
 
-static void writer_drop(struct s3_writer *w)
+void s3_writer_drop(struct s3_writer *w)
 {
 	if (w->fd == -2)
 		unlink(w->tmp_path);
@@ -775,13 +757,13 @@ static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, stru
 	rc = j ? jsonx_dump(j, &text, 0) : ERR_NOMEM;
 	snprintf(side, sizeof(side), "o-%s.json", hash);
 	if (!rc)
-		rc = write_atomic(b->dir, side, text.ptr, text.len, b->store->fsync);
+		rc = s3_write_atomic(b->dir, side, text.ptr, text.len, b->store->fsync);
 	*taken = true;
 	if (rc) {
 		unlink_in(b->dir, o->data_name);
 		goto fail;
 	}
-	sync_dir(b->store, b->dir);
+	s3_sync_dir(b->store, b->dir);
 	rc = index_put(b, o, &old);
 	if (rc) /* on disk but not indexed: it reappears at the next open */
 		goto fail;
@@ -803,311 +785,15 @@ fail:
 int s3_writer_commit(struct s3_writer *w, struct str key, const char *content_type,
 		     const json_t *meta, const char *etag, const struct s3_object **out)
 {
-	if (!key_valid(key) || (meta && !meta_valid(meta)))
+	if (!s3_key_valid(key) || (meta && !s3_meta_valid(meta)))
 		return ERR_INVAL;
 	bool taken = false;
-	int rc = writer_finish(w);
+	int rc = s3_writer_finish(w);
 	if (!rc)
 		rc = commit_file(w->bucket, w->tmp_path, w->size, key, content_type, meta,
 				 etag ? etag : w->md5_hex, out, &taken);
 	if (taken)
 		w->fd = -1; /* the data file is the object's now (or gone): keep it */
-	writer_drop(w);
-	return rc;
-}
-
-/* ---- multipart uploads ---- */
-
-static bool upload_id_valid(struct str id)
-{
-	if (id.len != S3_UPLOAD_ID_LEN)
-		return false;
-	for (size_t i = 0; i < id.len; i++)
-		if (!((id.ptr[i] >= '0' && id.ptr[i] <= '9') ||
-		      (id.ptr[i] >= 'a' && id.ptr[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* "<bucket dir>/.uploads/<id>" (and an optional file name under it). */
-static char *upload_path(const struct s3_bucket *b, struct str id, const char *file)
-{
-	struct buf p;
-	buf_init(&p, PATH_CAP);
-	int rc = buf_addf(&p, "%s/.uploads/%.*s", b->dir, STR_FMT(id));
-	if (!rc && file)
-		rc = buf_addf(&p, "/%s", file);
-	if (rc) {
-		buf_release(&p);
-		return NULL;
-	}
-	return buf_detach(&p, NULL);
-}
-
-int s3_upload_create(struct s3_bucket *b, struct str key, const char *content_type,
-		     const json_t *meta, char id[S3_UPLOAD_ID_LEN + 1])
-{
-	unsigned char rnd[S3_UPLOAD_ID_LEN / 2];
-	if (!key_valid(key) || (meta && !meta_valid(meta)))
-		return ERR_INVAL;
-	if (random_bytes(rnd, sizeof(rnd)))
-		return ERR_IO;
-	hex_lower(id, rnd, sizeof(rnd));
-	char *ups = path_join(b->dir, ".uploads");
-	char *dir = upload_path(b, str_make(id, S3_UPLOAD_ID_LEN), NULL);
-	json_t *j = json_pack("{s:s%, s:s, s:O, s:I}", "key", key.ptr, key.len, "content_type",
-			      content_type ? content_type : "binary/octet-stream", "meta",
-			      meta ? (json_t *)meta : json_object(), "initiated",
-			      (json_int_t)time_now_ms());
-	struct buf text;
-	int rc = ERR_NOMEM;
-	buf_init(&text, S3_MAX_SIDECAR);
-	if (!ups || !dir || !j)
-		goto out;
-	if ((mkdir(ups, 0755) && errno != EEXIST) || mkdir(dir, 0755)) {
-		rc = ERR_IO;
-		goto out;
-	}
-	rc = jsonx_dump(j, &text, 0);
-	if (!rc)
-		rc = write_atomic(dir, "upload.json", text.ptr, text.len, b->store->fsync);
-out:
-	buf_release(&text);
-	json_decref(j);
-	free(ups);
-	free(dir);
-	return rc;
-}
-
-int s3_upload_get(struct s3_bucket *b, struct str id, struct s3_upload *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (!upload_id_valid(id))
-		return ERR_NOTFOUND;
-	char *p = upload_path(b, id, "upload.json");
-	struct buf text;
-	if (!p)
-		return ERR_NOMEM;
-	int rc = read_file(p, S3_MAX_SIDECAR, &text);
-	free(p);
-	if (rc)
-		return rc;
-	json_t *j = jsonx_parse(text.ptr, text.len, NULL, 0);
-	buf_release(&text);
-	json_t *key = json_object_get(j, "key"), *meta = json_object_get(j, "meta");
-	const char *ct = jsonx_str(j, "content_type");
-	if (!json_is_string(key) || !ct || !meta_valid(meta)) {
-		json_decref(j);
-		return ERR_IO;
-	}
-	out->key = str_dup(str_make(json_string_value(key), json_string_length(key)));
-	out->key_len = json_string_length(key);
-	out->content_type = strdup(ct);
-	out->meta = json_incref(meta);
-	out->initiated_ms = json_integer_value(json_object_get(j, "initiated"));
-	json_decref(j);
-	if (!out->key || !out->content_type) {
-		s3_upload_release(out);
-		return ERR_NOMEM;
-	}
-	return 0;
-}
-
-void s3_upload_release(struct s3_upload *u)
-{
-	free(u->key);
-	free(u->content_type);
-	json_decref(u->meta);
-	memset(u, 0, sizeof(*u));
-}
-
-int s3_writer_commit_part(struct s3_writer *w, struct str id, int number)
-{
-	char name[32];
-	if (number < 1 || number > S3_MAX_PARTS)
-		return ERR_INVAL;
-	if (!upload_id_valid(id))
-		return ERR_NOTFOUND;
-	char *dir = upload_path(w->bucket, id, NULL), *dst = NULL;
-	struct stat sb;
-	int rc = dir ? 0 : ERR_NOMEM;
-	if (!rc && stat(dir, &sb))
-		rc = ERR_NOTFOUND;
-	if (!rc)
-		rc = writer_finish(w);
-	snprintf(name, sizeof(name), "%05d.part", number);
-	if (!rc && !(dst = path_join(dir, name)))
-		rc = ERR_NOMEM;
-	if (!rc && rename(w->tmp_path, dst))
-		rc = ERR_IO;
-	if (!rc) {
-		w->fd = -1;
-		sync_dir(w->bucket->store, dir);
-	}
-	writer_drop(w);
-	free(dir);
-	free(dst);
-	return rc;
-}
-
-/* MD5 hex of a whole file, streamed. */
-static int file_md5(const char *path, char hex[33], uint64_t *size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ERR_IO;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned char *tmp = malloc(COPY_CHUNK), d[EVP_MAX_MD_SIZE];
-	unsigned int dl = 0;
-	int rc = c && tmp && EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : ERR_NOMEM;
-	*size = 0;
-	while (!rc) {
-		ssize_t r = read(fd, tmp, COPY_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			rc = ERR_IO;
-		if (r <= 0)
-			break;
-		*size += (uint64_t)r;
-		EVP_DigestUpdate(c, tmp, (size_t)r);
-	}
-	if (!rc && EVP_DigestFinal_ex(c, d, &dl))
-		hex_lower(hex, d, MD5_LEN);
-	EVP_MD_CTX_free(c);
-	free(tmp);
-	close(fd);
-	return rc;
-}
-
-static int part_cmp(const void *a, const void *b)
-{
-	return ((const struct s3_part *)a)->number - ((const struct s3_part *)b)->number;
-}
-
-int s3_upload_parts(struct s3_bucket *b, struct str id, struct s3_part **parts, size_t *n)
-{
-	*parts = NULL;
-	*n = 0;
-	if (!upload_id_valid(id))
-		return ERR_NOTFOUND;
-	char *dir = upload_path(b, id, NULL);
-	if (!dir)
-		return ERR_NOMEM;
-	DIR *d = opendir(dir);
-	if (!d) {
-		free(dir);
-		return ERR_NOTFOUND;
-	}
-	struct dirent *e;
-	size_t alloc = 0;
-	int rc = 0;
-	while (!rc && (e = readdir(d))) {
-		int num = 0;
-		if (strlen(e->d_name) != 10 || !has_suffix(e->d_name, ".part"))
-			continue;
-		for (int i = 0; i < 5; i++) {
-			char c = e->d_name[i];
-			num = c >= '0' && c <= '9' ? num * 10 + (c - '0') : -1000000;
-		}
-		if (num < 1 || num > S3_MAX_PARTS)
-			continue;
-		if (*n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			struct s3_part *np = realloc(*parts, alloc * sizeof(*np));
-			if (!np) {
-				rc = ERR_NOMEM;
-				break;
-			}
-			*parts = np;
-		}
-		struct s3_part *p = &(*parts)[*n];
-		char *path = path_join(dir, e->d_name);
-		struct stat sb;
-		p->number = num;
-		rc = path ? file_md5(path, p->etag, &p->size) : ERR_NOMEM;
-		if (!rc && stat(path, &sb) == 0)
-			p->last_modified_ms =
-				(int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
-		free(path);
-		if (!rc)
-			(*n)++;
-	}
-	closedir(d);
-	free(dir);
-	if (rc) {
-		free(*parts);
-		*parts = NULL;
-		*n = 0;
-		return rc;
-	}
-	if (*n)
-		qsort(*parts, *n, sizeof(**parts), part_cmp);
-	return 0;
-}
-
-static int append_file(struct s3_writer *w, const char *path, unsigned char *tmp)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	if (fd < 0)
-		return ERR_IO;
-	for (;;) {
-		ssize_t r = read(fd, tmp, COPY_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			rc = ERR_IO;
-		if (r <= 0)
-			break;
-		rc = s3_writer_write(w, tmp, (size_t)r);
-		if (rc)
-			break;
-	}
-	close(fd);
-	return rc;
-}
-
-int s3_upload_complete(struct s3_bucket *b, struct str id, const int *numbers, size_t n,
-		       const char *etag, const struct s3_object **out)
-{
-	struct s3_upload up;
-	struct s3_writer w;
-	int rc = s3_upload_get(b, id, &up);
-	if (rc)
-		return rc;
-	unsigned char *tmp = malloc(COPY_CHUNK);
-	rc = tmp ? s3_writer_begin(b, &w) : ERR_NOMEM;
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < n && !rc; i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "%05d.part", numbers[i]);
-		char *dir = upload_path(b, id, name);
-		rc = dir ? append_file(&w, dir, tmp) : ERR_NOMEM;
-		free(dir);
-	}
-	if (!rc)
-		rc = s3_writer_commit(&w, str_make(up.key, up.key_len), up.content_type, up.meta,
-				      etag, out);
-	else
-		s3_writer_abort(&w);
-	if (!rc)
-		s3_upload_abort(b, id);
-out:
-	free(tmp);
-	s3_upload_release(&up);
-	return rc;
-}
-
-int s3_upload_abort(struct s3_bucket *b, struct str id)
-{
-	struct stat sb;
-	if (!upload_id_valid(id))
-		return ERR_NOTFOUND;
-	char *dir = upload_path(b, id, NULL);
-	if (!dir)
-		return ERR_NOMEM;
-	int rc = stat(dir, &sb) ? ERR_NOTFOUND : rm_tree(dir);
-	free(dir);
+	s3_writer_drop(w);
 	return rc;
 }
