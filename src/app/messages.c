@@ -76,15 +76,6 @@ int messages_id_from_request(const char *request_id, char out[UUID_STR_LEN + 1])
 	return 0;
 }
 
-size_t messages_utf8_length(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return n;
-}
-
 /* ---- Helpers ------------------------------------------------------------------------- */
 
 static json_t *message_json(const struct message *m)
@@ -117,7 +108,7 @@ static json_t *read_message_member(json_t *doc, const char **code, const char **
 		*why = "the body has an unknown member (expected only \"message\")";
 		return NULL;
 	}
-	chars = messages_utf8_length(json_string_value(text), json_string_length(text));
+	chars = utf8_count(json_string_value(text), json_string_length(text));
 	*code = "InvalidMessage";
 	if (chars == 0) {
 		*why = "\"message\" must not be empty";

@@ -85,11 +85,4 @@ void messages_request_token(const char *request_id, char out[MESSAGES_TOKEN_LEN 
  */
 int messages_id_from_request(const char *request_id, char out[UUID_STR_LEN + 1]);
 
-/*
- * The number of Unicode code points in `len` bytes of valid UTF-8 (the bytes
- * that are not continuation bytes). The result is meaningless for text that
- * is not UTF-8: check with utf8_valid() first.
- */
-size_t messages_utf8_length(const char *s, size_t len);
-
 #endif

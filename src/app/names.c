@@ -1,50 +1,15 @@
 /*
  * The object-name validator (see names.h for the rules and why they exist).
- * It decodes UTF-8 itself rather than calling utf8_valid() because it needs
- * the code points anyway to find C1 controls, which are two-byte sequences.
+ * It decodes UTF-8 one code point at a time (utf8_decode()) rather than
+ * calling utf8_valid(), because it needs the code points anyway to find C1
+ * controls, which are two-byte sequences.
  */
 #include "core/common.h"
 
 #include "app/names.h"
+#include "core/enc.h"
 
 _Static_assert(NAME_MAX_BYTES == 1024, "the message below names the limit");
-
-/*
- * Decode one UTF-8 sequence at `s` (`len` > 0 bytes available) as RFC 3629
- * section 4 allows it. Returns the sequence length and sets `*cp`, or 0 when
- * the bytes are not well-formed.
- */
-static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v, min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2, v = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3, v = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		return 0; /* continuation byte, C0/C1 overlong lead, or F5..FF */
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
 
 static bool is_control(uint32_t cp)
 {
@@ -87,7 +52,7 @@ int name_validate(const char *name, size_t len, const char **reason)
 	bool control = false;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t n = utf8_next((const unsigned char *)name + i, len - i, &cp);
+		size_t n = utf8_decode(name + i, len - i, &cp);
 		if (n == 0) {
 			why = "name is not valid UTF-8";
 			goto fail;

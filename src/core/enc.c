@@ -292,45 +292,52 @@ int random_bytes(void *out, size_t len)
 	return 0;
 }
 
-/* RFC 3629 section 4: the well-formed byte sequences. */
-bool utf8_valid(const char *s, size_t len)
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t n;
+	uint32_t v, min;
 
-	while (i < len) {
-		unsigned char c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n;
-		unsigned char lo = 0x80, hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0; /* overlong */
-			else if (c == 0xed)
-				hi = 0x9f; /* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90; /* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f; /* past U+10FFFF */
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= n; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
-				return false;
-		i += n + 1;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
 	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, v = p[0] & 0x1f, min = 0x80;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, v = p[0] & 0x0f, min = 0x800;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, v = p[0] & 0x07, min = 0x10000;
+	else
+		return 0; /* a continuation byte, an overlong C0/C1 lead, or F5..FF */
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	uint32_t cp;
+
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_decode(s + i, len - i, &cp)))
+			return false;
 	return true;
+}
+
+size_t utf8_count(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
 }

@@ -77,7 +77,18 @@ bool ct_equal(const void *a, const void *b, size_t len);
 /* Fill `out` with `len` bytes from getrandom(2). Returns 0 or ERR_IO. */
 int random_bytes(void *out, size_t len);
 
+/*
+ * Decode the UTF-8 sequence at the start of `s` (`len` > 0 bytes available)
+ * as RFC 3629 section 4 allows it: no overlong forms, no surrogates, nothing
+ * past U+10FFFF. Returns its length (1 to 4) and sets `*cp`, or 0 when the
+ * bytes do not begin a well-formed sequence (`*cp` is then untouched).
+ */
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp /* OUT */);
+
 /* True when `s` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
+
+/* The number of code points in `s`, which must be valid UTF-8 (lead bytes are counted). */
+size_t utf8_count(const char *s, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <expat.h>
 
+#include "core/enc.h"
 #include "core/xml.h"
 
 struct xml_reader {
@@ -154,34 +155,13 @@ bool xml_under(const struct xml_reader *x, const char *path)
 
 /* ---- writing ---- */
 
-/* Length of the valid UTF-8 sequence at `s` (at most `n` bytes), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* Length of the UTF-8 sequence at `s` if XML 1.0 can carry it (not U+FFFE/U+FFFF), else 0. */
+static size_t xml_char(const char *s, size_t n)
 {
-	size_t len;
-	uint32_t cp;
+	uint32_t cp = 0;
+	size_t len = utf8_decode(s, n, &cp);
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, past U+10FFFF, and U+FFFE/U+FFFF (not XML characters). */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return len;
+	return cp == 0xfffe || cp == 0xffff ? 0 : len;
 }
 
 void xml_text(struct buf *b, const char *s, size_t n)
@@ -191,7 +171,7 @@ void xml_text(struct buf *b, const char *s, size_t n)
 
 	while (i < n) {
 		const char *rep = NULL;
-		size_t len = utf8_seq(u + i, n - i);
+		size_t len = xml_char(s + i, n - i);
 
 		if (len == 1) {
 			switch (u[i]) {

@@ -12,6 +12,7 @@
 #include <libfyaml.h>
 
 #include "core/buf.h"
+#include "core/enc.h"
 #include "template/template_int.h"
 
 /* The short-form tags CloudFormation knows, and their long names. */
@@ -414,35 +415,6 @@ static int yaml_error(struct tctx *c, struct fy_diag *diag)
 	return tctx_fail(c, (struct tpos){c->file, 0, 0}, ERR_PARSE, "not valid YAML or JSON");
 }
 
-/* Length of the valid UTF-8 sequence at `p` (1-4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t left)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * YAML text is printable Unicode (YAML 1.2, 5.1): reject invalid UTF-8 and
  * control characters here, with their position, rather than hand them to
@@ -453,11 +425,12 @@ static int check_text(struct tctx *c, const char *data, size_t len)
 	const unsigned char *p = (const unsigned char *)data;
 	struct tpos pos = {c->file, 1, 1};
 	size_t i = 0, n;
+	uint32_t cp;
 
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		i = 3;
 	while (i < len) {
-		n = utf8_len(p + i, len - i);
+		n = utf8_decode(data + i, len - i, &cp);
 		if (!n)
 			return tctx_fail(c, pos, ERR_PARSE,
 					 "not valid YAML or JSON: invalid UTF-8");

@@ -287,6 +287,20 @@ static void test_utf8_valid(void **state)
 	assert_false(utf8_valid(LIT("\xc3\x28"))); /* bad continuation */
 	assert_false(utf8_valid(LIT("\xe2\x28\xa1")));
 	assert_false(utf8_valid(LIT("\xf0\x9f\x98"))); /* truncated 4-byte */
+
+	uint32_t cp = 7;
+	assert_int_equal(utf8_decode(LIT("\xe2\x82\xacx"), &cp), 3);
+	assert_int_equal(cp, 0x20ac);
+	assert_int_equal(utf8_decode(LIT("\xf4\x8f\xbf\xbf"), &cp), 4);
+	assert_int_equal(cp, 0x10ffff);
+	assert_int_equal(utf8_decode(LIT("\0"), &cp), 1);
+	assert_int_equal(cp, 0);
+	cp = 7;
+	assert_int_equal(utf8_decode(LIT("\xed\xa0\x80"), &cp), 0);
+	assert_int_equal(utf8_decode(LIT("\xe2\x82"), &cp), 0);
+	assert_int_equal(cp, 7); /* untouched on failure */
+	assert_int_equal(utf8_count(LIT("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80")), 4);
+	assert_int_equal(utf8_count(LIT("")), 0);
 }
 
 int main(void)

@@ -492,8 +492,8 @@ static void test_derivations(void **state)
 	assert_true(uuid_valid(id, UUID_STR_LEN) && uuid_valid(id2, UUID_STR_LEN));
 	assert_string_not_equal(id, id2);
 
-	assert_int_equal(messages_utf8_length("", 0), 0);
-	assert_int_equal(messages_utf8_length("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10), 4);
+	assert_int_equal(utf8_count("", 0), 0);
+	assert_int_equal(utf8_count("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10), 4);
 }
 
 static void test_init_requires_table(void **state)

@@ -10,6 +10,7 @@
  */
 #include "core/common.h"
 
+#include "core/enc.h"
 #include "local/dynamodb/ddb_int.h"
 
 json_t *ddb_path_get(const json_t *item, const struct ddb_path *path)
@@ -44,14 +45,6 @@ static int type_error(struct ddb_err *e, const char *op, enum ddb_type t)
 
 /* ----- operands ----------------------------------------------------------------- */
 
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 /* size(): characters of S, bytes of B, elements of sets, lists and maps.
  * *out NULL for a type that has no size. */
 static int size_of(const json_t *v, json_t **out)
@@ -62,7 +55,7 @@ static int size_of(const json_t *v, json_t **out)
 	*out = NULL;
 	switch (ddb_type_of(v)) {
 	case DDB_T_S:
-		size = utf8_chars(json_string_value(p), json_string_length(p));
+		size = utf8_count(json_string_value(p), json_string_length(p));
 		break;
 	case DDB_T_B:
 		size = ddb_value_size(v); /* the decoded length */
