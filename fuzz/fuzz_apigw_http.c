@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(text[in.n_headers][1], 256, "%.*s", (int)MIN(value.len, 255),
 			 value.ptr ? value.ptr : "");
 		hs[in.n_headers] =
-			(struct apigw_pair){text[in.n_headers][0], text[in.n_headers][1]};
+			(struct apigw_pair){text[in.n_headers][0], text[in.n_headers][1], 0};
 		in.n_headers++;
 	}
 	in.headers = hs;

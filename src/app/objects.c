@@ -277,14 +277,15 @@ static int store_failure(struct serve_call *call, int err, bool object_op)
  */
 static int object_name(struct serve_call *call, struct buf *name, const char **why)
 {
-	const char *given = apigw_path_param(&call->req, "name");
+	/* Every byte of the value, a decoded %00 included: the rules below refuse it. */
+	struct str given = apigw_path_param_str(&call->req, "name");
 	int err;
 
-	if (!given)
-		given = apigw_path_param(&call->req, "key");
+	if (!given.ptr)
+		given = apigw_path_param_str(&call->req, "key");
 
-	if (given) {
-		err = buf_adds(name, given);
+	if (given.ptr) {
+		err = buf_add(name, given.ptr, given.len);
 	} else {
 		struct str raw = route_param(&call->match, "name");
 		err = uri_decode(name, raw.ptr, raw.len, false);
@@ -608,6 +609,10 @@ static const char *read_list_query(struct serve_call *call, const char **prefix,
 		*prefix = "";
 	if (*cursor && !**cursor)
 		*cursor = NULL;
+	/* A value cut at a NUL would list something else than asked: refuse it. */
+	if (apigw_query_str(&call->req, "prefix").len != strlen(*prefix) ||
+	    (*cursor && apigw_query_str(&call->req, "cursor").len != strlen(*cursor)))
+		return "prefix and cursor cannot hold a NUL byte";
 	if (!prefix_ok(*prefix))
 		return "prefix cannot start any valid name";
 	if (l && str_to_i64(str_from(l), 1, OBJECTS_LIST_MAX, &n))

@@ -253,7 +253,11 @@ enum sigv4_status {
 	SIGV4_MISMATCH,	       /* signature differs (403 SignatureDoesNotMatch) */
 	SIGV4_HASH_MISMATCH,   /* S3: x-amz-content-sha256 is not the body's hash */
 	SIGV4_UNSIGNED_HEADER, /* S3: an x-amz-* header is present but not signed (403) */
+	SIGV4_WRONG_REGION,    /* the scope names another region than vp->region: scope_region */
 };
+
+/* The longest region a credential scope may name. */
+#define SIGV4_MAX_REGION_LEN 64
 
 /* "OK", "MISSING", "MALFORMED", ... for logs and tests. */
 const char *sigv4_status_name(enum sigv4_status status);
@@ -265,9 +269,10 @@ const char *sigv4_status_name(enum sigv4_status status);
 typedef const char *(*sigv4_secret_lookup_fn)(void *ctx, struct str access_key_id);
 
 /*
- * What the verifier expects. `region` and `service`, when not NULL, must
- * match the credential scope (else SIGV4_MALFORMED, as S3's
- * AuthorizationHeaderMalformed); NULL accepts any. `s3` and
+ * What the verifier expects. `region`, when not NULL, must match the
+ * credential scope, else SIGV4_WRONG_REGION (each service words that
+ * refusal its own way, so the verifier only reports it); `service`, when not
+ * NULL, must match too, else SIGV4_MALFORMED. NULL accepts any. `s3` and
  * `no_normalize_path` select the canonical URI rules as in sigv4_params.
  */
 struct sigv4_verify_params {
@@ -292,6 +297,7 @@ struct sigv4_result {
 	bool presigned;
 	char message[256];
 	char access_key_id[SIGV4_MAX_KEY_ID_LEN + 1];
+	char scope_region[SIGV4_MAX_REGION_LEN + 1]; /* the credential's region, once parsed */
 	struct buf canonical_request;
 	struct buf string_to_sign;
 };

@@ -82,7 +82,8 @@ static int parse_credential(struct str cred, struct sigv4_authz *out, const char
 		return parse_fail(reason, "Credential has an invalid access key id");
 	if (parts[1].len != 8 || !all_chars(parts[1], digit_char))
 		return parse_fail(reason, "Credential date must be 8 digits (yyyymmdd)");
-	if (parts[2].len == 0 || parts[2].len > 64 || !all_chars(parts[2], scope_char))
+	if (parts[2].len == 0 || parts[2].len > SIGV4_MAX_REGION_LEN ||
+	    !all_chars(parts[2], scope_char))
 		return parse_fail(reason, "Credential has an invalid region");
 	if (parts[3].len == 0 || parts[3].len > 64 || !all_chars(parts[3], scope_char))
 		return parse_fail(reason, "Credential has an invalid service");
@@ -191,7 +192,7 @@ const char *sigv4_status_name(enum sigv4_status status)
 {
 	static const char *const names[] = {
 		"OK",	   "MISSING",  "MALFORMED",	"UNKNOWN_KEY",	   "SKEW",
-		"EXPIRED", "MISMATCH", "HASH_MISMATCH", "UNSIGNED_HEADER",
+		"EXPIRED", "MISMATCH", "HASH_MISMATCH", "UNSIGNED_HEADER", "WRONG_REGION",
 	};
 	if ((unsigned)status >= ARRAY_SIZE(names))
 		return "UNKNOWN";
@@ -405,8 +406,9 @@ static int check_claim(const struct sigv4_verify_params *vp, bool presigned, con
 			       "the credential date %.*s is not the request date %.8s",
 			       STR_FMT(a->date), c->amz_date),
 		       -1;
+	snprintf(r->scope_region, sizeof(r->scope_region), "%.*s", STR_FMT(a->region));
 	if (vp->region && !str_eq_cstr(a->region, vp->region))
-		return verdict(r, SIGV4_MALFORMED, "the region '%.*s' is wrong; expecting '%s'",
+		return verdict(r, SIGV4_WRONG_REGION, "the region '%.*s' is wrong; expecting '%s'",
 			       STR_FMT(a->region), vp->region),
 		       -1;
 	if (vp->service && !str_eq_cstr(a->service, vp->service))

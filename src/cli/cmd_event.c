@@ -50,6 +50,7 @@ static size_t route_params(const char *route, const char *path, struct apigw_pai
 				greedy ? strdup(p + 1) : strndup(p + 1, (size_t)(pe - p - 1));
 			out[n].name = owned[2 * n];
 			out[n].value = owned[2 * n + 1];
+			out[n].value_len = 0;
 			n++;
 			if (greedy)
 				break;
@@ -119,6 +120,7 @@ int cmd_event(int argc, char **argv)
 			owned_h[nh] = strndup(optarg, (size_t)(colon - optarg));
 			headers[nh].name = owned_h[nh];
 			headers[nh].value = colon + 1 + strspn(colon + 1, " \t");
+			headers[nh].value_len = 0;
 			nh++;
 			break;
 		}

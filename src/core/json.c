@@ -77,14 +77,24 @@ int jsonx_dump(const json_t *v, struct buf *out, size_t flags)
 	return 0;
 }
 
-json_t *jsonx_parse(const char *s, size_t len, char *err, size_t err_len)
+static json_t *parse(const char *s, size_t len, size_t flags, char *err, size_t err_len)
 {
 	json_error_t e;
 
 	if (!s)
 		s = "";
-	json_t *v = json_loadb(s, len, JSON_DECODE_ANY, &e);
+	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | flags, &e);
 	if (!v && err && err_len)
 		snprintf(err, err_len, "line %d column %d: %s", e.line, e.column, e.text);
 	return v;
+}
+
+json_t *jsonx_parse(const char *s, size_t len, char *err, size_t err_len)
+{
+	return parse(s, len, 0, err, err_len);
+}
+
+json_t *jsonx_parse_nul(const char *s, size_t len, char *err, size_t err_len)
+{
+	return parse(s, len, JSON_ALLOW_NUL, err, err_len);
 }

@@ -42,4 +42,12 @@ int jsonx_dump(const json_t *v, struct buf *out, size_t flags);
  */
 json_t *jsonx_parse(const char *s, size_t len, char *err, size_t err_len);
 
+/*
+ * As jsonx_parse(), but strings may hold "\u0000" (jansson's JSON_ALLOW_NUL).
+ * Only for a reader that takes every string with its length
+ * (json_string_length()) or refuses the ones with a NUL: json_string_value()
+ * of such a string is cut at the NUL. jsonx_parse() refuses them outright.
+ */
+json_t *jsonx_parse_nul(const char *s, size_t len, char *err, size_t err_len);
+
 #endif

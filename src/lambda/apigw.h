@@ -35,6 +35,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/str.h"
 
 /* Payload format versions. */
 #define APIGW_V1 1 /* REST API, "version": "1.0" (or absent) */
@@ -48,11 +49,24 @@
 #define APIGW_COOKIES_MAX     256	  /* cookies */
 #define APIGW_ARENA_MAX	      (64u << 20) /* bytes one parsed request or response may allocate */
 
-/* One name/value pair (a header, a query parameter, a path parameter). */
+/*
+ * One name/value pair (a header, a query parameter, a path parameter). Both
+ * strings are NUL-terminated. A value decoded from a path or from JSON may
+ * hold NUL bytes of its own; its producer then sets `value_len`, and readers
+ * that must see every byte use apigw_pair_value() (or the *_str lookups
+ * below) instead of the C string. `value_len` 0 means strlen(value).
+ */
 struct apigw_pair {
 	const char *name;
 	const char *value;
+	size_t value_len;
 };
+
+/* The whole value of `p` as a slice, NUL bytes included. */
+static inline struct str apigw_pair_value(const struct apigw_pair *p)
+{
+	return str_make(p->value, p->value_len ? p->value_len : strlen(p->value));
+}
 
 /*
  * Who made the request, from requestContext. Strings are "" when the event
@@ -175,6 +189,15 @@ const char *apigw_query(const struct apigw_request *req, const char *name);
 
 /* The path parameter `name` ("key" for "/objects/{key+}"), or NULL. */
 const char *apigw_path_param(const struct apigw_request *req, const char *name);
+
+/*
+ * As apigw_query() and apigw_path_param(), but the whole value with its
+ * length, NUL bytes included (a C string stops at the first one); STR_NULL
+ * (`ptr` NULL) when absent. A handler that names things after a value uses
+ * these, so that "a%00b" is seen as the three bytes it is.
+ */
+struct str apigw_query_str(const struct apigw_request *req, const char *name);
+struct str apigw_path_param_str(const struct apigw_request *req, const char *name);
 
 /*
  * The value of cookie `name` (case-sensitive, first match) copied into the

@@ -87,6 +87,7 @@ int apigw_response_add_header(struct apigw_response *resp, const char *name, con
 	struct apigw_pair *h = &resp->headers[resp->n_headers];
 	h->name = arena_strdup(&resp->arena, name);
 	h->value = arena_strdup(&resp->arena, value);
+	h->value_len = 0;
 	if (!h->name || !h->value)
 		return ERR_NOMEM;
 	resp->n_headers++;
@@ -165,12 +166,14 @@ void apigw_group_pairs(int *err, const struct apigw_pair *v, size_t n, bool icas
 		for (size_t k = i; k < n; k++) {
 			if (!same_name(&v[k], &v[i], icase))
 				continue;
+			struct str value = apigw_pair_value(&v[k]);
+
 			last = k;
 			if (arr)
-				append(err, arr, jcstr(err, v[k].value));
+				append(err, arr, jstr(err, value.ptr, value.len));
 			if (joined.len)
 				buf_putc(&joined, ',');
-			buf_puts(&joined, v[k].value);
+			buf_put(&joined, value.ptr, value.len);
 		}
 		if (buf_error(&key) || buf_error(&joined)) {
 			json_decref(arr);
@@ -183,9 +186,12 @@ void apigw_group_pairs(int *err, const struct apigw_pair *v, size_t n, bool icas
 			continue;
 		if (mode == APIGW_SINGLE_JOIN)
 			put(err, single, key.ptr, jstr(err, joined.ptr, joined.len));
-		else
-			put(err, single, key.ptr,
-			    jcstr(err, v[mode == APIGW_SINGLE_FIRST ? i : last].value));
+		else {
+			struct str one =
+				apigw_pair_value(&v[mode == APIGW_SINGLE_FIRST ? i : last]);
+
+			put(err, single, key.ptr, jstr(err, one.ptr, one.len));
+		}
 	}
 	buf_release(&joined);
 	buf_release(&key);
@@ -211,11 +217,12 @@ json_t *apigw_body_json(int *err, const char *body, size_t len, bool binary)
 /* ---- queries ------------------------------------------------------------ */
 
 /*
- * `s` percent-decoded ('+' is a space) into the arena, or as sent when it
- * decodes to a NUL byte, or when it does not decode and `strict` is false
- * (ERR_PARSE when it is true).
+ * `s` percent-decoded ('+' is a space) into the arena with its length in
+ * `*len`, so that a value's "%00" is never cut; as sent when it does not
+ * decode and `strict` is false (ERR_PARSE when it is true), or when it
+ * decodes to a NUL and `len` is NULL (a name, looked up as a C string).
  */
-static int decode_dup(struct arena *a, struct str s, bool strict, const char **out)
+static int decode_dup(struct arena *a, struct str s, bool strict, const char **out, size_t *len)
 {
 	const char *text = s.ptr ? s.ptr : "";
 	struct buf b;
@@ -227,10 +234,15 @@ static int decode_dup(struct arena *a, struct str s, bool strict, const char **o
 		buf_release(&b);
 		return err;
 	}
-	if (!err && !memchr(b.ptr, '\0', b.len))
+	if (!err && (len || !memchr(b.ptr, '\0', b.len))) {
 		*out = arena_strndup(a, b.ptr, b.len);
-	else
+		if (len)
+			*len = b.len;
+	} else {
 		*out = arena_strndup(a, text, s.len);
+		if (len)
+			*len = s.len;
+	}
 	buf_release(&b);
 	return *out ? 0 : ERR_NOMEM;
 }
@@ -252,8 +264,8 @@ int apigw_split_query(struct arena *a, struct str raw, size_t cap, bool strict,
 	if (!items)
 		return ERR_NOMEM;
 	while (query_next(&raw, &name, &value)) {
-		if ((err = decode_dup(a, name, strict, &items[i].name)) ||
-		    (err = decode_dup(a, value, strict, &items[i].value)))
+		if ((err = decode_dup(a, name, strict, &items[i].name, NULL)) ||
+		    (err = decode_dup(a, value, strict, &items[i].value, &items[i].value_len)))
 			return err;
 		i++;
 	}

@@ -33,6 +33,17 @@ struct parser {
 #define PFAIL(p, ...) apigw_failf((p)->why, (p)->why_len, ERR_PARSE, __VA_ARGS__)
 #define PNOMEM(p)     apigw_failf((p)->why, (p)->why_len, ERR_NOMEM, "out of memory")
 
+/*
+ * True when the JSON string `v` holds a NUL byte. The event is parsed with
+ * NUL bytes allowed so that a path or query value decoded from "%00" reaches
+ * the handler whole (apigw_path_param_str()); every string read as a C
+ * string refuses them instead, so that nothing is silently cut.
+ */
+static bool has_nul(const json_t *v)
+{
+	return strlen(json_string_value(v)) != json_string_length(v);
+}
+
 /* The string member `key` of `obj` (pointing into the event), "" when absent. */
 static int opt_str(struct parser *p, const json_t *obj, const char *key, const char **out)
 {
@@ -43,6 +54,8 @@ static int opt_str(struct parser *p, const json_t *obj, const char *key, const c
 		return 0;
 	if (!json_is_string(v))
 		return PFAIL(p, "%s is not a string", key);
+	if (has_nul(v))
+		return PFAIL(p, "%s holds a NUL byte", key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -99,7 +112,7 @@ static int opt_epoch(struct parser *p, const json_t *obj, const char *key, int64
 
 /* An object of strings ({"name": "value"}) as pairs, nulls skipped. */
 static int pairs_from_map(struct parser *p, const json_t *map, const char *what, size_t cap,
-			  struct apigw_pair **out, size_t *n)
+			  bool nul_ok, struct apigw_pair **out, size_t *n)
 {
 	const char *k;
 	json_t *v;
@@ -125,8 +138,11 @@ static int pairs_from_map(struct parser *p, const json_t *map, const char *what,
 			continue;
 		if (!json_is_string(v))
 			return PFAIL(p, "%s.%s is not a string", what, k);
+		if (!nul_ok && has_nul(v))
+			return PFAIL(p, "%s.%s holds a NUL byte", what, k);
 		items[i].name = k;
 		items[i].value = json_string_value(v);
+		items[i].value_len = json_string_length(v);
 		i++;
 	}
 	*out = items;
@@ -136,7 +152,7 @@ static int pairs_from_map(struct parser *p, const json_t *map, const char *what,
 
 /* An object of string arrays ({"name": ["v1", "v2"]}) as one pair per value. */
 static int pairs_from_multimap(struct parser *p, const json_t *map, const char *what, size_t cap,
-			       struct apigw_pair **out, size_t *n)
+			       bool nul_ok, struct apigw_pair **out, size_t *n)
 {
 	const char *k;
 	json_t *v, *e;
@@ -156,6 +172,8 @@ static int pairs_from_multimap(struct parser *p, const json_t *map, const char *
 		{
 			if (!json_is_string(e))
 				return PFAIL(p, "%s.%s has a value that is not a string", what, k);
+			if (!nul_ok && has_nul(e))
+				return PFAIL(p, "%s.%s holds a NUL byte", what, k);
 		}
 		count += json_array_size(v);
 		if (count > cap)
@@ -169,8 +187,11 @@ static int pairs_from_multimap(struct parser *p, const json_t *map, const char *
 	json_object_foreach((json_t *)map, k, v)
 	{
 		for (j = 0; j < json_array_size(v); j++, i++) {
+			json_t *item = json_array_get(v, j);
+
 			items[i].name = k;
-			items[i].value = json_string_value(json_array_get(v, j));
+			items[i].value = json_string_value(item);
+			items[i].value_len = json_string_length(item);
 		}
 	}
 	*out = items;
@@ -268,8 +289,8 @@ static int cookies_from_array(struct parser *p, const json_t *arr)
 		return PNOMEM(p);
 	json_array_foreach(arr, i, e)
 	{
-		if (!json_is_string(e))
-			return PFAIL(p, "cookies has a value that is not a string");
+		if (!json_is_string(e) || has_nul(e))
+			return PFAIL(p, "cookies has a value that is not a string or holds a NUL");
 		r->cookies[i] = json_string_value(e);
 	}
 	r->n_cookies = json_array_size(arr);
@@ -346,30 +367,30 @@ static int parse_v1(struct parser *p, const json_t *ev)
 	int err;
 
 	v = member(ev, "httpMethod");
-	if (!json_is_string(v) || !json_string_length(v))
+	if (!json_is_string(v) || !json_string_length(v) || has_nul(v))
 		return PFAIL(p, "httpMethod is missing or not a string");
 	r->method = json_string_value(v);
 	if ((err = opt_str(p, ev, "path", &r->path)) ||
 	    (err = opt_str(p, ev, "resource", &r->route)))
 		return err;
 	err = pairs_from_map(p, member(ev, "pathParameters"), "pathParameters",
-			     APIGW_PATH_PARAMS_MAX, &r->path_params, &r->n_path_params);
+			     APIGW_PATH_PARAMS_MAX, true, &r->path_params, &r->n_path_params);
 	if (err)
 		return err;
 	if ((v = member(ev, "multiValueQueryStringParameters")))
 		err = pairs_from_multimap(p, v, "multiValueQueryStringParameters", APIGW_QUERY_MAX,
-					  &r->query, &r->n_query);
+					  true, &r->query, &r->n_query);
 	else
 		err = pairs_from_map(p, member(ev, "queryStringParameters"),
-				     "queryStringParameters", APIGW_QUERY_MAX, &r->query,
+				     "queryStringParameters", APIGW_QUERY_MAX, true, &r->query,
 				     &r->n_query);
 	if (err || (err = rebuild_query(p)))
 		return err;
 	if ((v = member(ev, "multiValueHeaders")))
-		err = pairs_from_multimap(p, v, "multiValueHeaders", APIGW_HEADERS_MAX, &r->headers,
-					  &r->n_headers);
+		err = pairs_from_multimap(p, v, "multiValueHeaders", APIGW_HEADERS_MAX, false,
+					  &r->headers, &r->n_headers);
 	else
-		err = pairs_from_map(p, member(ev, "headers"), "headers", APIGW_HEADERS_MAX,
+		err = pairs_from_map(p, member(ev, "headers"), "headers", APIGW_HEADERS_MAX, false,
 				     &r->headers, &r->n_headers);
 	if (err || (err = cookies_from_headers(p)))
 		return err;
@@ -404,7 +425,7 @@ static int parse_v2(struct parser *p, const json_t *ev)
 	if ((err = opt_obj(p, rc, "http", &http)))
 		return err;
 	v = member(http, "method");
-	if (!json_is_string(v) || !json_string_length(v))
+	if (!json_is_string(v) || !json_string_length(v) || has_nul(v))
 		return PFAIL(p, "requestContext.http.method is missing or not a string");
 	r->method = json_string_value(v);
 	if ((err = opt_str(p, ev, "rawPath", &r->path)) ||
@@ -416,7 +437,7 @@ static int parse_v2(struct parser *p, const json_t *ev)
 	if (!*r->route && (err = opt_str(p, rc, "routeKey", &r->route)))
 		return err;
 	err = pairs_from_map(p, member(ev, "pathParameters"), "pathParameters",
-			     APIGW_PATH_PARAMS_MAX, &r->path_params, &r->n_path_params);
+			     APIGW_PATH_PARAMS_MAX, true, &r->path_params, &r->n_path_params);
 	if (err || (err = opt_str(p, ev, "rawQueryString", &r->raw_query)))
 		return err;
 	if (member(ev, "rawQueryString")) {
@@ -429,13 +450,13 @@ static int parse_v2(struct parser *p, const json_t *ev)
 			return PNOMEM(p);
 	} else {
 		err = pairs_from_map(p, member(ev, "queryStringParameters"),
-				     "queryStringParameters", APIGW_QUERY_MAX, &r->query,
+				     "queryStringParameters", APIGW_QUERY_MAX, true, &r->query,
 				     &r->n_query);
 		if (err || (err = rebuild_query(p)))
 			return err;
 	}
-	err = pairs_from_map(p, member(ev, "headers"), "headers", APIGW_HEADERS_MAX, &r->headers,
-			     &r->n_headers);
+	err = pairs_from_map(p, member(ev, "headers"), "headers", APIGW_HEADERS_MAX, false,
+			     &r->headers, &r->n_headers);
 	if (err)
 		return err;
 	v = member(ev, "cookies");
@@ -498,7 +519,7 @@ int apigw_parse_event(const char *json, size_t len, struct apigw_request *out, c
 		return PFAIL(&p, "no event");
 	if (len > APIGW_EVENT_MAX)
 		return PFAIL(&p, "event larger than %u bytes", APIGW_EVENT_MAX);
-	out->event = jsonx_parse(json, len, jerr, sizeof(jerr));
+	out->event = jsonx_parse_nul(json, len, jerr, sizeof(jerr));
 	if (!out->event)
 		return PFAIL(&p, "event is not JSON: %s", jerr);
 	if (!json_is_object(out->event)) {
@@ -543,6 +564,23 @@ const char *apigw_query(const struct apigw_request *req, const char *name)
 const char *apigw_path_param(const struct apigw_request *req, const char *name)
 {
 	return req ? find_pair(req->path_params, req->n_path_params, name, false) : NULL;
+}
+
+/* The whole value of the first pair named `name`, or STR_NULL. */
+static struct str pair_str(const struct apigw_pair *v, size_t n, const char *name)
+{
+	const struct apigw_pair *p = find_pair_at(v, n, name, false);
+	return p ? apigw_pair_value(p) : STR_NULL;
+}
+
+struct str apigw_query_str(const struct apigw_request *req, const char *name)
+{
+	return req ? pair_str(req->query, req->n_query, name) : STR_NULL;
+}
+
+struct str apigw_path_param_str(const struct apigw_request *req, const char *name)
+{
+	return req ? pair_str(req->path_params, req->n_path_params, name) : STR_NULL;
 }
 
 const char *apigw_cookie(struct apigw_request *req, const char *name)

@@ -230,8 +230,11 @@ static json_t *pairs_object(int *err, const struct apigw_pair *v, size_t n)
 {
 	json_t *o = json_object();
 
-	for (size_t i = 0; i < n; i++)
-		put(err, o, v[i].name, jcstr(err, v[i].value));
+	for (size_t i = 0; i < n; i++) {
+		struct str value = apigw_pair_value(&v[i]);
+
+		put(err, o, v[i].name, jstr(err, value.ptr, value.len));
+	}
 	return o;
 }
 

@@ -32,16 +32,24 @@ static inline json_t *member(const json_t *obj, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
-/* The first value named `name` (ASCII case-insensitive when `icase`), or NULL. */
-static inline const char *find_pair(const struct apigw_pair *v, size_t n, const char *name,
-				    bool icase)
+/* The first pair named `name` (ASCII case-insensitive when `icase`), or NULL. */
+static inline const struct apigw_pair *find_pair_at(const struct apigw_pair *v, size_t n,
+						    const char *name, bool icase)
 {
 	if (!name)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (icase ? !strcasecmp(v[i].name, name) : !strcmp(v[i].name, name))
-			return v[i].value;
+			return &v[i];
 	return NULL;
+}
+
+/* The first value named `name`, as a C string, or NULL. */
+static inline const char *find_pair(const struct apigw_pair *v, size_t n, const char *name,
+				    bool icase)
+{
+	const struct apigw_pair *p = find_pair_at(v, n, name, icase);
+	return p ? p->value : NULL;
 }
 
 /*

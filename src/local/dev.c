@@ -613,7 +613,7 @@ static struct event_base *dev_event_base_new(void)
 /* Everything but the gateway and the watcher: shared by dev_run() and dev_invoke(). */
 static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_t aws_port)
 {
-	struct aws_endpoint_credentials creds = {o->access_key_id, o->secret_access_key};
+	struct aws_endpoint_credentials creds = {o->access_key_id, o->secret_access_key, o->region};
 	const char *stage = opt_or(o->stage, DEV_DEFAULT_STAGE);
 	char why[2048];
 	int err, n;

@@ -49,6 +49,7 @@ struct aws_endpoint {
 	char *ddb_path;
 	char *access_key_id;
 	char *secret;
+	char *region;
 	uint16_t port;
 };
 
@@ -85,7 +86,10 @@ static void ddb_headers(struct evhttp_request *req)
 
 static const char *reason_phrase(int status)
 {
-	return status == 200 ? "OK" : status == 500 ? "Internal Server Error" : "Bad Request";
+	return status == 200   ? "OK"
+	       : status == 500 ? "Internal Server Error"
+	       : status == 404 ? "Not Found"
+			       : "Bad Request";
 }
 
 /* The answer of ddb_server_submit(): sending it frees the (owned) request. */
@@ -151,7 +155,7 @@ static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req
 	uri = uri ? uri : "/";
 	q = strchr(uri, '?');
 	struct sigv4_request sr = {
-		.method = evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST",
+		.method = "POST", /* ddb_request() lets nothing else through */
 		.path = q ? str_make(uri, (size_t)(q - uri)) : str_from(uri),
 		.query = q ? str_from(q + 1) : str_from(""),
 		.headers = hs,
@@ -160,6 +164,7 @@ static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req
 		.body_len = len,
 	};
 	struct sigv4_verify_params vp = {
+		.region = ep->region,
 		.service = "dynamodb",
 		.now = time(NULL),
 		.lookup = lookup_secret,
@@ -181,6 +186,16 @@ static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req
 	case SIGV4_MALFORMED:
 		ddb_error(req, 400, "IncompleteSignatureException", res.message);
 		break;
+	case SIGV4_WRONG_REGION: {
+		char msg[128 + SIGV4_MAX_REGION_LEN];
+
+		/* DynamoDB's words; the trailing space is theirs. */
+		snprintf(msg, sizeof(msg),
+			 "Credential should be scoped to a valid region, not '%s'. ",
+			 res.scope_region);
+		ddb_error(req, 400, "InvalidSignatureException", msg);
+		break;
+	}
 	case SIGV4_UNKNOWN_KEY:
 		ddb_error(req, 400, "UnrecognizedClientException",
 			  "The security token included in the request is invalid.");
@@ -214,6 +229,12 @@ static void ddb_request(struct aws_endpoint *ep, struct evhttp_request *req, con
 
 	if (len && !body) {
 		ddb_error(req, 500, "InternalFailure", "The request processing has failed.");
+		return;
+	}
+	/* DynamoDB serves its API over POST only; other methods find no operation. */
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		ddb_error(req, 404, "UnknownOperationException",
+			  "DynamoDB operations are called with POST.");
 		return;
 	}
 	if (!ddb_authenticate(ep, req, body, len))
@@ -263,7 +284,8 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 	ep->base = base;
 	ep->access_key_id = strdup(akid);
 	ep->secret = strdup(secret);
-	if (!ep->access_key_id || !ep->secret) {
+	ep->region = strdup(creds && creds->region ? creds->region : AWS_ENDPOINT_DEFAULT_REGION);
+	if (!ep->access_key_id || !ep->secret || !ep->region) {
 		rc = ERR_NOMEM;
 		goto fail;
 	}
@@ -273,7 +295,8 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 	}
 	if ((rc = buf_addf(&root, "%s/s3", data_dir)))
 		goto fail;
-	if ((rc = s3_server_new(root.ptr, akid, secret, &ep->s3)))
+	if ((rc = s3_server_new(root.ptr, akid, secret, &ep->s3)) ||
+	    (rc = s3_server_set_region(ep->s3, ep->region)))
 		goto fail;
 	buf_reset(&root);
 	if ((rc = buf_addf(&root, "%s/" DDB_DB_FILE, data_dir)))
@@ -416,5 +439,6 @@ void aws_endpoint_free(struct aws_endpoint *ep)
 	free(ep->ddb_path);
 	free(ep->access_key_id);
 	free(ep->secret);
+	free(ep->region);
 	free(ep);
 }

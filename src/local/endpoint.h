@@ -40,6 +40,7 @@ struct aws_endpoint;
 struct aws_endpoint_credentials {
 	const char *access_key_id;     /* NULL: AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID */
 	const char *secret_access_key; /* NULL: AWS_ENDPOINT_DEFAULT_SECRET */
+	const char *region;	       /* NULL: AWS_ENDPOINT_DEFAULT_REGION; signatures name it */
 };
 
 /*

@@ -179,7 +179,7 @@ class RuntimeApiTest(PoolTestCase):
         r = d.invoke("env")
         self.assertEqual(r["kind"], "OK", r)
         env = dict(e.split("=", 1) for e in json.loads(r["payload"])["env"])
-        self.assertRegex(env.pop("AWS_LAMBDA_RUNTIME_API"), r"^127\.0\.0\.1:\d+/w/\d+$")
+        self.assertRegex(env.pop("AWS_LAMBDA_RUNTIME_API"), r"^127\.0\.0\.1:\d+/w/\d+\.[0-9a-f]{32}$")
         self.assertEqual(env, {
             "_HANDLER": "fake.handler",
             "AWS_LAMBDA_FUNCTION_NAME": "fake",

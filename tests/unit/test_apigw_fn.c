@@ -355,8 +355,22 @@ static void test_malformed_events(void **state)
 	BAD("{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},"
 	    "\"rawQueryString\":5}",
 	    "rawQueryString");
-	/* A NUL byte in a string is refused by the JSON parser itself. */
-	BAD("{\"httpMethod\":\"G\\u0000ET\"}", "not JSON");
+	/* A NUL byte is refused wherever a string is read as a C string... */
+	BAD("{\"httpMethod\":\"G\\u0000ET\"}", "httpMethod");
+	BAD("{\"httpMethod\":\"GET\",\"path\":\"/a\\u0000b\"}", "path holds a NUL byte");
+	BAD("{\"httpMethod\":\"GET\",\"headers\":{\"h\":\"a\\u0000\"}}",
+	    "headers.h holds a NUL byte");
+	/* ...and kept whole, with its length, in path and query values. */
+	struct apigw_request r;
+	assert_int_equal(apigw_parse_event(LIT("{\"httpMethod\":\"GET\",\"pathParameters\":"
+					       "{\"name\":\"a\\u0000b\"},\"queryStringParameters\":"
+					       "{\"q\":\"\\u0000\"}}"),
+					   &r, NULL, 0),
+			 0);
+	assert_int_equal(apigw_path_param_str(&r, "name").len, 3);
+	assert_string_equal(apigw_path_param(&r, "name"), "a"); /* the C string stops there */
+	assert_int_equal(apigw_query_str(&r, "q").len, 1);
+	apigw_request_release(&r);
 	/* Invalid UTF-8 too. */
 	BAD("{\"httpMethod\":\"\xff\"}", "not JSON");
 	/* No input at all. */

@@ -167,11 +167,11 @@ static void test_function_response_v2(void **state)
 
 /* The request used by the round-trip tests. */
 static const struct apigw_pair rt_headers[] = {
-	{"Host", "localhost:3000"}, {"User-Agent", "sluice-test/2"},
-	{"X-Multi", "one"},	    {"Cookie", "session=abc; theme=dark"},
-	{"x-multi", "two"},	    {"Content-Type", "application/json"},
+	{"Host", "localhost:3000", 0}, {"User-Agent", "sluice-test/2", 0},
+	{"X-Multi", "one", 0},	       {"Cookie", "session=abc; theme=dark", 0},
+	{"x-multi", "two", 0},	       {"Content-Type", "application/json", 0},
 };
-static const struct apigw_pair rt_params[] = {{"key", "docs/read me.txt"}};
+static const struct apigw_pair rt_params[] = {{"key", "docs/read me.txt", 0}};
 
 static struct apigw_http_request rt_request(void)
 {
@@ -257,7 +257,7 @@ static void test_round_trip_v2(void **state)
 	apigw_request_release(&r);
 
 	/* A binary body travels as base64 and comes back byte for byte; no query, no cookies. */
-	static const struct apigw_pair bin_headers[] = {{"content-type", "image/png"}};
+	static const struct apigw_pair bin_headers[] = {{"content-type", "image/png", 0}};
 	memset(&in, 0, sizeof(in));
 	in.method = "PUT";
 	in.path = "/x";
@@ -340,6 +340,37 @@ static void test_round_trip_v1(void **state)
 	buf_release(&b);
 }
 
+/*
+ * A path parameter that decodes to bytes with a NUL travels whole, in both
+ * payload versions: the function sees every byte with its length (and may
+ * refuse it), never a name cut at the NUL (hardening: %00 once overwrote
+ * "victim.txt" through "victim.txt%00.x").
+ */
+static void test_nul_in_path_param(void **state)
+{
+	static const struct apigw_pair nul_params[] = {{"name", "victim.txt\0.x", 13}};
+	struct apigw_http_request in = rt_request();
+	struct apigw_request r;
+	struct buf b;
+	char why[256];
+
+	in.path = "/objects/victim.txt%00.x";
+	in.path_params = nul_params;
+	for (int v = APIGW_V1; v <= APIGW_V2; v++) {
+		in.route = v == APIGW_V2 ? "PUT /objects/{name+}" : "/objects/{name+}";
+		buf_init(&b, 1 << 20);
+		assert_int_equal(apigw_event_from_http(&in, v, &b), 0);
+		assert_non_null(strstr(b.ptr, "\"name\":\"victim.txt\\u0000.x\""));
+		assert_int_equal(apigw_parse_event(b.ptr, b.len, &r, why, sizeof(why)), 0);
+		struct str got = apigw_path_param_str(&r, "name");
+		assert_int_equal(got.len, 13);
+		assert_memory_equal(got.ptr, "victim.txt\0.x", 13);
+		assert_null(apigw_path_param_str(&r, "missing").ptr);
+		apigw_request_release(&r);
+		buf_release(&b);
+	}
+}
+
 static void test_event_from_http_errors(void **state)
 {
 	struct apigw_http_request in = rt_request();
@@ -356,7 +387,7 @@ static void test_event_from_http_errors(void **state)
 	in = rt_request();
 	in.raw_query = "a=%zz";
 	assert_int_equal(apigw_event_from_http(&in, APIGW_V2, &b), ERR_PARSE);
-	static const struct apigw_pair latin1[] = {{"X-Name", "caf\xe9"}};
+	static const struct apigw_pair latin1[] = {{"X-Name", "caf\xe9", 0}};
 	in = rt_request();
 	in.headers = latin1;
 	in.n_headers = 1;
@@ -380,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_function_response_v2),
 		cmocka_unit_test(test_round_trip_v2),
 		cmocka_unit_test(test_round_trip_v1),
+		cmocka_unit_test(test_nul_in_path_param),
 		cmocka_unit_test(test_event_from_http_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,7 @@ struct fixture {
 	struct runtime_api *api;
 	struct worker w;
 	uint64_t id;
+	char path[RUNTIME_API_PATH_MAX]; /* "/w/<id>.<token>" */
 	/* one exchange */
 	const char *request;
 	size_t request_len;
@@ -103,7 +104,7 @@ static int setup(void **state)
 	assert_non_null(f->base = event_base_new());
 	assert_int_equal(runtime_api_new(f->base, "127.0.0.1", 0, &f->api), 0);
 	assert_true(runtime_api_port(f->api) > 0);
-	assert_int_equal(runtime_api_register(f->api, &ops, &f->w, &f->id), 0);
+	assert_int_equal(runtime_api_register(f->api, &ops, &f->w, &f->id, f->path), 0);
 	assert_true(f->id > 0);
 	*state = f;
 	return 0;
@@ -176,15 +177,15 @@ static int exchange(struct fixture *f, const char *request, size_t len)
 	return status;
 }
 
-/* "<METHOD> /w/<id><path>" with a body and extra header lines. */
-static int call(struct fixture *f, const char *method, uint64_t id, const char *path,
+/* "<METHOD> <worker><path>" with a body and extra header lines. */
+static int call(struct fixture *f, const char *method, const char *worker, const char *path,
 		const char *headers, const char *body)
 {
 	char req[2048];
 	int n = snprintf(req, sizeof(req),
-			 "%s /w/%" PRIu64 "%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			 "%s %s%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 			 "%sContent-Length: %zu\r\n\r\n%s",
-			 method, id, path, headers ? headers : "", body ? strlen(body) : 0,
+			 method, worker, path, headers ? headers : "", body ? strlen(body) : 0,
 			 body ? body : "");
 
 	assert_true(n > 0 && (size_t)n < sizeof(req));
@@ -202,7 +203,7 @@ static void test_next(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(call(f, "GET", f->id, "/2018-06-01/runtime/invocation/next", NULL, NULL),
+	assert_int_equal(call(f, "GET", f->path, "/2018-06-01/runtime/invocation/next", NULL, NULL),
 			 200);
 	assert_int_equal(f->w.nexts, 1);
 	assert_string_equal(answer_body(f), "{\"n\":1}");
@@ -218,7 +219,7 @@ static void test_response_and_error(void **state)
 	struct fixture *f = *state;
 
 	f->w.verdict = RT_ACCEPTED;
-	assert_int_equal(call(f, "POST", f->id, "/2018-06-01/runtime/invocation/rid-1/response",
+	assert_int_equal(call(f, "POST", f->path, "/2018-06-01/runtime/invocation/rid-1/response",
 			      NULL, "{\"ok\":true}"),
 			 202);
 	assert_string_equal(answer_body(f), "{\"status\":\"OK\"}");
@@ -226,7 +227,7 @@ static void test_response_and_error(void **state)
 	assert_string_equal(f->w.rid, "rid-1");
 	assert_string_equal(f->w.body, "{\"ok\":true}");
 
-	assert_int_equal(call(f, "POST", f->id, "/2018-06-01/runtime/invocation/rid-2/error",
+	assert_int_equal(call(f, "POST", f->path, "/2018-06-01/runtime/invocation/rid-2/error",
 			      "Lambda-Runtime-Function-Error-Type: Function.Custom\r\n",
 			      "{\"errorMessage\":\"boom\"}"),
 			 202);
@@ -237,7 +238,7 @@ static void test_response_and_error(void **state)
 
 	/* No error type header: the callback gets "". */
 	assert_int_equal(
-		call(f, "POST", f->id, "/2018-06-01/runtime/init/error", NULL, "{\"x\":1}"), 202);
+		call(f, "POST", f->path, "/2018-06-01/runtime/init/error", NULL, "{\"x\":1}"), 202);
 	assert_int_equal(f->w.init_errors, 1);
 	assert_string_equal(f->w.type, "");
 	assert_string_equal(f->w.body, "{\"x\":1}");
@@ -265,7 +266,7 @@ static void test_verdicts(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		f->w.verdict = cases[i].v;
 		f->w.message = cases[i].message;
-		assert_int_equal(call(f, "POST", f->id,
+		assert_int_equal(call(f, "POST", f->path,
 				      "/2018-06-01/runtime/invocation/rid-9/response", NULL, "{}"),
 				 cases[i].status);
 		assert_string_equal(answer_body(f), cases[i].body);
@@ -277,24 +278,64 @@ static void test_not_found_and_methods(void **state)
 {
 	struct fixture *f = *state;
 
+	char other[RUNTIME_API_PATH_MAX + 8];
+
 	/* Unknown worker, then a worker that is no longer registered. */
-	assert_int_equal(
-		call(f, "GET", f->id + 1, "/2018-06-01/runtime/invocation/next", NULL, NULL), 404);
-	assert_non_null(strstr(answer_body(f), "\"errorType\":\"NotFound\""));
-	assert_int_equal(call(f, "GET", f->id, "/2018-06-01/runtime/nothing", NULL, NULL), 405);
-	assert_int_equal(call(f, "POST", f->id, "/2018-06-01/runtime/nothing", NULL, "{}"), 404);
-	assert_int_equal(call(f, "POST", f->id, "/2019-01-01/runtime/invocation/next", NULL, "{}"),
+	snprintf(other, sizeof(other), "/w/%" PRIu64 "%s", f->id + 1, strchr(f->path, '.'));
+	assert_int_equal(call(f, "GET", other, "/2018-06-01/runtime/invocation/next", NULL, NULL),
 			 404);
-	assert_int_equal(call(f, "POST", f->id, "/2018-06-01/runtime/invocation/next", NULL, "{}"),
-			 405);
+	assert_non_null(strstr(answer_body(f), "\"errorType\":\"NotFound\""));
+	assert_int_equal(call(f, "GET", f->path, "/2018-06-01/runtime/nothing", NULL, NULL), 405);
+	assert_int_equal(call(f, "POST", f->path, "/2018-06-01/runtime/nothing", NULL, "{}"), 404);
 	assert_int_equal(
-		call(f, "GET", f->id, "/2018-06-01/runtime/invocation/rid-1/response", NULL, NULL),
-		405);
+		call(f, "POST", f->path, "/2019-01-01/runtime/invocation/next", NULL, "{}"), 404);
+	assert_int_equal(
+		call(f, "POST", f->path, "/2018-06-01/runtime/invocation/next", NULL, "{}"), 405);
+	assert_int_equal(call(f, "GET", f->path, "/2018-06-01/runtime/invocation/rid-1/response",
+			      NULL, NULL),
+			 405);
 	assert_int_equal(f->w.nexts + f->w.responses + f->w.errors + f->w.init_errors, 0);
 	runtime_api_unregister(f->api, f->id);
-	assert_int_equal(call(f, "GET", f->id, "/2018-06-01/runtime/invocation/next", NULL, NULL),
+	assert_int_equal(call(f, "GET", f->path, "/2018-06-01/runtime/invocation/next", NULL, NULL),
 			 404);
 	assert_int_equal(f->w.nexts, 0);
+}
+
+/*
+ * Any process on the machine can reach the port: a worker's path is its id
+ * and 128 random bits, and a wrong or missing token gets 404 without the pool
+ * hearing of it (hardening: GET /w/1/.../next once made the pool retire the
+ * real worker 1).
+ */
+static void test_worker_token(void **state)
+{
+	struct fixture *f = *state;
+	char guess[RUNTIME_API_PATH_MAX + 8], *dot = strchr(f->path, '.');
+	const char *next = "/2018-06-01/runtime/invocation/next";
+
+	assert_non_null(dot);
+	assert_int_equal(strlen(dot + 1), 32);
+	snprintf(guess, sizeof(guess), "/w/%" PRIu64, f->id);
+	assert_int_equal(call(f, "GET", guess, next, NULL, NULL), 404);
+	snprintf(guess, sizeof(guess), "%s", f->path);
+	guess[strlen(guess) - 1] ^= 1; /* one bit off */
+	assert_int_equal(call(f, "GET", guess, next, NULL, NULL), 404);
+	snprintf(guess, sizeof(guess), "%.*s", (int)strlen(f->path) - 1, f->path);
+	assert_int_equal(call(f, "GET", guess, next, NULL, NULL), 404);
+	snprintf(guess, sizeof(guess), "%sff", f->path);
+	assert_int_equal(call(f, "POST", guess, "/2018-06-01/runtime/init/error", NULL, "{}"), 404);
+	assert_int_equal(f->w.nexts + f->w.responses + f->w.errors + f->w.init_errors, 0);
+
+	/* A second worker's token does not open the first. */
+	struct worker w2 = {0};
+	uint64_t id2;
+	char path2[RUNTIME_API_PATH_MAX];
+	assert_int_equal(runtime_api_register(f->api, &ops, &w2, &id2, path2), 0);
+	assert_string_not_equal(strchr(path2, '.'), dot);
+	snprintf(guess, sizeof(guess), "/w/%" PRIu64 "%s", f->id, strchr(path2, '.'));
+	assert_int_equal(call(f, "GET", guess, next, NULL, NULL), 404);
+	assert_int_equal(f->w.nexts + w2.nexts, 0);
+	runtime_api_unregister(f->api, id2);
 }
 
 /* A body past RUNTIME_API_BODY_MAX is refused by the server before the worker hears of it. */
@@ -303,9 +344,9 @@ static void test_body_past_cap(void **state)
 	struct fixture *f = *state;
 	char req[512];
 	int n = snprintf(req, sizeof(req),
-			 "POST /w/%" PRIu64 "/2018-06-01/runtime/invocation/rid-1/response "
+			 "POST %s/2018-06-01/runtime/invocation/rid-1/response "
 			 "HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
-			 f->id, RUNTIME_API_BODY_MAX + 1);
+			 f->path, RUNTIME_API_BODY_MAX + 1);
 
 	assert_int_equal(exchange(f, req, (size_t)n), 413);
 	assert_int_equal(f->w.responses, 0);
@@ -318,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_response_and_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verdicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_and_methods, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_worker_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_past_cap, setup, teardown),
 	};
 

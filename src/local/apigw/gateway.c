@@ -304,6 +304,7 @@ static int gw_req_read(struct evhttp_request *req, struct gw_req *g)
 			break;
 		g->headers[g->nheaders].name = kv->key;
 		g->headers[g->nheaders].value = kv->value;
+		g->headers[g->nheaders].value_len = 0;
 		g->sheaders[g->nheaders].name = str_from(kv->key);
 		g->sheaders[g->nheaders].value = str_from(kv->value);
 		g->nheaders++;
@@ -332,6 +333,7 @@ static int decode_params(const struct gateway_match *m, struct apigw_pair *param
 		}
 		params[i].name = names[i];
 		params[i].value = vals[i].ptr;
+		params[i].value_len = vals[i].len; /* a decoded %00 stays, with what follows it */
 	}
 	return err;
 }
@@ -541,8 +543,9 @@ int gateway_new(struct event_base *base, const struct gateway_config *cfg,
 	gw->http_timeout_ms = cfg->http_timeout_ms ? cfg->http_timeout_ms : GATEWAY_HTTP_TIMEOUT_MS;
 	gw->creds.access_key_id = strdup(cfg->access_key_id ? cfg->access_key_id : "");
 	gw->creds.secret = strdup(cfg->secret_access_key ? cfg->secret_access_key : "");
+	gw->creds.region = strdup(cfg->region ? cfg->region : "us-east-1");
 	gw->http = evhttp_new(base);
-	if (!gw->creds.access_key_id || !gw->creds.secret || !gw->http)
+	if (!gw->creds.access_key_id || !gw->creds.secret || !gw->creds.region || !gw->http)
 		goto fail;
 	evhttp_set_max_body_size(gw->http, GATEWAY_BODY_MAX);
 	evhttp_set_flags(gw->http, EVHTTP_SERVER_LINGERING_CLOSE);
@@ -594,6 +597,7 @@ void gateway_free(struct gateway *gw)
 		evhttp_free(gw->http);
 	gateway_routes_unref(gw->routes);
 	free(gw->creds.access_key_id);
+	free(gw->creds.region);
 	free(gw->creds.secret);
 	free(gw);
 }

@@ -61,7 +61,7 @@ struct gateway_config {
 	uint16_t port;		   /* 0: ephemeral (see gateway_port()) */
 	const char *access_key_id; /* the local credentials AWS_IAM routes accept */
 	const char *secret_access_key;
-	const char *region;	  /* NULL: "us-east-1" (only for messages) */
+	const char *region;	  /* NULL: "us-east-1"; AWS_IAM routes want signatures for it */
 	uint32_t rest_timeout_ms; /* 0: GATEWAY_REST_TIMEOUT_MS */
 	uint32_t http_timeout_ms; /* 0: GATEWAY_HTTP_TIMEOUT_MS */
 };

@@ -82,6 +82,13 @@ static void send_refusal(struct evhttp_request *req, int v, const char *rid,
 	case SIGV4_HASH_MISMATCH:
 		send_mismatch(req, v, rid, res);
 		break;
+	case SIGV4_WRONG_REGION:
+		/* As AWS's front ends word it (the trailing space is theirs). */
+		snprintf(msg, sizeof(msg),
+			 "Credential should be scoped to a valid region, not '%s'. ",
+			 res->scope_region);
+		gw_send_message(req, v, rid, 403, "InvalidSignatureException", msg);
+		break;
 	default:
 		if (v == APIGW_V1)
 			gw_send_message(req, v, rid, 403, "IncompleteSignatureException",
@@ -107,6 +114,7 @@ bool gw_iam_check(const struct gw_creds *creds, struct evhttp_request *req,
 		.body_len = g->body_len,
 	};
 	struct sigv4_verify_params vp = {
+		.region = creds->region,
 		.service = "execute-api",
 		.now = time(NULL),
 		.lookup = secret_lookup,

@@ -45,6 +45,7 @@ struct gw_req {
 struct gw_creds {
 	char *access_key_id;
 	char *secret;
+	char *region; /* the region a signature's scope must name */
 };
 
 /* ---- gateway.c: API Gateway's answers ---- */

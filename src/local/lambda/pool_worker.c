@@ -95,11 +95,11 @@ static bool env_has(const struct envv *e, const char *entry)
  * override one of Lambda's (Lambda reserves those names). Checked once, at
  * the end: on failure nothing is left to free.
  */
-static int build_env(struct pool *p, struct gen *g, uint64_t id, struct envv *e)
+static int build_env(struct pool *p, struct gen *g, const char *api_path, struct envv *e)
 {
 	memset(e, 0, sizeof(*e));
-	env_addf(e, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u/w/%" PRIu64,
-		 (unsigned)runtime_api_port(p->api), id);
+	env_addf(e, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u%s", (unsigned)runtime_api_port(p->api),
+		 api_path);
 	env_addf(e, "_HANDLER=%s", g->handler);
 	env_addf(e, "AWS_LAMBDA_FUNCTION_NAME=%s", p->name);
 	env_addf(e, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%" PRIu32, g->memory_mb);
@@ -242,6 +242,7 @@ static int spawn_process(struct pool *p, struct gen *g, struct worker *w, char *
 
 int pool_worker_spawn(struct pool *p, struct gen *g, char *why, size_t why_cap)
 {
+	char api_path[RUNTIME_API_PATH_MAX];
 	struct timeval tv;
 	struct envv env;
 	struct worker *w;
@@ -252,12 +253,12 @@ int pool_worker_spawn(struct pool *p, struct gen *g, char *why, size_t why_cap)
 	w->status_fd = -1;
 	w->pool = p;
 	w->gen = g;
-	if ((err = runtime_api_register(p->api, &pool_worker_ops, w, &w->id)) != 0)
+	if ((err = runtime_api_register(p->api, &pool_worker_ops, w, &w->id, api_path)) != 0)
 		goto fail;
 	err = ERR_NOMEM;
 	if (!(w->start_timer = evtimer_new(p->base, start_timeout_cb, w)))
 		goto fail;
-	if ((err = build_env(p, g, w->id, &env)) != 0)
+	if ((err = build_env(p, g, api_path, &env)) != 0)
 		goto fail;
 	rc = spawn_process(p, g, w, env.v);
 	env_free(&env);

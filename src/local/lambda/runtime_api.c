@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "core/enc.h"
 #include "core/grow.h"
 #include "core/json.h"
 #include "core/str.h"
@@ -34,8 +35,11 @@
 #define RT_CONN_TIMEOUT_S (24 * 3600)
 #define RT_VERSION_PREFIX "/2018-06-01/runtime/"
 
+#define RT_TOKEN_BYTES 16 /* 128 bits: not guessable, not worth brute force */
+
 struct rt_entry {
 	uint64_t id;
+	char token[2 * RT_TOKEN_BYTES + 1]; /* lowercase hex */
 	const struct runtime_api_ops *ops;
 	void *ctx;
 };
@@ -139,20 +143,43 @@ static struct rt_entry *find_entry(struct runtime_api *api, uint64_t id)
 }
 
 int runtime_api_register(struct runtime_api *api, const struct runtime_api_ops *ops, void *ctx,
-			 uint64_t *out_id)
+			 uint64_t *out_id, char out_path[RUNTIME_API_PATH_MAX])
 {
+	uint8_t raw[RT_TOKEN_BYTES];
+	struct rt_entry *e;
 	int err;
 
-	if (!api || !ops || !out_id)
+	if (!api || !ops || !out_id || !out_path)
 		return ERR_INVAL;
+	if ((err = random_bytes(raw, sizeof(raw))) != 0)
+		return err;
 	if ((err = ALLOC_GROW(api->entries, api->n + 1, api->alloc)) != 0)
 		return err;
-	api->entries[api->n].id = ++api->next_id;
-	api->entries[api->n].ops = ops;
-	api->entries[api->n].ctx = ctx;
-	*out_id = api->entries[api->n].id;
-	api->n++;
+	e = &api->entries[api->n++];
+	e->id = ++api->next_id;
+	hex_lower(e->token, raw, sizeof(raw));
+	e->ops = ops;
+	e->ctx = ctx;
+	*out_id = e->id;
+	snprintf(out_path, RUNTIME_API_PATH_MAX, "/w/%" PRIu64 ".%s", e->id, e->token);
 	return 0;
+}
+
+/* The worker `/w/<id>.<token>` names, or NULL when either part is wrong. */
+static struct rt_entry *find_worker(struct runtime_api *api, struct str part)
+{
+	struct str token, idtext;
+	struct rt_entry *e;
+	long long id;
+	bool found;
+
+	token = str_split(part, '.', &idtext, &found);
+	if (!found || str_to_i64(idtext, 1, INT64_MAX, &id) != 0 ||
+	    !(e = find_entry(api, (uint64_t)id)))
+		return NULL;
+	if (token.len != 2 * RT_TOKEN_BYTES || !ct_equal(token.ptr, e->token, token.len))
+		return NULL;
+	return e;
 }
 
 void runtime_api_unregister(struct runtime_api *api, uint64_t id)
@@ -253,7 +280,7 @@ oom:
 	runtime_api_answer_error(req, 500, "ServiceException", "out of memory");
 }
 
-/* Every request: /w/<id>/2018-06-01/runtime/<rest>. */
+/* Every request: /w/<id>.<token>/2018-06-01/runtime/<rest>. */
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct runtime_api *api = arg;
@@ -261,7 +288,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct str path = str_from(uri), idpart, rest;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	struct rt_entry *e;
-	long long id;
 	bool found;
 
 	(void)str_split(path, '?', &path, NULL);
@@ -269,9 +295,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		goto notfound;
 	path = str_make(path.ptr + 3, path.len - 3);
 	rest = str_split(path, '/', &idpart, &found);
-	if (!found || str_to_i64(idpart, 1, INT64_MAX, &id) != 0)
-		goto notfound;
-	if (!(e = find_entry(api, (uint64_t)id)))
+	if (!found || !(e = find_worker(api, idpart)))
 		goto notfound;
 	rest = str_make(rest.ptr - 1, rest.len + 1); /* back to the leading '/' */
 	if (!str_has_prefix(rest, STR_LIT(RT_VERSION_PREFIX)))

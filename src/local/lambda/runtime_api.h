@@ -1,10 +1,15 @@
 /*
  * The local Lambda Runtime API of `sluice dev`: one evhttp server on
  * 127.0.0.1 shared by the workers of every function. Each worker is started
- * with AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>/w/<worker-id>, so its runtime
- * client's http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next
- * arrives here as /w/<worker-id>/2018-06-01/runtime/invocation/next and is
- * routed to that worker's state in the pool (pool.c).
+ * with AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>/w/<worker-id>.<token>, so its
+ * runtime client's http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next
+ * arrives here as /w/<worker-id>.<token>/2018-06-01/runtime/invocation/next
+ * and is routed to that worker's state in the pool (pool.c).
+ *
+ * The token is 128 random bits, compared in constant time: any process on the
+ * machine can reach the port, and a guessed path would let it take a worker's
+ * invocations (or make the pool retire the worker). A path with an unknown
+ * worker or a wrong token gets 404 and never reaches the pool.
  *
  * This file speaks HTTP only; what each call means (which invocation a
  * response belongs to, the state machine) is the pool's. The answers follow
@@ -84,13 +89,18 @@ struct runtime_api_ops {
 					       size_t len, const char **message);
 };
 
+/* Room for a worker's path, "/w/<id>.<32 hex digits>" and the NUL. */
+#define RUNTIME_API_PATH_MAX 64
+
 /*
- * Route /w/<id>/... to `ops` with `ctx`. Writes the new worker id (never 0)
- * to *out_id. Returns 0 or ERR_NOMEM / ERR_INVAL. `ops` is borrowed for as
- * long as the registration lasts.
+ * Route /w/<id>.<token>/... to `ops` with `ctx`. Writes the new worker id
+ * (never 0) to *out_id and the path to give the worker (after
+ * "127.0.0.1:<port>" in AWS_LAMBDA_RUNTIME_API) to `out_path`. Returns 0 or
+ * ERR_NOMEM / ERR_INVAL / ERR_IO (no randomness for the token). `ops` is
+ * borrowed for as long as the registration lasts.
  */
 int runtime_api_register(struct runtime_api *api, const struct runtime_api_ops *ops, void *ctx,
-			 uint64_t *out_id /* OUT */);
+			 uint64_t *out_id /* OUT */, char out_path[RUNTIME_API_PATH_MAX] /* OUT */);
 
 /* Stop routing worker `id`; later requests for it get 404. Unknown ids are ignored. */
 void runtime_api_unregister(struct runtime_api *api, uint64_t id);

@@ -68,6 +68,27 @@ static void unknown_key(struct s3_req *r, const struct sigv4_result *res)
 	s3_error_send(r, 403, &b);
 }
 
+/*
+ * A request signed for another region: S3 names both regions in the
+ * message and the expected one in <Region>, so that an SDK can retry there.
+ */
+static void wrong_region(struct s3_req *r, const struct sigv4_result *res)
+{
+	struct buf b;
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s the region '%s' is wrong; expecting '%s'",
+		 res->presigned ? "Error parsing the X-Amz-Credential parameter;"
+				: "The authorization header is malformed;",
+		 res->scope_region, r->srv->region);
+	s3_error_begin(r, &b,
+		       res->presigned ? "AuthorizationQueryParametersError"
+				      : "AuthorizationHeaderMalformed",
+		       msg);
+	xml_els(&b, "Region", r->srv->region);
+	s3_error_send(r, 400, &b);
+}
+
 /* The signature the client sent: the presigned X-Amz-Signature, or the header's in `tmp`. */
 static const char *provided_signature(const struct s3_req *r, char tmp[65])
 {
@@ -104,6 +125,9 @@ static void refuse(struct s3_req *r, struct sigv4_result *res)
 			       res->presigned ? "AuthorizationQueryParametersError"
 					      : "AuthorizationHeaderMalformed",
 			       res->message);
+		break;
+	case SIGV4_WRONG_REGION:
+		wrong_region(r, res);
 		break;
 	case SIGV4_UNKNOWN_KEY:
 		unknown_key(r, res);
@@ -160,6 +184,7 @@ bool s3_authenticate(struct s3_req *r, struct str path, struct str query)
 		.body_len = r->body_len,
 	};
 	struct sigv4_verify_params vp = {
+		.region = r->srv->region,
 		.service = "s3",
 		.s3 = true,
 		.now = time(NULL),

@@ -112,6 +112,7 @@ struct s3_server {
 	struct s3_store *store;
 	char *access_key_id;
 	char *secret;
+	char region[SIGV4_MAX_REGION_LEN + 1]; /* what a credential scope must name */
 };
 
 /* One decoded query parameter; both strings are NUL-terminated and owned by the request. */

@@ -585,12 +585,21 @@ int s3_server_new(const char *root, const char *access_key_id, const char *secre
 		return ERR_NOMEM;
 	srv->access_key_id = strdup(access_key_id);
 	srv->secret = strdup(secret);
+	snprintf(srv->region, sizeof(srv->region), "%s", "us-east-1");
 	err = srv->access_key_id && srv->secret ? s3_store_open(root, &srv->store) : ERR_NOMEM;
 	if (err) {
 		s3_server_free(srv);
 		return err;
 	}
 	*out = srv;
+	return 0;
+}
+
+int s3_server_set_region(struct s3_server *srv, const char *region)
+{
+	if (!srv || !region || !*region || strlen(region) >= sizeof(srv->region))
+		return ERR_INVAL;
+	memcpy(srv->region, region, strlen(region) + 1);
 	return 0;
 }
 

@@ -39,6 +39,14 @@ int s3_server_new(const char *root, const char *access_key_id, const char *secre
 /* Free the server (the files stay). NULL is a no-op. */
 void s3_server_free(struct s3_server *srv);
 
+/*
+ * The region requests must be signed for ("us-east-1" until set): a request
+ * signed for another is refused as S3 refuses it (AuthorizationHeaderMalformed,
+ * or AuthorizationQueryParametersError when presigned), naming the region
+ * expected. A name longer than a region is ERR_INVAL.
+ */
+int s3_server_set_region(struct s3_server *srv, const char *region);
+
 /* Sync writes to disk before answering them (s3_store_set_fsync()). NULL is a no-op. */
 void s3_server_set_fsync(struct s3_server *srv, bool on);
 
