@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "lambda/runtime.h"
 #include "local/dev.h"
+#include "local/dev_fn.h"
 
 #define EVENT_FILE_MAX LAMBDA_REQUEST_MAX
 
@@ -200,6 +201,8 @@ int cmd_dev(int argc, char **argv)
 		fprintf(stderr, "sluice dev: unexpected argument '%s'\n", pos[0]);
 		rc = EXIT_USAGE;
 	}
+	if (!o.template_path)
+		o.template_path = dev_fn_default_template();
 	if (rc == 0)
 		rc = dev_run(&o) ? 1 : 0;
 	template_params_release(&p);
@@ -250,6 +253,8 @@ int cmd_invoke(int argc, char **argv)
 		rc = EXIT_FAILURE;
 	o.no_watch = true;
 	o.no_prewarm = true;
+	if (!o.template_path)
+		o.template_path = dev_fn_default_template();
 	if (rc == 0) {
 		int err = dev_invoke(&o, pos[0], ev.ptr, ev.len, stdout);
 

@@ -97,8 +97,12 @@ struct dev_options {
 /* One function as the local cloud runs it. */
 struct dev_function {
 	char *id; /* logical id, also its local function name */
-	char *binary;
+	char *binary; /* the executable; for Node.js and Python, the interpreter */
 	char *handler;
+	/* Node.js and Python (dev_runtime.h): {"node", bootstrap, NULL}; NULL for provided.* */
+	char **argv;
+	char *task_root; /* the code folder (dev_code.h); NULL: the binary's folder */
+	char *watch;	 /* a code folder or .zip whose change reloads the template; or NULL */
 	char **env; /* "K=V", NULL-terminated */
 	uint32_t timeout_ms;
 	uint32_t memory_mb;
@@ -138,6 +142,13 @@ struct dev_app {
 	char *table_ids[DEV_MAX_TABLES];     /* their logical ids */
 	json_t *table_specs[DEV_MAX_TABLES]; /* their CreateTable requests */
 	size_t ntables;
+	/*
+	 * What the template has that does not run here, one sentence each
+	 * ("Fn: Runtime java21 cannot run here: ..."), for the banner: functions
+	 * (the others still serve) and APIs of a type the local cloud lacks.
+	 */
+	char *not_running[DEV_MAX_FUNCTIONS];
+	size_t nnot_running;
 };
 
 /*
