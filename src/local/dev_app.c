@@ -569,12 +569,18 @@ static int load_routes(const struct template *t, struct dev_app *app, char *why,
 		if (fi < 0)
 			continue; /* a function that does not run here (condition false) */
 		r->version = tr->kind == TAPI_HTTP ? APIGW_V2 : APIGW_V1;
+		/* Routes of plain CloudFormation and OpenAPI say their payload and stage. */
+		if (tr->payload_version)
+			r->version = strcmp(tr->payload_version, "1.0") ? APIGW_V2 : APIGW_V1;
 		r->api = strdup(tr->api ? tr->api : "");
 		r->method = strdup(tr->method);
 		r->path = strdup(tr->path);
 		r->function = (size_t)fi;
 		r->iam = tr->authorizer && !strcmp(tr->authorizer, "AWS_IAM");
-		r->stage = api_stage(t, r->api ? r->api : "", r->version);
+		if (tr->payload_version)
+			r->stage = tr->stage ? strdup(tr->stage) : NULL;
+		else
+			r->stage = api_stage(t, r->api ? r->api : "", r->version);
 		app->nroutes++;
 		if (!r->api || !r->method || !r->path)
 			return ERR_NOMEM;
@@ -772,7 +778,10 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 		err = ERR_UNSUPPORTED;
 		goto fail;
 	}
-	err = load_routes(app->t, app, why, why_len);
+	for (size_t i = 0; !err && i < app->t->nroute_notes; i++)
+		err = dev_app_not_running(app, app->t->route_notes[i]);
+	if (!err)
+		err = load_routes(app->t, app, why, why_len);
 	if (err) {
 		snprintf(why, why_len, "%s", err_str(err));
 		goto fail;
