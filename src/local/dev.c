@@ -231,7 +231,7 @@ static void dev_print_banner(struct dev *d)
 			r->version == APIGW_V1 ? "  [REST]" : "");
 	}
 	for (size_t i = 0; i < app->nnot_running; i++)
-		fprintf(f, "  Not running    %s\n", app->not_running[i]);
+		fprintf(f, "  Not served     %s\n", app->not_running[i]);
 	for (size_t i = 0; i < app->nbuckets; i++)
 		fprintf(f, "  Bucket         %s = %s\n", app->bucket_ids[i], app->buckets[i]);
 	for (size_t i = 0; i < app->ntables; i++)
