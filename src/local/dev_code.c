@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -108,6 +109,17 @@ static void cache_key(const void *data, size_t len, char key[33])
 	key[32] = '\0';
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) ? -1 : 0;
+}
+
+/* Remove a folder of ours and everything in it (a failed or superfluous unpacking). */
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Run unzip(1) on `zip` into `dir`; 0 or ERR_IO. */
 static int run_unzip(const char *zip, const char *dir)
 {
@@ -169,13 +181,19 @@ static int unpack_zip(const char *zip, const char *cache, char **dir, char *why,
 		return err;
 	}
 	if (run_unzip(zip, tmp)) {
+		remove_tree(tmp);
 		set_why(why, why_len, "%s: unzip failed (is it a zip file? is unzip installed?)", zip);
 		return ERR_IO;
 	}
 	/* Another sluice may have unpacked the same zip meanwhile: theirs is as good. */
-	if (rename(tmp, final) && errno != ENOTEMPTY && errno != EEXIST) {
-		set_why(why, why_len, "cannot rename %s: %s", tmp, strerror(errno));
-		return ERR_IO;
+	if (rename(tmp, final)) {
+		int e = errno;
+
+		remove_tree(tmp);
+		if (e != ENOTEMPTY && e != EEXIST) {
+			set_why(why, why_len, "cannot rename %s: %s", tmp, strerror(e));
+			return ERR_IO;
+		}
 	}
 	return (*dir = strdup(final)) ? 0 : ERR_NOMEM;
 }

@@ -114,6 +114,11 @@ int dev_fn_resolve(const struct dev_options *o, const struct template *t,
 			      sizeof(reason));
 	if (err == ERR_NOMEM)
 		return err;
+	if (err == ERR_IO && lang == DEV_LANG_PROVIDED) {
+		/* Not built yet: this project's default binary, as before code locations were read. */
+		log_msg(LVL_WARN, "%s: %s; running %s instead", r->id, reason, DEV_DEFAULT_BINARY);
+		err = ERR_NOTFOUND;
+	}
 	if (err == ERR_NOTFOUND && lang != DEV_LANG_PROVIDED)
 		snprintf(reason, sizeof(reason), "%s: no CodeUri, Code or InlineCode to run", r->id);
 	if (err && (err != ERR_NOTFOUND || lang != DEV_LANG_PROVIDED)) {

@@ -6,8 +6,9 @@
  *
  * provided.* functions keep this project's own rules first: with
  * --build-dir or Metadata.sluice.build, the binary dev_app.c names
- * (`legacy`); else <code folder>/bootstrap; else build/bootstrap. Node.js
- * and Python functions run their runtime's bootstrap in their code folder,
+ * (`legacy`); else <code folder>/bootstrap; else (no code location, or one
+ * that is not there yet, with a warning) build/bootstrap. Node.js and
+ * Python functions run their runtime's bootstrap in their code folder,
  * which they must have.
  */
 #ifndef SLUICE_LOCAL_DEV_FN_H
