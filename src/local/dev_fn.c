@@ -63,10 +63,13 @@ static int interpreted(const struct dev_options *o, const struct dev_code *code,
 		       enum dev_lang lang, const char *runtime, struct dev_function *f,
 		       struct dev_fn_env *env, char *why, size_t why_len)
 {
-	const char *program, *argv[3];
-	char warn[256], reason[512], cache[PATH_MAX];
-	int err = dev_runtime_command(lang, runtime, &program, argv, warn, sizeof(warn), reason,
-				      sizeof(reason));
+	const char *program, *argv[4];
+	char warn[256] = "", reason[512] = "the cache folder's path is too long", cache[PATH_MAX];
+	int err = cache_dir(o, cache, sizeof(cache));
+
+	if (!err)
+		err = dev_runtime_command(lang, runtime, cache, &program, argv, warn, sizeof(warn),
+					  reason, sizeof(reason));
 
 	if (err) {
 		snprintf(why, why_len, "%s: %s", f->id, reason);
@@ -77,11 +80,13 @@ static int interpreted(const struct dev_options *o, const struct dev_code *code,
 	if (code->watch && !(f->watch = strdup(code->watch)))
 		return ERR_NOMEM;
 	if (!(f->binary = strdup(program)) || !(f->task_root = absolute(code->dir)) ||
-	    !(f->argv = calloc(3, sizeof(char *))) || !(f->argv[0] = strdup(argv[0])) ||
-	    !(f->argv[1] = strdup(argv[1])))
+	    !(f->argv = calloc(4, sizeof(char *))))
 		return ERR_NOMEM;
+	for (size_t i = 0; argv[i]; i++)
+		if (!(f->argv[i] = strdup(argv[i])))
+			return ERR_NOMEM;
 	/* Python's bytecode goes to the cache, not into the watched code folder. */
-	if (lang == DEV_LANG_PYTHON && !cache_dir(o, cache, sizeof(cache))) {
+	if (lang == DEV_LANG_PYTHON) {
 		char real[PATH_MAX];
 
 		if ((size_t)snprintf(env->v[0].value, sizeof(env->v[0].value), "%s/pycache",

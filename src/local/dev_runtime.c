@@ -1,11 +1,16 @@
 /*
  * dev_runtime.h: which runtimes run, and the interpreters and bootstraps
- * that run them. The version probes spawn the interpreter once each, at the
- * first function that needs it (about 20 ms for node, 30 for python3).
+ * that run them. A probe spawns the interpreter, which costs little for
+ * node (`node --version`, 10 ms) but may cost much for python3 behind a
+ * version manager's shim (pyenv's is a shell script: 270 ms), so answers are
+ * kept in <cache>/interpreters, one line per interpreter keyed by its path,
+ * size and modification time, and a later `sluice dev` starts without
+ * probing.
  */
 #include "core/common.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -138,8 +143,8 @@ static bool find_bootstrap(const char *rel, char *out, size_t cap)
 }
 
 /*
- * Ask the interpreter for its version (and python3 for its real executable:
- * a pyenv shim is a shell script that costs 50 ms at every start).
+ * Ask the interpreter for its real executable (python3 behind a shim) and
+ * its version: node's executable is the file on PATH.
  */
 static int probe_version(struct interp *it)
 {
@@ -147,14 +152,14 @@ static int probe_version(struct interp *it)
 	FILE *f;
 	int ok = 0;
 
-	if (it->lang == DEV_LANG_NODE)
-		snprintf(cmd, sizeof(cmd), "'%s' -e 'console.log(process.execPath); "
-			 "console.log(process.versions.node)' 2>/dev/null", it->path);
-	else
-		snprintf(cmd, sizeof(cmd), "'%s' -c 'import sys; print(sys.executable); "
-			 "print(\"%%d.%%d\" %% sys.version_info[:2])' 2>/dev/null", it->path);
 	if (strchr(it->path, '\''))
 		return ERR_INVAL;
+	if (it->lang == DEV_LANG_NODE)
+		snprintf(cmd, sizeof(cmd), "echo '%s'; '%s' --version 2>/dev/null", it->path,
+			 it->path);
+	else
+		snprintf(cmd, sizeof(cmd), "'%s' -S -c 'import sys; print(sys.executable); "
+			 "print(\"%%d.%%d\" %% sys.version_info[:2])' 2>/dev/null", it->path);
 	f = popen(cmd, "r");
 	if (!f)
 		return ERR_IO;
@@ -165,7 +170,8 @@ static int probe_version(struct interp *it)
 	}
 	if (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if ((size_t)snprintf(it->version, sizeof(it->version), "%s", line) <
+		if ((size_t)snprintf(it->version, sizeof(it->version), "%s",
+				     line + (line[0] == 'v')) <
 		    sizeof(it->version))
 			ok++;
 	}
@@ -173,21 +179,84 @@ static int probe_version(struct interp *it)
 	return ok == 2 ? 0 : ERR_IO;
 }
 
-static int probe(struct interp *it)
+/* The cache line's key: "<path> <size> <mtime ns>". */
+static bool cache_key_of(const char *path, char *key, size_t cap)
+{
+	struct stat st;
+
+	return !stat(path, &st) &&
+	       (size_t)snprintf(key, cap, "%s %lld %lld", path, (long long)st.st_size,
+				(long long)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec) < cap;
+}
+
+/* A kept answer: "<key>\t<executable>\t<version>" in <cache>/interpreters. */
+static bool cache_read(const char *cache, const char *key, struct interp *it)
+{
+	char file[PATH_MAX], line[3 * PATH_MAX];
+	bool found = false;
+	FILE *f;
+
+	if ((size_t)snprintf(file, sizeof(file), "%s/interpreters", cache) >= sizeof(file) ||
+	    !(f = fopen(file, "r")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *exe = strchr(line, '\t'), *ver = exe ? strchr(exe + 1, '\t') : NULL;
+
+		if (!ver)
+			continue;
+		*exe++ = '\0';
+		*ver++ = '\0';
+		ver[strcspn(ver, "\n")] = '\0';
+		found = !strcmp(line, key) && strlen(exe) < sizeof(it->path) &&
+			strlen(ver) < sizeof(it->version) && access(exe, X_OK) == 0;
+		if (found) {
+			snprintf(it->path, sizeof(it->path), "%s", exe);
+			snprintf(it->version, sizeof(it->version), "%s", ver);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Keep an answer; a cache that cannot be written only costs the next start a probe. */
+static void cache_write(const char *cache, const char *key, const struct interp *it)
+{
+	char file[PATH_MAX];
+	FILE *f;
+
+	if ((size_t)snprintf(file, sizeof(file), "%s/interpreters", cache) >= sizeof(file))
+		return;
+	mkdir(cache, 0700);
+	f = fopen(file, "a");
+	if (!f)
+		return;
+	fprintf(f, "%s\t%s\t%s\n", key, it->path, it->version);
+	fclose(f);
+}
+
+static int probe(struct interp *it, const char *cache)
 {
 	const char *name = it->lang == DEV_LANG_NODE ? "node" : "python3";
 	const char *rel = it->lang == DEV_LANG_NODE ? "node/bootstrap.cjs" : "python/bootstrap.py";
+	char key[PATH_MAX + 64];
+	bool keyed;
 
 	if (!find_on_path(name, it->path, sizeof(it->path))) {
 		snprintf(it->why, sizeof(it->why), "no %s on PATH: install it to run this function",
 			 name);
 		return ERR_NOTFOUND;
 	}
+	keyed = cache && cache_key_of(it->path, key, sizeof(key));
+	if (keyed && cache_read(cache, key, it))
+		goto found;
 	if (probe_version(it)) {
 		snprintf(it->why, sizeof(it->why), "%s (%.256s) did not say its version", name,
 			 it->path);
 		return ERR_NOTFOUND;
 	}
+	if (keyed)
+		cache_write(cache, key, it);
+found:
 	if (!find_bootstrap(rel, it->bootstrap, sizeof(it->bootstrap))) {
 		snprintf(it->why, sizeof(it->why),
 			 "the runtime bootstrap runtimes/%s was not found beside the sluice "
@@ -207,9 +276,9 @@ static bool version_matches(enum dev_lang lang, const char *runtime, const char 
 	return !strncmp(version, want, n) && (version[n] == '.' || version[n] == '\0');
 }
 
-int dev_runtime_command(enum dev_lang lang, const char *runtime, const char **program,
-			const char *argv[3], char *warn, size_t warn_len, char *why,
-			size_t why_len)
+int dev_runtime_command(enum dev_lang lang, const char *runtime, const char *cache,
+			const char **program, const char *argv[4], char *warn, size_t warn_len,
+			char *why, size_t why_len)
 {
 	struct interp *it = NULL;
 
@@ -220,7 +289,7 @@ int dev_runtime_command(enum dev_lang lang, const char *runtime, const char **pr
 		return ERR_INVAL;
 	if (!it->probed) {
 		it->probed = true;
-		it->err = probe(it);
+		it->err = probe(it, cache);
 	}
 	warn[0] = '\0';
 	if (it->err) {
@@ -230,8 +299,14 @@ int dev_runtime_command(enum dev_lang lang, const char *runtime, const char **pr
 	*program = it->path;
 	/* The full path: Python finds its standard library from argv[0]. */
 	argv[0] = it->path;
-	argv[1] = it->bootstrap;
-	argv[2] = NULL;
+	if (lang == DEV_LANG_PYTHON) {
+		argv[1] = "-S"; /* bootstrap.py puts site-packages on sys.path itself */
+		argv[2] = it->bootstrap;
+	} else {
+		argv[1] = it->bootstrap;
+		argv[2] = NULL;
+	}
+	argv[3] = NULL;
 	if (runtime && !version_matches(lang, runtime, it->version))
 		snprintf(warn, warn_len, "Runtime %s runs on this machine's %s %s", runtime,
 			 lang == DEV_LANG_NODE ? "node" : "python3", it->version);

@@ -46,14 +46,18 @@ const char *dev_runtime_inline_ext(enum dev_lang lang);
 
 /*
  * How to start a worker of `lang`: the interpreter's path (`*program`) and
- * the argument vector {program, bootstrap, NULL} (`argv`, 3 entries), both
- * valid for the life of the process. When the machine's version differs
+ * the argument vector (`argv`, 4 entries, NULL-terminated): {program,
+ * bootstrap} for node, {program, "-S", bootstrap} for python3 (the runtime
+ * adds site-packages to sys.path without running the machine's .pth files,
+ * which may import anything: one here imports certifi, 150 ms), both valid
+ * for the life of the process. Probe answers are kept in `cache` (a folder,
+ * created when needed; NULL keeps nothing). When the machine's version differs
  * from `runtime`'s, `warn` gets a sentence for the log (else "").
  * Returns 0; ERR_NOTFOUND (no interpreter on PATH, no bootstrap found) with
  * the reason in `why`; ERR_INVAL for DEV_LANG_PROVIDED or DEV_LANG_NONE.
  */
-int dev_runtime_command(enum dev_lang lang, const char *runtime, const char **program,
-			const char *argv[3], char *warn, size_t warn_len, char *why,
-			size_t why_len);
+int dev_runtime_command(enum dev_lang lang, const char *runtime, const char *cache,
+			const char **program, const char *argv[4], char *warn, size_t warn_len,
+			char *why, size_t why_len);
 
 #endif
