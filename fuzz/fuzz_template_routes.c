@@ -2,9 +2,9 @@
  * Fuzz the route reader of plain CloudFormation and OpenAPI
  * (src/template/template_routes.c). Every line goes through the pure
  * parsers, template_uri_function() and template_route_key(), whose slices
- * must lie inside the line (but for "$default", whose method is "ANY"); the whole input is then loaded as a template,
- * and every route must name a function resource of the template, a method
- * and a path, and every note must be a non-empty sentence.
+ * must lie inside the line (but for "$default", whose method is "ANY"); the whole input is then
+ * loaded as a template, and every route must name a function resource of the template, a method and
+ * a path, and every note must be a non-empty sentence.
  */
 #include "core/common.h"
 

@@ -96,14 +96,14 @@ struct dev_options {
 
 /* One function as the local cloud runs it. */
 struct dev_function {
-	char *id; /* logical id, also its local function name */
+	char *id;     /* logical id, also its local function name */
 	char *binary; /* the executable; for Node.js and Python, the interpreter */
 	char *handler;
 	/* Node.js and Python (dev_runtime.h): {"node", bootstrap, NULL}; NULL for provided.* */
 	char **argv;
 	char *task_root; /* the code folder (dev_code.h); NULL: the binary's folder */
 	char *watch;	 /* a code folder or .zip whose change reloads the template; or NULL */
-	char **env; /* "K=V", NULL-terminated */
+	char **env;	 /* "K=V", NULL-terminated */
 	uint32_t timeout_ms;
 	uint32_t memory_mb;
 	uint32_t max_workers; /* ReservedConcurrentExecutions, 0 for the default */

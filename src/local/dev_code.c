@@ -24,7 +24,8 @@
 #include "core/json.h"
 #include "local/dev_code.h"
 
-static void set_why(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void set_why(char *why, size_t len, const char *fmt, ...)
 {
@@ -182,7 +183,8 @@ static int unpack_zip(const char *zip, const char *cache, char **dir, char *why,
 	}
 	if (run_unzip(zip, tmp)) {
 		remove_tree(tmp);
-		set_why(why, why_len, "%s: unzip failed (is it a zip file? is unzip installed?)", zip);
+		set_why(why, why_len, "%s: unzip failed (is it a zip file? is unzip installed?)",
+			zip);
 		return ERR_IO;
 	}
 	/* Another sluice may have unpacked the same zip meanwhile: theirs is as good. */
@@ -237,9 +239,13 @@ static int from_inline(const char *src, const char *ext, const char *cache, stru
 		return err;
 	}
 	f = fopen(file, "w");
-	if (!f || fwrite(src, 1, len, f) != len || fclose(f)) {
-		if (f)
-			fclose(f);
+	if (f) {
+		bool written = fwrite(src, 1, len, f) == len;
+
+		if (fclose(f) || !written)
+			f = NULL;
+	}
+	if (!f) {
 		set_why(why, why_len, "cannot write %s", file);
 		return ERR_IO;
 	}
@@ -430,8 +436,8 @@ int dev_code_locate(const struct template *t, const struct template_resource *r,
 		return err;
 	if (tval_str_eq(tval_get(r->props, "PackageType"), "Image") ||
 	    tval_get(r->props, "ImageUri")) {
-		set_why(why, why_len, "%s: a container image (PackageType Image) does not run locally",
-			r->id);
+		set_why(why, why_len,
+			"%s: a container image (PackageType Image) does not run locally", r->id);
 		return ERR_UNSUPPORTED;
 	}
 	if (asset) {

@@ -41,15 +41,18 @@ static char *absolute(const char *p)
 	return strdup(realpath(p, real) ? real : p);
 }
 
-static int provided(const struct dev_code *code, int located, const char *legacy,
-		    struct dev_function *f)
+/* The binary this project's layout names, or build/bootstrap. */
+static int provided_default(const char *legacy, struct dev_function *f)
+{
+	f->binary = strdup(legacy ? legacy : DEV_DEFAULT_BINARY);
+	return f->binary ? 0 : ERR_NOMEM;
+}
+
+/* <code folder>/bootstrap. */
+static int provided(const struct dev_code *code, struct dev_function *f)
 {
 	struct stat st;
 
-	if (legacy || located == ERR_NOTFOUND) {
-		f->binary = strdup(legacy ? legacy : DEV_DEFAULT_BINARY);
-		return f->binary ? 0 : ERR_NOMEM;
-	}
 	if (!(f->binary = path_in(code->dir, "bootstrap")) || !(f->task_root = absolute(code->dir)))
 		return ERR_NOMEM;
 	/* A folder's bootstrap is watched by dev.c like any binary; a zip is watched itself. */
@@ -59,9 +62,9 @@ static int provided(const struct dev_code *code, int located, const char *legacy
 	return 0;
 }
 
-static int interpreted(const struct dev_options *o, const struct dev_code *code,
-		       enum dev_lang lang, const char *runtime, struct dev_function *f,
-		       struct dev_fn_env *env, char *why, size_t why_len)
+static int interpreted(const struct dev_options *o, const struct dev_code *code, enum dev_lang lang,
+		       const char *runtime, struct dev_function *f, struct dev_fn_env *env,
+		       char *why, size_t why_len)
 {
 	const char *program, *argv[4];
 	char warn[256] = "", reason[512] = "the cache folder's path is too long", cache[PATH_MAX];
@@ -90,7 +93,8 @@ static int interpreted(const struct dev_options *o, const struct dev_code *code,
 		char real[PATH_MAX];
 
 		if ((size_t)snprintf(env->v[0].value, sizeof(env->v[0].value), "%s/pycache",
-				     realpath(cache, real) ? real : cache) < sizeof(env->v[0].value))
+				     realpath(cache, real) ? real : cache) <
+		    sizeof(env->v[0].value))
 			snprintf(env->v[0].key, sizeof(env->v[0].key), "PYTHONPYCACHEPREFIX");
 	}
 	return 0;
@@ -113,19 +117,21 @@ int dev_fn_resolve(const struct dev_options *o, const struct template *t,
 	if ((err = cache_dir(o, cache, sizeof(cache))))
 		return err;
 	if (lang == DEV_LANG_PROVIDED && legacy)
-		return provided(NULL, 0, legacy, f);
+		return provided_default(legacy, f);
 	reason[0] = '\0';
 	err = dev_code_locate(t, r, dev_runtime_inline_ext(lang), cache, &code, reason,
 			      sizeof(reason));
 	if (err == ERR_NOMEM)
 		return err;
 	if (err == ERR_IO && lang == DEV_LANG_PROVIDED) {
-		/* Not built yet: this project's default binary, as before code locations were read. */
+		/* Not built yet: this project's default binary, as before code locations were read.
+		 */
 		log_msg(LVL_WARN, "%s: %s; running %s instead", r->id, reason, DEV_DEFAULT_BINARY);
 		err = ERR_NOTFOUND;
 	}
 	if (err == ERR_NOTFOUND && lang != DEV_LANG_PROVIDED)
-		snprintf(reason, sizeof(reason), "%s: no CodeUri, Code or InlineCode to run", r->id);
+		snprintf(reason, sizeof(reason), "%s: no CodeUri, Code or InlineCode to run",
+			 r->id);
 	if (err && (err != ERR_NOTFOUND || lang != DEV_LANG_PROVIDED)) {
 		/* dev_code names the function for refusals; a read error names the path. */
 		if (!strncmp(reason, r->id, strlen(r->id)))
@@ -134,8 +140,10 @@ int dev_fn_resolve(const struct dev_options *o, const struct template *t,
 			snprintf(why, why_len, "%s: %s", r->id, reason);
 		return ERR_UNSUPPORTED;
 	}
+	if (lang == DEV_LANG_PROVIDED && err == ERR_NOTFOUND)
+		return provided_default(NULL, f);
 	if (lang == DEV_LANG_PROVIDED)
-		err = provided(&code, err, NULL, f);
+		err = provided(&code, f);
 	else
 		err = interpreted(o, &code, lang, runtime, f, env, why, why_len);
 	dev_code_release(&code);
@@ -145,8 +153,9 @@ int dev_fn_resolve(const struct dev_options *o, const struct template *t,
 const char *dev_fn_default_template(void)
 {
 	static const char *const candidates[] = {
-		DEV_DEFAULT_TEMPLATE, ".aws-sam/build/template.yaml", "template.yaml",
-		"template.yml", "template.json",
+		DEV_DEFAULT_TEMPLATE, ".aws-sam/build/template.yaml",
+		"template.yaml",      "template.yml",
+		"template.json",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)

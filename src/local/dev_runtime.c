@@ -79,8 +79,9 @@ static bool find_on_path(const char *name, char *out, size_t cap)
 	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
 		size_t n = strcspn(p, ":");
 
-		if (n && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, p, name) <
-				 sizeof(cand) &&
+		if (n &&
+		    (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, p, name) <
+			    sizeof(cand) &&
 		    access(cand, X_OK) == 0 && realpath(cand, out) && strlen(out) < cap)
 			return true;
 		p += n + (p[n] == ':');
@@ -158,8 +159,10 @@ static int probe_version(struct interp *it)
 		snprintf(cmd, sizeof(cmd), "echo '%s'; '%s' --version 2>/dev/null", it->path,
 			 it->path);
 	else
-		snprintf(cmd, sizeof(cmd), "'%s' -S -c 'import sys; print(sys.executable); "
-			 "print(\"%%d.%%d\" %% sys.version_info[:2])' 2>/dev/null", it->path);
+		snprintf(cmd, sizeof(cmd),
+			 "'%s' -S -c 'import sys; print(sys.executable); "
+			 "print(\"%%d.%%d\" %% sys.version_info[:2])' 2>/dev/null",
+			 it->path);
 	f = popen(cmd, "r");
 	if (!f)
 		return ERR_IO;
@@ -171,8 +174,7 @@ static int probe_version(struct interp *it)
 	if (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if ((size_t)snprintf(it->version, sizeof(it->version), "%s",
-				     line + (line[0] == 'v')) <
-		    sizeof(it->version))
+				     line + (line[0] == 'v')) < sizeof(it->version))
 			ok++;
 	}
 	pclose(f);
@@ -186,7 +188,8 @@ static bool cache_key_of(const char *path, char *key, size_t cap)
 
 	return !stat(path, &st) &&
 	       (size_t)snprintf(key, cap, "%s %lld %lld", path, (long long)st.st_size,
-				(long long)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec) < cap;
+				(long long)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec) <
+		       cap;
 }
 
 /* A kept answer: "<key>\t<executable>\t<version>" in <cache>/interpreters. */

@@ -132,7 +132,8 @@ static const char *uri_function(struct tctx *c, const struct tval *uri)
 
 	if (id) {
 		r = template_resource(c->t, id);
-	} else if (uri && uri->kind == TVAL_STRING && template_uri_function(uri->text, &s, &by_name)) {
+	} else if (uri && uri->kind == TVAL_STRING &&
+		   template_uri_function(uri->text, &s, &by_name)) {
 		if (by_name) {
 			r = function_named(c->t, s);
 		} else {
@@ -142,7 +143,8 @@ static const char *uri_function(struct tctx *c, const struct tval *uri)
 		}
 	}
 	for (int hops = 0; r && hops < 2 && !is_function(r); hops++) {
-		if (strcmp(r->type, "AWS::Lambda::Alias") && strcmp(r->type, "AWS::Lambda::Version"))
+		if (strcmp(r->type, "AWS::Lambda::Alias") &&
+		    strcmp(r->type, "AWS::Lambda::Version"))
 			return NULL;
 		id = ref_of(tval_get(r->props, "FunctionName"));
 		r = id ? template_resource(c->t, id) : NULL;
@@ -301,12 +303,15 @@ static int rest_method(struct tctx *c, const struct template_resource *m)
 				m->id);
 	r.method = upper_method(c, str_from(method));
 	if (!type || strcmp(type, "AWS_PROXY"))
-		return add_note(c, m->pos, "%s %s (%s): integration %s is not emulated, only AWS_PROXY",
+		return add_note(c, m->pos,
+				"%s %s (%s): integration %s is not emulated, only AWS_PROXY",
 				r.method, r.path, api, type ? type : "(none)");
 	r.function = uri_function(c, tval_get(integ, "Uri"));
 	if (!r.function)
-		return add_note(c, m->pos, "%s %s (%s): its integration names no function of the "
-				"template", r.method, r.path, api);
+		return add_note(c, m->pos,
+				"%s %s (%s): its integration names no function of the "
+				"template",
+				r.method, r.path, api);
 	r.event = m->id;
 	r.pos = m->pos;
 	r.kind = TAPI_REST;
@@ -362,12 +367,15 @@ static int v2_route(struct tctx *c, const struct template_resource *rr)
 	integ = route_integration(c, tval_get(p, "Target"));
 	itype = integ ? tval_str(tval_get(integ->props, "IntegrationType")) : NULL;
 	if (!integ || !itype || strcmp(itype, "AWS_PROXY"))
-		return add_note(c, rr->pos, "%s %s (%s): integration %s is not emulated, only AWS_PROXY",
+		return add_note(c, rr->pos,
+				"%s %s (%s): integration %s is not emulated, only AWS_PROXY",
 				r.method, r.path, api, itype ? itype : "(none)");
 	r.function = uri_function(c, tval_get(integ->props, "IntegrationUri"));
 	if (!r.function)
-		return add_note(c, rr->pos, "%s %s (%s): its integration names no function of the "
-				"template", r.method, r.path, api);
+		return add_note(c, rr->pos,
+				"%s %s (%s): its integration names no function of the "
+				"template",
+				r.method, r.path, api);
 	r.event = rr->id;
 	r.pos = rr->pos;
 	r.kind = TAPI_HTTP;
@@ -389,12 +397,14 @@ static int v2_quick_create(struct tctx *c, const struct template_resource *a)
 
 	memset(&r, 0, sizeof(r));
 	if (!template_route_key(key ? key : "$default", &method, &path))
-		return add_note(c, a->pos, "%s: RouteKey is not \"METHOD /path\" or $default", a->id);
+		return add_note(c, a->pos, "%s: RouteKey is not \"METHOD /path\" or $default",
+				a->id);
 	r.method = upper_method(c, method);
 	r.path = arena_strndup(c->a, path.ptr, path.len);
 	r.function = uri_function(c, tval_get(a->props, "Target"));
 	if (!r.function)
-		return add_note(c, a->pos, "%s: its Target names no function of the template", a->id);
+		return add_note(c, a->pos, "%s: its Target names no function of the template",
+				a->id);
 	r.event = a->id;
 	r.pos = a->pos;
 	r.kind = TAPI_HTTP;
@@ -407,9 +417,9 @@ static int v2_quick_create(struct tctx *c, const struct template_resource *a)
 static int openapi_path(struct tctx *c, const struct template_resource *api, bool http,
 			const char *path, const struct tval *item)
 {
-	static const char *const methods[] = {"get",	 "put",	 "post", "delete",
-					      "options", "head", "patch",
-					      "x-amazon-apigateway-any-method"};
+	static const char *const methods[] = {
+		"get",	   "put",  "post",  "delete",
+		"options", "head", "patch", "x-amazon-apigateway-any-method"};
 
 	for (size_t i = 0; item && item->kind == TVAL_MAP && i < item->n; i++) {
 		const struct tval_pair *mp = &item->pairs[i];
@@ -427,16 +437,20 @@ static int openapi_path(struct tctx *c, const struct template_resource *api, boo
 		r.method = upper_method(c, str_from(mp->key));
 		r.path = path;
 		if (!type || strcasecmp(type, "aws_proxy")) {
-			err = add_note(c, mp->key_pos, "%s %s (%s): integration %s is not emulated, "
-				       "only aws_proxy", r.method, path, api->id, type ? type : "(none)");
+			err = add_note(c, mp->key_pos,
+				       "%s %s (%s): integration %s is not emulated, "
+				       "only aws_proxy",
+				       r.method, path, api->id, type ? type : "(none)");
 			if (err)
 				return err;
 			continue;
 		}
 		r.function = uri_function(c, tval_get(integ, "uri"));
 		if (!r.function) {
-			err = add_note(c, mp->key_pos, "%s %s (%s): its integration names no function "
-				       "of the template", r.method, path, api->id);
+			err = add_note(c, mp->key_pos,
+				       "%s %s (%s): its integration names no function "
+				       "of the template",
+				       r.method, path, api->id);
 			if (err)
 				return err;
 			continue;
@@ -446,7 +460,9 @@ static int openapi_path(struct tctx *c, const struct template_resource *api, boo
 		r.kind = http ? TAPI_HTTP : TAPI_REST;
 		r.api = api->id;
 		r.authorizer = tval_str_eq(tval_get_path(mp->val, "x-amazon-apigateway-auth.type"),
-					   "AWS_IAM") ? "AWS_IAM" : NULL;
+					   "AWS_IAM")
+				       ? "AWS_IAM"
+				       : NULL;
 		r.stage = tval_str(tval_get(api->props, "StageName"));
 		if (!r.stage)
 			r.stage = api_stage(c->t, api->id, http);
@@ -492,8 +508,10 @@ static int read_api(struct tctx *c, const struct template_resource *r)
 	}
 	body = tval_get(r->props, rest || v2 ? "Body" : "DefinitionBody");
 	if (!body && (tval_get(r->props, "BodyS3Location") || tval_get(r->props, "DefinitionUri")))
-		return add_note(c, r->pos, "%s: an OpenAPI definition in S3 or a file is not read; "
-			       "its routes are not served", r->id);
+		return add_note(c, r->pos,
+				"%s: an OpenAPI definition in S3 or a file is not read; "
+				"its routes are not served",
+				r->id);
 	return body && body->kind == TVAL_MAP ? openapi(c, r, v2 || sam_http, body) : 0;
 }
 

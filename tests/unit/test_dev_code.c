@@ -31,11 +31,11 @@ static void write_file(const char *rel, const char *text, mode_t mode)
 }
 
 /* A shell command built from a literal format. */
-#define RUN(...)                                                       \
-	do {                                                           \
-		char cmd_[PATH_MAX * 3];                               \
-		snprintf(cmd_, sizeof(cmd_), __VA_ARGS__);             \
-		assert_int_equal(system(cmd_), 0);                     \
+#define RUN(...)                                           \
+	do {                                               \
+		char cmd_[PATH_MAX * 3];                   \
+		snprintf(cmd_, sizeof(cmd_), __VA_ARGS__); \
+		assert_int_equal(system(cmd_), 0);         \
 	} while (0)
 
 static int setup(void **state)
@@ -53,8 +53,8 @@ static int teardown(void **state)
 }
 
 /* Locate the code of resource `id` of `yaml` (a template in `dir`). */
-static int locate(const char *yaml, const char *id, const char *ext, struct dev_code *c,
-		  char *why, size_t why_len)
+static int locate(const char *yaml, const char *id, const char *ext, struct dev_code *c, char *why,
+		  size_t why_len)
 {
 	char name[PATH_MAX + 32], cache[PATH_MAX + 32];
 	struct template *t = NULL;
@@ -70,8 +70,9 @@ static int locate(const char *yaml, const char *id, const char *ext, struct dev_
 	return err;
 }
 
-#define SAM "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n" \
-	    "    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: provided.al2023\n"
+#define SAM                                                         \
+	"Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n" \
+	"    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: provided.al2023\n"
 #define CFN "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"
 
 static void test_folder_and_zip(void **state)
@@ -94,7 +95,8 @@ static void test_folder_and_zip(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_mode & S_IXUSR); /* the executable bit survives */
 	assert_int_equal(strlen(strrchr(c.dir, '/') + 1), 32);
-	assert_int_equal(locate(SAM "      CodeUri: fn.zip\n", "F", NULL, &c2, why, sizeof(why)), 0);
+	assert_int_equal(locate(SAM "      CodeUri: fn.zip\n", "F", NULL, &c2, why, sizeof(why)),
+			 0);
 	assert_string_equal(c.dir, c2.dir); /* the same content, the same folder */
 	dev_code_release(&c);
 	dev_code_release(&c2);
@@ -115,7 +117,8 @@ static void test_inline_and_refusals(void **state)
 	char why[512], path[PATH_MAX + 64];
 	FILE *f;
 
-	assert_int_equal(locate(CFN "    Properties: {Code: {ZipFile: 'def handler(e, c): pass'}}\n",
+	assert_int_equal(locate(CFN
+				"    Properties: {Code: {ZipFile: 'def handler(e, c): pass'}}\n",
 				"F", ".py", &c, why, sizeof(why)),
 			 0);
 	snprintf(path, sizeof(path), "%s/index.py", c.dir);
@@ -126,12 +129,13 @@ static void test_inline_and_refusals(void **state)
 	assert_int_equal(locate(SAM "      InlineCode: x\n", "F", NULL, &c, why, sizeof(why)),
 			 ERR_UNSUPPORTED);
 	assert_non_null(strstr(why, "F: inline code"));
-	assert_int_equal(locate(SAM "      CodeUri: s3://b/k.zip\n", "F", NULL, &c, why, sizeof(why)),
-			 ERR_UNSUPPORTED);
+	assert_int_equal(
+		locate(SAM "      CodeUri: s3://b/k.zip\n", "F", NULL, &c, why, sizeof(why)),
+		ERR_UNSUPPORTED);
 	assert_non_null(strstr(why, "F: its code is in S3 (s3://b/k.zip)"));
-	assert_int_equal(locate(SAM "      CodeUri: {Bucket: b, Key: k}\n", "F", NULL, &c, why,
-				sizeof(why)),
-			 ERR_UNSUPPORTED);
+	assert_int_equal(
+		locate(SAM "      CodeUri: {Bucket: b, Key: k}\n", "F", NULL, &c, why, sizeof(why)),
+		ERR_UNSUPPORTED);
 	assert_int_equal(locate(SAM "      PackageType: Image\n      ImageUri: x\n", "F", NULL, &c,
 				why, sizeof(why)),
 			 ERR_UNSUPPORTED);
@@ -169,19 +173,22 @@ static void test_cdk_and_serverless(void **state)
 
 	/* Serverless: the S3Key's file name beside the template, else the state file's. */
 	RUN("cd %s/fn && zip -q ../svc.zip bootstrap", dir);
-	assert_int_equal(locate(CFN "    Properties: {Code: {S3Bucket: !Ref B, S3Key: "
-				    "serverless/svc/dev/1-2/svc.zip}}\n  B:\n    Type: AWS::S3::Bucket\n",
-				"F", NULL, &c, why, sizeof(why)),
-			 0);
+	assert_int_equal(
+		locate(CFN "    Properties: {Code: {S3Bucket: !Ref B, S3Key: "
+			   "serverless/svc/dev/1-2/svc.zip}}\n  B:\n    Type: AWS::S3::Bucket\n",
+		       "F", NULL, &c, why, sizeof(why)),
+		0);
 	assert_string_equal(c.from, "the Serverless package");
 	dev_code_release(&c);
-	write_file("serverless-state.json",
-		   "{\"service\": {\"package\": {\"artifact\": \"/elsewhere/.serverless/svc.zip\"}}}",
-		   0644);
-	assert_int_equal(locate(CFN "    Properties: {Code: {S3Bucket: !Ref B, S3Key: !Ref K}}\n"
-				    "  B:\n    Type: AWS::S3::Bucket\nParameters:\n  K: {Type: String}\n",
-				"F", NULL, &c, why, sizeof(why)),
-			 0);
+	write_file(
+		"serverless-state.json",
+		"{\"service\": {\"package\": {\"artifact\": \"/elsewhere/.serverless/svc.zip\"}}}",
+		0644);
+	assert_int_equal(
+		locate(CFN "    Properties: {Code: {S3Bucket: !Ref B, S3Key: !Ref K}}\n"
+			   "  B:\n    Type: AWS::S3::Bucket\nParameters:\n  K: {Type: String}\n",
+		       "F", NULL, &c, why, sizeof(why)),
+		0);
 	dev_code_release(&c);
 }
 

@@ -253,7 +253,8 @@ static const char sam[] =
 	"                payloadFormatVersion: '1.0'\n"
 	"          /nobody:\n"
 	"            get:\n"
-	"              x-amazon-apigateway-integration: {type: aws_proxy, uri: 'arn:aws:lambda:r:1:function:nobody'}\n";
+	"              x-amazon-apigateway-integration: {type: aws_proxy, uri: "
+	"'arn:aws:lambda:r:1:function:nobody'}\n";
 
 static void test_openapi_beside_sam_events(void **state)
 {
