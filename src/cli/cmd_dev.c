@@ -66,7 +66,8 @@ static void dev_usage(FILE *out, bool invoke)
 		      "Run the service locally: API Gateway on --port, the functions' workers,\n"
 		      "and S3 and DynamoDB endpoints on --aws-port, from the template.\n\n",
 		      out);
-	fputs("  -t, --template FILE              the template (default infra/template.yaml)\n"
+	fputs("  -t, --template FILE              the template (default infra/template.yaml,\n"
+	      "                                   .aws-sam/build/template.yaml or template.yaml)\n"
 	      "  --port N                         API port (default 3000)\n"
 	      "  --aws-port N                     AWS endpoint port (default 4566)\n"
 	      "  --stage NAME                     stage; data in DATA-DIR/NAME (default dev)\n"

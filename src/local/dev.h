@@ -18,9 +18,12 @@
  * (an existing one keeps its items). Functions are named by their logical
  * id.
  *
- * Build outputs: with --build-dir DIR a function runs DIR/<basename of its
- * Metadata.sluice.build, or "bootstrap">; without, its Metadata.sluice.build
- * (relative to the working directory), else build/bootstrap.
+ * Build outputs: with --build-dir DIR a provided.* function runs
+ * DIR/<basename of its Metadata.sluice.build, or "bootstrap">; without, its
+ * Metadata.sluice.build (relative to the working directory), else the
+ * bootstrap of its code location (dev_code.h), else build/bootstrap. Node.js
+ * and Python functions run their runtime's bootstrap in their code folder
+ * (dev_fn.h, dev_runtime.h).
  *
  * Reload: the template and every function binary are watched with inotify
  * (their directories, so that an editor's rename or a linker's unlink and

@@ -4,8 +4,8 @@
  * routes of their Api/HttpApi events with their API's stage and CORS, and the
  * buckets and DynamoDB tables under the names CloudFormation would give them
  * in stack "sluice-<stage>" (tables with the CreateTable request that makes
- * them in the local endpoint). Only provided.al2023 and provided.al2 functions can run
- * here: the local cloud executes the very binary that Lambda would.
+ * them in the local endpoint). How each function runs (its runtime, its code)
+ * is dev_fn.h's; a function that cannot run here is left out and named.
  */
 #include "core/common.h"
 

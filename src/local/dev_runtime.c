@@ -149,20 +149,22 @@ static bool find_bootstrap(const char *rel, char *out, size_t cap)
  */
 static int probe_version(struct interp *it)
 {
-	char cmd[PATH_MAX + 128], line[PATH_MAX];
+	char cmd[2 * PATH_MAX + 128], line[PATH_MAX];
 	FILE *f;
-	int ok = 0;
+	int ok = 0, n;
 
 	if (strchr(it->path, '\''))
 		return ERR_INVAL;
 	if (it->lang == DEV_LANG_NODE)
-		snprintf(cmd, sizeof(cmd), "echo '%s'; '%s' --version 2>/dev/null", it->path,
-			 it->path);
+		n = snprintf(cmd, sizeof(cmd), "echo '%s'; '%s' --version 2>/dev/null", it->path,
+			     it->path);
 	else
-		snprintf(cmd, sizeof(cmd),
-			 "'%s' -S -c 'import sys; print(sys.executable); "
-			 "print(\"%%d.%%d\" %% sys.version_info[:2])' 2>/dev/null",
-			 it->path);
+		n = snprintf(cmd, sizeof(cmd),
+			     "'%s' -S -c 'import sys; print(sys.executable); "
+			     "print(\"%%d.%%d\" %% sys.version_info[:2])' 2>/dev/null",
+			     it->path);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return ERR_TOOLARGE;
 	f = popen(cmd, "r");
 	if (!f)
 		return ERR_IO;
