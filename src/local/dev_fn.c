@@ -92,6 +92,9 @@ static int interpreted(const struct dev_options *o, const struct dev_code *code,
 	if (lang == DEV_LANG_PYTHON) {
 		char real[PATH_MAX];
 
+		/* It must be absolute (workers run in their code folder): make it exist first. */
+		mkdir(cache, 0700);
+
 		if ((size_t)snprintf(env->v[0].value, sizeof(env->v[0].value), "%s/pycache",
 				     realpath(cache, real) ? real : cache) <
 		    sizeof(env->v[0].value))
