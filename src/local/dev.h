@@ -102,7 +102,7 @@ struct dev_function {
 	char *id;     /* logical id, also its local function name */
 	char *binary; /* the executable; for Node.js and Python, the interpreter */
 	char *handler;
-	/* Node.js and Python (dev_runtime.h): {"node", bootstrap, NULL}; NULL for provided.* */
+	/* Node.js and Python: interpreter and bootstrap (dev_runtime.h); NULL: provided.* */
 	char **argv;
 	char *task_root; /* the code folder (dev_code.h); NULL: the binary's folder */
 	char *watch;	 /* a code folder or .zip whose change reloads the template; or NULL */
