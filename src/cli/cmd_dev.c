@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "lambda/runtime.h"
 #include "local/dev.h"
+#include "local/dev_fn.h"
 
 #define EVENT_FILE_MAX LAMBDA_REQUEST_MAX
 
@@ -67,7 +68,8 @@ static void dev_usage(FILE *out, bool invoke)
 		      "Run the service locally: API Gateway on --port, the functions' workers,\n"
 		      "and S3 and DynamoDB endpoints on --aws-port, from the template.\n\n",
 		      out);
-	fputs("  -t, --template FILE              the template (default infra/template.yaml)\n"
+	fputs("  -t, --template FILE              the template (default infra/template.yaml,\n"
+	      "                                   .aws-sam/build/template.yaml or template.yaml)\n"
 	      "  --port N                         API port (default 3000)\n"
 	      "  --aws-port N                     AWS endpoint port (default 4566)\n"
 	      "  --web-port N                     the site, as the template's CloudFront\n"
@@ -209,6 +211,8 @@ int cmd_dev(int argc, char **argv)
 		fprintf(stderr, "sluice dev: unexpected argument '%s'\n", pos[0]);
 		rc = EXIT_USAGE;
 	}
+	if (!o.template_path)
+		o.template_path = dev_fn_default_template();
 	if (rc == 0)
 		rc = dev_run(&o) ? 1 : 0;
 	template_params_release(&p);
@@ -260,6 +264,8 @@ int cmd_invoke(int argc, char **argv)
 		rc = EXIT_FAILURE;
 	o.no_watch = true;
 	o.no_prewarm = true;
+	if (!o.template_path)
+		o.template_path = dev_fn_default_template();
 	if (rc == 0) {
 		int err = dev_invoke(&o, pos[0], ev.ptr, ev.len, stdout);
 

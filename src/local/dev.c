@@ -107,6 +107,8 @@ static void pool_cfg(const struct dev *d, const struct dev_function *f, struct p
 	memset(c, 0, sizeof(*c));
 	c->function_name = f->id;
 	c->binary = f->binary;
+	c->argv = (const char *const *)f->argv;
+	c->task_root = f->task_root;
 	c->handler = f->handler;
 	c->env = (const char *const *)f->env;
 	c->timeout_ms = f->timeout_ms;
@@ -243,6 +245,8 @@ static void dev_print_banner(struct dev *d)
 			app->fns[r->function].id, r->iam ? "  (AWS_IAM)" : "",
 			r->version == APIGW_V1 ? "  [REST]" : "");
 	}
+	for (size_t i = 0; i < app->nnot_running; i++)
+		fprintf(f, "  Not served     %s\n", app->not_running[i]);
 	for (size_t i = 0; i < app->nbuckets; i++)
 		fprintf(f, "  Bucket         %s = %s\n", app->bucket_ids[i], app->buckets[i]);
 	for (size_t i = 0; i < app->ntables; i++)
@@ -454,8 +458,18 @@ static void dev_watch_all(struct dev *d)
 {
 	dev_watch_clear(d->watch);
 	dev_watch_file(d->watch, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE));
-	for (size_t i = 0; i < d->app.nfns; i++)
-		dev_watch_file(d->watch, d->app.fns[i].binary);
+	for (size_t i = 0; i < d->app.nfns; i++) {
+		const struct dev_function *f = &d->app.fns[i];
+		struct stat st;
+
+		if (!f->argv)
+			dev_watch_file(d->watch, f->binary);
+		/* A code folder or a zip: a change there loads the template again (dev_fn.h). */
+		if (f->watch && !stat(f->watch, &st) && S_ISDIR(st.st_mode))
+			dev_watch_dir(d->watch, f->watch);
+		else if (f->watch)
+			dev_watch_file(d->watch, f->watch);
+	}
 	if (d->site_watched)
 		dev_watch_file(d->watch, d->site_watched);
 }
@@ -529,7 +543,11 @@ static void dev_changed(void *arg, const char *const *changed, size_t n)
 {
 	struct dev *d = arg;
 
-	if (in_list(changed, n, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE))) {
+	bool code = false;
+
+	for (size_t i = 0; i < d->app.nfns; i++)
+		code |= d->app.fns[i].watch && in_list(changed, n, d->app.fns[i].watch);
+	if (code || in_list(changed, n, opt_or(d->o->template_path, DEV_DEFAULT_TEMPLATE))) {
 		dev_reload_template(d); /* reloads every pool too */
 		return;
 	}

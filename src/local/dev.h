@@ -18,9 +18,12 @@
  * (an existing one keeps its items). Functions are named by their logical
  * id.
  *
- * Build outputs: with --build-dir DIR a function runs DIR/<basename of its
- * Metadata.sluice.build, or "bootstrap">; without, its Metadata.sluice.build
- * (relative to the working directory), else build/bootstrap.
+ * Build outputs: with --build-dir DIR a provided.* function runs
+ * DIR/<basename of its Metadata.sluice.build, or "bootstrap">; without, its
+ * Metadata.sluice.build (relative to the working directory), else the
+ * bootstrap of its code location (dev_code.h), else build/bootstrap. Node.js
+ * and Python functions run their runtime's bootstrap in their code folder
+ * (dev_fn.h, dev_runtime.h).
  *
  * Reload: the template and every function binary are watched with inotify
  * (their directories, so that an editor's rename or a linker's unlink and
@@ -105,10 +108,14 @@ struct dev_options {
 
 /* One function as the local cloud runs it. */
 struct dev_function {
-	char *id; /* logical id, also its local function name */
-	char *binary;
+	char *id;     /* logical id, also its local function name */
+	char *binary; /* the executable; for Node.js and Python, the interpreter */
 	char *handler;
-	char **env; /* "K=V", NULL-terminated */
+	/* Node.js and Python: interpreter and bootstrap (dev_runtime.h); NULL: provided.* */
+	char **argv;
+	char *task_root; /* the code folder (dev_code.h); NULL: the binary's folder */
+	char *watch;	 /* a code folder or .zip whose change reloads the template; or NULL */
+	char **env;	 /* "K=V", NULL-terminated */
 	uint32_t timeout_ms;
 	uint32_t memory_mb;
 	uint32_t max_workers; /* ReservedConcurrentExecutions, 0 for the default */
@@ -147,6 +154,13 @@ struct dev_app {
 	char *table_ids[DEV_MAX_TABLES];     /* their logical ids */
 	json_t *table_specs[DEV_MAX_TABLES]; /* their CreateTable requests */
 	size_t ntables;
+	/*
+	 * What the template has that does not run here, one sentence each
+	 * ("Fn: Runtime java21 cannot run here: ..."), for the banner: functions
+	 * (the others still serve) and APIs of a type the local cloud lacks.
+	 */
+	char *not_running[DEV_MAX_FUNCTIONS];
+	size_t nnot_running;
 };
 
 /*

@@ -4,8 +4,8 @@
  * routes of their Api/HttpApi events with their API's stage and CORS, and the
  * buckets and DynamoDB tables under the names CloudFormation would give them
  * in stack "sluice-<stage>" (tables with the CreateTable request that makes
- * them in the local endpoint). Only provided.al2023 and provided.al2 functions can run
- * here: the local cloud executes the very binary that Lambda would.
+ * them in the local endpoint). How each function runs (its runtime, its code)
+ * is dev_fn.h's; a function that cannot run here is left out and named.
  */
 #include "core/common.h"
 
@@ -19,7 +19,11 @@
 #include "core/log.h"
 #include "lambda/apigw.h"
 #include "local/dev.h"
+#include "local/dev_fn.h"
 #include "local/lambda/pool.h"
+
+static void dev_function_release(struct dev_function *f);
+static int dev_app_not_running(struct dev_app *app, const char *why);
 
 /* The resolution context of one load. */
 struct resolver {
@@ -466,26 +470,26 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 	struct template_function tf;
 	struct resolver rs = *rs0;
 	size_t nenv = 0, env_alloc = 0;
+	struct dev_fn_env extra;
+	char *legacy = NULL;
 	struct buf val;
 	int err;
 
 	rs.fn_id = r->id;
 	if (template_function_info(r, &tf))
 		return ERR_INVAL;
-	if (!tf.runtime ||
-	    (strcmp(tf.runtime, "provided.al2023") && strcmp(tf.runtime, "provided.al2"))) {
-		fail_at(why, why_len, &r->pos,
-			"%s: Runtime %s cannot run in the local cloud (it runs the function's own "
-			"binary: use provided.al2023 or provided.al2)",
-			r->id, tf.runtime ? tf.runtime : "(none)");
-		return ERR_UNSUPPORTED;
-	}
 	f->id = strdup(r->id);
-	f->binary = binary_path(o, r);
 	f->handler = strdup(tf.handler ? tf.handler : "");
 	f->line = r->pos.line;
-	if (!f->id || !f->binary || !f->handler)
+	if (!f->id || !f->handler)
 		return ERR_NOMEM;
+	/* The code and the runtime, as SAM, CloudFormation, CDK and Serverless say (dev_fn.h). */
+	if (o->build_dir || build_meta(r))
+		legacy = binary_path(o, r);
+	err = dev_fn_resolve(o, rs.t, r, tf.runtime, legacy, f, &extra, why, why_len);
+	free(legacy);
+	if (err)
+		return err;
 	f->timeout_ms = tf.timeout > 0 && tf.timeout <= 900 ? (uint32_t)tf.timeout * 1000 : 0;
 	f->memory_mb = tf.memory_size > 0 && tf.memory_size <= 10240 ? (uint32_t)tf.memory_size : 0;
 	f->max_workers = tf.reserved_concurrency > 0 && tf.reserved_concurrency <= 1000
@@ -512,7 +516,10 @@ static int load_function(const struct dev_options *o, const struct resolver *rs0
 	    (err = add_env(&f->env, &nenv, &env_alloc, "AWS_ENDPOINT_URL_DYNAMODB", aws_url)) ||
 	    (err = add_env(&f->env, &nenv, &env_alloc, "AWS_ENDPOINT_URL", aws_url)))
 		return err;
-	if (access(f->binary, X_OK))
+	for (size_t i = 0; i < ARRAY_SIZE(extra.v) && extra.v[i].key[0]; i++)
+		if ((err = add_env(&f->env, &nenv, &env_alloc, extra.v[i].key, extra.v[i].value)))
+			return err;
+	if (!f->argv && access(f->binary, X_OK))
 		log_msg(LVL_WARN,
 			"%s: its binary %s is not there yet (build it: make); "
 			"requests will fail until it is",
@@ -627,12 +634,18 @@ static int load_routes(const struct template *t, struct dev_app *app, char *why,
 		if (fi < 0)
 			continue; /* a function that does not run here (condition false) */
 		r->version = tr->kind == TAPI_HTTP ? APIGW_V2 : APIGW_V1;
+		/* Routes of plain CloudFormation and OpenAPI say their payload and stage. */
+		if (tr->payload_version)
+			r->version = strcmp(tr->payload_version, "1.0") ? APIGW_V2 : APIGW_V1;
 		r->api = strdup(tr->api ? tr->api : "");
 		r->method = strdup(tr->method);
 		r->path = strdup(tr->path);
 		r->function = (size_t)fi;
 		r->iam = tr->authorizer && !strcmp(tr->authorizer, "AWS_IAM");
-		r->stage = api_stage(t, r->api ? r->api : "", r->version);
+		if (tr->payload_version)
+			r->stage = tr->stage ? strdup(tr->stage) : NULL;
+		else
+			r->stage = api_stage(t, r->api ? r->api : "", r->version);
 		app->nroutes++;
 		if (!r->api || !r->method || !r->path)
 			return ERR_NOMEM;
@@ -745,7 +758,7 @@ int dev_stage_check(const char *stage, char *why, size_t why_len)
 static int load_template(const struct dev_options *o, const char *stage, struct template **t,
 			 char *why, size_t why_len)
 {
-	const char *path = o->template_path ? o->template_path : DEV_DEFAULT_TEMPLATE;
+	const char *path = o->template_path ? o->template_path : dev_fn_default_template();
 	struct template_params p;
 	struct template_diag d;
 	bool stage_given = false;
@@ -811,6 +824,13 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 			goto fail;
 		}
 		err = load_function(o, &rs, r, aws_url, &app->fns[app->nfns++], why, why_len);
+		if (err == ERR_UNSUPPORTED) {
+			/* One line names it; the other functions still serve. */
+			err = dev_app_not_running(app, why);
+			dev_function_release(&app->fns[--app->nfns]);
+			if (!err)
+				continue;
+		}
 		if (err) {
 			if (err == ERR_NOMEM)
 				snprintf(why, why_len, "%s", err_str(err));
@@ -818,11 +838,16 @@ int dev_app_load(const struct dev_options *o, const char *aws_url, struct dev_ap
 		}
 	}
 	if (!app->nfns) {
-		snprintf(why, why_len, "%s: no AWS::Serverless::Function to run", app->t->path);
+		snprintf(why, why_len, "%s: no function that runs here%s%s", app->t->path,
+			 app->nnot_running ? "; " : "",
+			 app->nnot_running ? app->not_running[0] : "");
 		err = ERR_UNSUPPORTED;
 		goto fail;
 	}
-	err = load_routes(app->t, app, why, why_len);
+	for (size_t i = 0; !err && i < app->t->nroute_notes; i++)
+		err = dev_app_not_running(app, app->t->route_notes[i]);
+	if (!err)
+		err = load_routes(app->t, app, why, why_len);
 	if (err) {
 		snprintf(why, why_len, "%s", err_str(err));
 		goto fail;
@@ -849,20 +874,40 @@ int dev_app_function(const struct dev_app *app, const char *id)
 	return -1;
 }
 
+static void dev_function_release(struct dev_function *f)
+{
+	free(f->id);
+	free(f->binary);
+	free(f->handler);
+	for (size_t j = 0; f->env && f->env[j]; j++)
+		free(f->env[j]);
+	free(f->env);
+	for (size_t j = 0; f->argv && f->argv[j]; j++)
+		free(f->argv[j]);
+	free(f->argv);
+	free(f->task_root);
+	free(f->watch);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Remember what does not run, for the banner, and say it once in the log. */
+static int dev_app_not_running(struct dev_app *app, const char *why)
+{
+	log_msg(LVL_WARN, "not running %s", why);
+	if (app->nnot_running == ARRAY_SIZE(app->not_running))
+		return 0;
+	app->not_running[app->nnot_running] = strdup(why);
+	return app->not_running[app->nnot_running++] ? 0 : ERR_NOMEM;
+}
+
 void dev_app_release(struct dev_app *app)
 {
 	if (!app)
 		return;
-	for (size_t i = 0; i < app->nfns; i++) {
-		struct dev_function *f = &app->fns[i];
-
-		free(f->id);
-		free(f->binary);
-		free(f->handler);
-		for (size_t j = 0; f->env && f->env[j]; j++)
-			free(f->env[j]);
-		free(f->env);
-	}
+	for (size_t i = 0; i < app->nfns; i++)
+		dev_function_release(&app->fns[i]);
+	for (size_t i = 0; i < app->nnot_running; i++)
+		free(app->not_running[i]);
 	for (size_t i = 0; i < app->nroutes; i++) {
 		struct dev_route *r = &app->routes[i];
 

@@ -21,8 +21,8 @@ struct watched_dir {
 
 struct watched_file {
 	char *path; /* as given */
-	char *dir;  /* dirname(path) */
-	char *name; /* basename(path) */
+	char *dir;  /* dirname(path); the folder itself for dev_watch_dir() */
+	char *name; /* basename(path); "" for any file of a watched folder */
 	bool changed;
 };
 
@@ -100,7 +100,8 @@ static bool watch_dir(struct dev_watch *w, const char *dir)
 			DEV_WATCH_MAX_DIRS);
 		return false;
 	}
-	wd = inotify_add_watch(w->ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB);
+	wd = inotify_add_watch(w->ifd, dir,
+			       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE);
 	if (wd < 0) {
 		log_msg(LVL_WARN, "cannot watch %s: %s; changes there need a restart", dir,
 			strerror(errno));
@@ -142,6 +143,41 @@ void dev_watch_file(struct dev_watch *w, const char *path)
 	w->nfiles++;
 }
 
+void dev_watch_dir(struct dev_watch *w, const char *dir)
+{
+	struct watched_file *f;
+
+	if (!w || w->ifd < 0)
+		return;
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (!strcmp(w->files[i].path, dir))
+			return;
+	if (w->nfiles == DEV_WATCH_MAX_FILES) {
+		log_msg(LVL_WARN, "not watching %s: more than %d files", dir, DEV_WATCH_MAX_FILES);
+		return;
+	}
+	f = &w->files[w->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(dir);
+	f->dir = strdup(dir);
+	f->name = strdup("");
+	if (!f->path || !f->dir || !f->name || !watch_dir(w, f->dir)) {
+		free(f->path);
+		free(f->dir);
+		free(f->name);
+		return;
+	}
+	w->nfiles++;
+}
+
+/* Files that editors and interpreters write beside the code without changing it. */
+static bool incidental(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' || (n && name[n - 1] == '~') || !strcmp(name, "__pycache__");
+}
+
 void dev_watch_clear(struct dev_watch *w)
 {
 	if (!w)
@@ -167,7 +203,9 @@ static bool mark(struct dev_watch *w, const char *dir, const char *name)
 	for (size_t i = 0; i < w->nfiles; i++) {
 		struct watched_file *f = &w->files[i];
 
-		if (!strcmp(f->name, name) && !strcmp(f->dir, dir))
+		if (strcmp(f->dir, dir))
+			continue;
+		if (!strcmp(f->name, name) || (!f->name[0] && !incidental(name)))
 			f->changed = hit = true;
 	}
 	return hit;

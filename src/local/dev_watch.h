@@ -45,6 +45,14 @@ int dev_watch_new(struct event_base *base, uint32_t quiet_ms, dev_watch_fn fn, v
  */
 void dev_watch_file(struct dev_watch *w, const char *path);
 
+/*
+ * Watch the folder `dir` itself (not its sub-folders): a file written,
+ * created, moved in or removed there is a change of `dir`, reported under
+ * that path. Hidden names (".x.swp"), backups ("x~") and __pycache__ are not
+ * changes: editors and Python write them without any change to the code.
+ */
+void dev_watch_dir(struct dev_watch *w, const char *dir);
+
 /* Stop watching every path (a template reload then watches the new set). */
 void dev_watch_clear(struct dev_watch *w);
 

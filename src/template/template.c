@@ -554,6 +554,8 @@ static int build(struct tctx *c, const char *data, size_t len)
 		err = load_outputs(c, section(c, root, "Outputs", &err));
 	if (!err && t->sam)
 		err = tsam_routes(c);
+	if (!err)
+		err = troutes_read(c);
 	return err ? err : c->err;
 }
 

@@ -297,6 +297,14 @@ struct template_route {
 	 */
 	const char *authorizer;
 	bool api_key_required; /* REST: Auth.ApiKeyRequired on the event or API */
+	/*
+	 * Routes read from plain CloudFormation or an OpenAPI body
+	 * (template_routes.c) name their API's stage (NULL: none, or
+	 * "$default") and their payload version ("1.0" or "2.0"); routes of SAM
+	 * events leave both NULL: the API's StageName and type say.
+	 */
+	const char *stage;
+	const char *payload_version;
 };
 
 struct template
@@ -316,6 +324,13 @@ struct template
 	size_t noutputs;
 	struct template_route *routes;
 	size_t nroutes;
+	/*
+	 * What serves HTTP in the template but cannot be served locally, one
+	 * sentence each ("WsApi: a WEBSOCKET API is not served locally"): API
+	 * types and integrations the route reader does not turn into routes.
+	 */
+	const char **route_notes;
+	size_t nroute_notes;
 	const struct tval *mappings; /* Mappings as written, or NULL */
 	const struct tval *globals;  /* SAM Globals as written, or NULL */
 	struct arena arena;	     /* owns everything above */

@@ -24,6 +24,7 @@ struct tctx {
 	const struct tval *raw_conds; /* the Conditions map as written */
 	size_t nres_alloc;
 	size_t nroutes_alloc;
+	size_t nnotes_alloc;
 };
 
 /* Record the first error: fills the diag with "file:line:col: message". Returns `err`. */
@@ -66,5 +67,7 @@ int tmodel_add_resource(struct tctx *c, const struct template_resource *r);
 int tsam_expand(struct tctx *c);
 /* SAM: routes from the resolved functions' events. */
 int tsam_routes(struct tctx *c);
+/* Routes of plain CloudFormation APIs and OpenAPI bodies (template_routes.c). */
+int troutes_read(struct tctx *c);
 
 #endif

@@ -284,16 +284,19 @@ class LocalErrorsTest(unittest.TestCase):
         self.assertEqual(r.headers["access-control-max-age"], "600")
 
     def test_unsupported_runtime_is_one_clear_error(self):
-        bad = os.path.join(self.tmp, "python.yaml")
+        # Python and Node.js run (test_local_projects.py); Java does not. With
+        # nothing else to run, the one line is the error.
+        bad = os.path.join(self.tmp, "java.yaml")
         with open(bad, "w") as f:
             f.write("Transform: AWS::Serverless-2016-10-31\nResources:\n"
-                    "  PyFunction:\n    Type: AWS::Serverless::Function\n"
-                    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n")
+                    "  JavaFunction:\n    Type: AWS::Serverless::Function\n"
+                    "    Properties:\n      Runtime: java21\n      Handler: app.Handler\n")
         p = subprocess.run([SLUICE, "dev", "--template", bad, "--port", "0", "--aws-port", "0",
                             "--data-dir", os.path.join(self.tmp, "data")],
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(p.returncode, 1)
-        self.assertIn(bad + ":3: PyFunction: Runtime python3.12 cannot run", p.stderr)
+        self.assertIn(bad + ": no function that runs here; JavaFunction: Runtime java21 cannot "
+                      "run here: Java runs on the JVM", p.stderr)
 
 
 @needs_build

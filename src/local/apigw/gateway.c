@@ -385,11 +385,19 @@ static int build_event(struct evhttp_request *req, const struct gw_req *g,
 	return err;
 }
 
-/* No route: REST APIs answer 403 Missing Authentication Token, HTTP APIs 404. */
+/*
+ * No route: REST APIs answer 403 Missing Authentication Token, HTTP APIs 404.
+ * With several APIs on one port, a path that some REST API's route has (in
+ * another method) is that API's, and answers as it does.
+ */
 static void send_no_route(struct evhttp_request *req, const struct gateway_routes *rt,
 			  const struct gw_req *g, const char *rid)
 {
+	struct gateway_match m;
 	bool http = gateway_routes_has_http(rt);
+
+	if (http && gateway_routes_match_path(rt, g->path, &m) && m.route->version == APIGW_V1)
+		http = false;
 
 	gw_log_refusal(LVL_INFO, g->method, g->path, NULL, NULL, http ? 404 : 403,
 		       "no route matches this method and path", NULL, NULL);

@@ -74,6 +74,18 @@ struct pool_config {
 	const char *binary;	   /* required: path of the executable (build/bootstrap) */
 	const char *handler;	   /* _HANDLER; NULL gives "" */
 	/*
+	 * The worker's argument vector, argv[0] first, NULL-terminated; NULL
+	 * runs `binary` with no arguments (a provided.* function). An
+	 * interpreted function runs its runtime's bootstrap with the
+	 * interpreter as `binary`: {"node", ".../bootstrap.cjs", NULL}.
+	 */
+	const char *const *argv;
+	/*
+	 * LAMBDA_TASK_ROOT and the worker's working directory: the function's
+	 * code folder. NULL: the directory of `binary`.
+	 */
+	const char *task_root;
+	/*
 	 * The function's Environment as "K=V" strings, NULL-terminated; may be
 	 * NULL. An entry naming a variable the pool sets itself (the Lambda
 	 * ones below, TZ, PATH, LAMBDA_TASK_ROOT) is dropped, as Lambda

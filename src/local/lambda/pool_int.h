@@ -59,6 +59,7 @@ struct gen {
 	char *binary, *handler, *region, *akid, *secret, *token, *log_format, *log_level;
 	char *task_root;
 	char **fn_env; /* NULL-terminated copies */
+	char **argv;   /* NULL-terminated copies, or NULL: {binary} */
 	char arn[POOL_ARN_MAX];
 	uint32_t timeout_ms, memory_mb, max_workers, queue_max, idle_ms, start_timeout_ms;
 	uint32_t workers; /* worker structs still referring to this generation */

@@ -36,6 +36,10 @@ void pool_gen_free(struct gen *g)
 	free(g->log_format);
 	free(g->log_level);
 	free(g->task_root);
+	if (g->argv)
+		for (char **a = g->argv; *a; a++)
+			free(*a);
+	free(g->argv);
 	if (g->fn_env)
 		for (char **e = g->fn_env; *e; e++)
 			free(*e);
@@ -67,11 +71,34 @@ static int copy_env(struct gen *g, const char *const *env)
 	return 0;
 }
 
-/* LAMBDA_TASK_ROOT: the directory of the binary ("/" for "/x", "." for "x"). */
-static int set_task_root(struct gen *g)
+/* A NULL-terminated copy of `v` into *out; NULL `v` leaves *out NULL. */
+static int copy_strv(char ***out, const char *const *v)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	while (v && v[n])
+		n++;
+	if (!v)
+		return 0;
+	if (!(*out = calloc(n + 1, sizeof(char *))))
+		return ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (!((*out)[i] = strdup(v[i])))
+			return ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * LAMBDA_TASK_ROOT: the configured code folder, else the directory of the
+ * binary ("/" for "/x", "." for "x").
+ */
+static int set_task_root(struct gen *g, const char *task_root)
 {
 	char *slash;
 
+	if (task_root)
+		return (g->task_root = strdup(task_root)) ? 0 : ERR_NOMEM;
 	if (!(g->task_root = strdup(g->binary)))
 		return ERR_NOMEM;
 	slash = strrchr(g->task_root, '/');
@@ -115,7 +142,8 @@ int pool_gen_new(struct pool *p, const struct pool_config *cfg, struct gen **out
 	if (!g->binary || !g->handler || !g->region || (cfg->access_key_id && !g->akid) ||
 	    (cfg->secret_access_key && !g->secret) || (cfg->session_token && !g->token) ||
 	    (cfg->log_format && !g->log_format) || (cfg->log_level && !g->log_level) ||
-	    copy_env(g, cfg->env) != 0 || set_task_root(g) != 0) {
+	    copy_env(g, cfg->env) != 0 || copy_strv(&g->argv, cfg->argv) != 0 ||
+	    set_task_root(g, cfg->task_root) != 0) {
 		pool_gen_free(g);
 		return ERR_NOMEM;
 	}

@@ -211,7 +211,8 @@ static int spawn_process(struct pool *p, struct gen *g, struct worker *w, char *
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dflt;
-	char *argv[2] = {g->binary, NULL};
+	char *self[2] = {g->binary, NULL};
+	char **argv = g->argv ? g->argv : self;
 	int fd = fileno(p->log), rc;
 
 	fflush(p->log);
