@@ -67,6 +67,18 @@ class Driver:
             line, self.pending = self.pending.split(b"\n", 1)
             self.lines.append(json.loads(line))
 
+    def poll(self):
+        """Read what the driver has written so far, without waiting."""
+        ready, _, _ = select.select([self.proc.stdout], [], [], 0)
+        if ready:
+            self._read_some(time.monotonic() + 1)
+
+    def take(self, pred):
+        """The output objects read so far that match `pred` (consumed)."""
+        found = [o for o in self.lines if pred(o)]
+        self.lines = [o for o in self.lines if not pred(o)]
+        return found
+
     def wait_for(self, pred, count=1, timeout=WAIT_S):
         """The first `count` output objects matching `pred` (consumed)."""
         deadline = time.monotonic() + timeout
@@ -345,11 +357,18 @@ class ReloadTest(PoolTestCase):
         d = self.driver("FAKE_MODE=sleep", "FAKE_SLEEP_MS=5", once=False, max_workers=4)
         sent = 0
         reloads = 0
+        outcomes = []
         t_next_reload = time.monotonic() + 0.2
+        # Each reload is asked for once the previous one is done (as rebuilds come),
+        # at least 250 ms apart; a slow machine then stretches the test instead of
+        # superseding a generation that is still starting (PRECONDITION).
         while reloads < 5 or sent < 150:
             d.send("invoke r%d {\"i\":%d}" % (sent, sent))
             sent += 1
-            if reloads < 5 and time.monotonic() >= t_next_reload:
+            d.poll()
+            outcomes += d.take(lambda o: "reload" in o)
+            if (reloads < 5 and len(outcomes) == reloads
+                    and time.monotonic() >= t_next_reload):
                 d.send("reload FAKE_MODE=slow_init FAKE_INIT_MS=50 FAKE_SLEEP_MS=5 GEN=%d"
                        % (reloads + 2))
                 reloads += 1
@@ -358,7 +377,7 @@ class ReloadTest(PoolTestCase):
         results = d.wait_for(lambda o: str(o.get("id", "")).startswith("r"), count=sent)
         bad = [r for r in results if r["kind"] != "OK"]
         self.assertEqual(bad, [])
-        outcomes = d.wait_for(lambda o: "reload" in o, count=5)
+        outcomes += d.wait_for(lambda o: "reload" in o, count=5 - len(outcomes))
         self.assertEqual([o["reload"] for o in outcomes], ["OK"] * 5)
         self.assertEqual(d.stats()["generation"], 6)
         self.assertEqual(len(re.findall(r"generation \d+ serving", d.log())), 5)

@@ -87,9 +87,11 @@ static void test_split_query(void **state)
 	assert_null(q);
 	assert_int_equal(split(&a, "&&", 8, true, &q, &n), 0);
 	assert_int_equal(n, 0);
-	/* A decoded NUL is kept as sent, in both modes. */
-	assert_int_equal(split(&a, "k=%00", 8, true, &q, &n), 0);
-	assert_string_equal(q[0].value, "%00");
+	/* A decoded NUL stays in a value, with its length (never cut); a name keeps it encoded. */
+	assert_int_equal(split(&a, "k=a%00b&n%00=1", 8, true, &q, &n), 0);
+	assert_int_equal(q[0].value_len, 3);
+	assert_memory_equal(q[0].value, "a\0b", 3);
+	assert_string_equal(q[1].name, "n%00");
 	/* Text that does not decode: kept as sent (the function), or refused (the gateway). */
 	assert_int_equal(split(&a, "k=%zz&%g=1", 8, false, &q, &n), 0);
 	assert_int_equal(n, 2);

@@ -292,7 +292,7 @@ static void verify_ours(struct tcase *tc, const struct sigv4_signed *s, bool que
 	}
 	vp.now = tc->when;
 	vp.region = "eu-west-1";
-	expect_status(tc, &p, &vp, SIGV4_MALFORMED);
+	expect_status(tc, &p, &vp, SIGV4_WRONG_REGION);
 }
 
 /* The request signed by the reference (AWS's suite or botocore) verifies too. */
