@@ -8,6 +8,23 @@
 
 #include "policy/report.h"
 
+/* "CKV_AWS_53,CKV_AWS_54" as ["CKV_AWS_53", "CKV_AWS_54"]; "" as []. */
+static json_t *ids_json(const char *list)
+{
+	json_t *a = json_array();
+
+	for (const char *p = list; a && p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		json_array_append_new(a, json_stringn(p, len));
+		p = comma ? comma + 1 : NULL;
+		while (p && *p == ' ')
+			p++;
+	}
+	return a;
+}
+
 static json_t *finding_json(const struct policy_finding *f)
 {
 	json_t *o = json_object();
@@ -22,6 +39,8 @@ static json_t *finding_json(const struct policy_finding *f)
 	json_object_set_new(o, "column", json_integer(f->col));
 	json_object_set_new(o, "resource", f->resource ? json_string(f->resource) : json_null());
 	json_object_set_new(o, "message", json_string(f->message));
+	json_object_set_new(o, "checkov", ids_json(f->checkov));
+	json_object_set_new(o, "cfn_nag", ids_json(f->cfn_nag));
 	json_object_set_new(o, "suppressed", json_boolean(f->suppressed));
 	if (f->suppressed) {
 		json_object_set_new(o, "suppressedBy", json_string(f->suppressed_by));

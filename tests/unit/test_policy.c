@@ -277,6 +277,9 @@ static void test_implicit_role_suppressed_on_function(void **state)
 		"      Handler: app.handler\n"
 		"      CodeUri: src/\n"
 		"      ReservedConcurrentExecutions: 1\n"
+		"      Tracing: Active\n"
+		"      DeadLetterQueue: {Type: SQS, TargetArn: arn:aws:sqs:eu-west-1:1:dlq}\n"
+		"      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n"
 		"      Policies:\n"
 		"        - Statement:\n"
 		"            - {Effect: Allow, Action: ec2:CreateTags, Resource: '*'}\n";

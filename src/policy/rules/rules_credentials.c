@@ -25,6 +25,7 @@ struct walk {
 	void (*on_string)(struct walk *w, const char *key, const struct tval *s);
 };
 
+/* Passwords a service rule already reports (RDS-003, IAM-010, CB-003). */
 static bool covered(const struct template_resource *r, const char *key)
 {
 	static const struct {
@@ -40,6 +41,29 @@ static bool covered(const struct template_resource *r, const char *key)
 
 	for (size_t i = 0; r && i < ARRAY_SIZE(skip); i++)
 		if (!strcmp(r->type, skip[i].type) && !strcmp(key, skip[i].key))
+			return true;
+	return false;
+}
+
+/*
+ * Properties whose credentials of every kind a service rule reports, with
+ * the crosswalk of that place: function environments (LAMBDA-002) and
+ * instance user data (EC2-005).
+ */
+static bool owned(const struct template_resource *r, const char *key)
+{
+	static const struct {
+		const char *type, *key;
+	} own[] = {
+		{"AWS::Lambda::Function", "Environment"},
+		{"AWS::Serverless::Function", "Environment"},
+		{"AWS::EC2::Instance", "UserData"},
+		{"AWS::EC2::LaunchTemplate", "LaunchTemplateData"},
+		{"AWS::AutoScaling::LaunchConfiguration", "UserData"},
+	};
+
+	for (size_t i = 0; r && i < ARRAY_SIZE(own); i++)
+		if (!strcmp(r->type, own[i].type) && !strcmp(key, own[i].key))
 			return true;
 	return false;
 }
@@ -67,6 +91,8 @@ static void walk_value(struct walk *w, const char *key, const struct tval *v, in
 			/* {Name: DB_PASSWORD, Value: ...}: ECS, CodeBuild, Batch lists. */
 			if (name && !strcmp(k, "Value"))
 				k = name;
+			if (depth == 1 && owned(w->r, k))
+				continue;
 			bool skip = skip_pw || (depth == 1 && covered(w->r, k)) ||
 				    (w->r == NULL && !strcmp(w->section, "Globals") &&
 				     !strcmp(k, "Environment"));
@@ -236,6 +262,27 @@ static void check_passwords(struct policy_ctx *cx, const struct template_resourc
 	walk_template(&w);
 }
 
+/* SECRET-004 */
+static void private_key(struct walk *w, const char *key, const struct tval *v)
+{
+	char loc[200];
+
+	if (!memmem(v->text, v->len, "PRIVATE KEY-----", 16))
+		return;
+	where(w, key, loc, sizeof(loc));
+	policy_flag(w->cx, w->r, pr_pos(v, w->r),
+		    "%s holds a private key; keep it in Secrets Manager (or SSM) and read it at "
+		    "run time, and replace the key",
+		    loc);
+}
+
+static void check_private_keys(struct policy_ctx *cx, const struct template_resource *none)
+{
+	struct walk w = {.cx = cx, .on_string = private_key};
+
+	walk_template(&w);
+}
+
 const struct policy_rule policy_rules_credentials[] = {
 	{
 		.id = "SECRET-001",
@@ -245,7 +292,6 @@ const struct policy_rule policy_rules_credentials[] = {
 		.why = "A key id next to its secret is a working credential; in a repository "
 		       "it is found by scanners within minutes.",
 		.fix = "Remove it, deactivate and delete the key, and give the workload a role.",
-		.checkov = "CKV_AWS_41,CKV_AWS_45,CKV_AWS_46",
 		.types = NULL,
 		.check = check_access_keys,
 	},
@@ -257,7 +303,6 @@ const struct policy_rule policy_rules_credentials[] = {
 		.why = "A secret access key in the template is in the repository history for "
 		       "good, and in every copy of the stack's template.",
 		.fix = "Remove it, rotate the key, and give the workload a role.",
-		.checkov = "CKV_AWS_41,CKV_AWS_45,CKV_AWS_46",
 		.types = NULL,
 		.check = check_secret_keys,
 	},
@@ -272,6 +317,19 @@ const struct policy_rule policy_rules_credentials[] = {
 		       "parameter without Default.",
 		.types = NULL,
 		.check = check_passwords,
+	},
+	{
+		.id = "SECRET-004",
+		.service = "Secrets",
+		.severity = POLICY_ERROR,
+		.title = "Private key in the template",
+		.why = "A private key in the template is in the repository and in every copy "
+		       "of the stack's template; whoever reads either can impersonate its "
+		       "owner.",
+		.fix = "Replace the key, store the new one in Secrets Manager or SSM, and read "
+		       "it at run time.",
+		.types = NULL,
+		.check = check_private_keys,
 	},
 	{0},
 };
