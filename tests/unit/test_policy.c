@@ -282,7 +282,7 @@ static void test_implicit_role_suppressed_on_function(void **state)
 		"      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n"
 		"      Policies:\n"
 		"        - Statement:\n"
-		"            - {Effect: Allow, Action: ec2:CreateTags, Resource: '*'}\n";
+		"            - {Effect: Allow, Action: ec2:RebootInstances, Resource: '*'}\n";
 	const struct policy_finding *f;
 
 	check(&rep, yaml, NULL);

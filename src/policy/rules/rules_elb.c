@@ -43,9 +43,11 @@ static void find_redirect(const struct tval *action, void *arg)
 }
 
 /*
- * ELB-001: an HTTP listener must only redirect to HTTPS. checkov's second
- * check, for port 80, also wants the redirect to name port 443 (without it
- * the redirect keeps port 80).
+ * ELB-001: an HTTP listener must only redirect to HTTPS, on port 443
+ * (without a port the redirect keeps the listener's own). checkov splits
+ * this in three: CKV_AWS_2 (plain HTTP without a redirect), CKV_AWS_175
+ * (the same on port 80, and the redirect's port) and CKV2_AWS_20 (a load
+ * balancer with such a listener, which sluice reports on the listener).
  */
 static void check_plain_http(struct policy_ctx *cx, const struct template_resource *r)
 {
@@ -59,15 +61,17 @@ static void check_plain_http(struct policy_ctx *cx, const struct template_resour
 	on_80 = tval_int(tval_get(r->props, "Port"), &port) == 0 && port == 80;
 	pr_items(r->props, "DefaultActions", find_redirect, &rd);
 	if (!rd.https)
-		policy_flag_as(cx, r, pr_pos(proto, r),
-			       on_80 ? "CKV_AWS_2,CKV_AWS_175" : "CKV_AWS_2", NULL,
-			       "listener '%s' serves plain %s; use HTTPS, or make its default "
-			       "action a redirect to HTTPS on port 443",
-			       r->id, proto->text);
-	else if (on_80 && !rd.port_443)
-		policy_flag_as(cx, r, pr_pos(rd.https, r), "CKV_AWS_175", "",
+		policy_flag_as(
+			cx, r, pr_pos(proto, r),
+			on_80 ? "CKV_AWS_2,CKV_AWS_175,CKV2_AWS_20" : "CKV_AWS_2,CKV2_AWS_20", NULL,
+			"listener '%s' serves plain %s; use HTTPS, or make its default "
+			"action a redirect to HTTPS on port 443",
+			r->id, proto->text);
+	else if (!rd.port_443)
+		policy_flag_as(cx, r, pr_pos(rd.https, r),
+			       on_80 ? "CKV_AWS_175,CKV2_AWS_20" : "CKV2_AWS_20", "",
 			       "listener '%s' redirects to HTTPS without Port 443, so the redirect "
-			       "keeps port 80; set RedirectConfig Port: 443",
+			       "keeps the listener's port; set RedirectConfig Port: 443",
 			       r->id);
 }
 
@@ -170,7 +174,7 @@ const struct policy_rule policy_rules_elb[] = {
 		       "cookies and tokens unencrypted.",
 		.fix = "Use Protocol HTTPS with a certificate; keep HTTP on port 80 only as a "
 		       "default action redirecting to HTTPS on port 443.",
-		.checkov = "CKV_AWS_2,CKV_AWS_175",
+		.checkov = "CKV_AWS_2,CKV_AWS_175,CKV2_AWS_20",
 		.guard = "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK",
 		.types = listener_types,
 		.check = check_plain_http,

@@ -168,6 +168,20 @@ static void check_star_action(struct policy_ctx *cx, const struct template_resou
 }
 
 /*
+ * Tagging is an access level of its own (TagResource, CreateTags): it
+ * labels resources, it does not change them.
+ */
+static bool tagging_action(const char *verb)
+{
+	size_t n = strlen(verb);
+
+	return !strncmp(verb, "Tag", 3) || !strncmp(verb, "Untag", 5) ||
+	       (n > 4 && !strcmp(verb + n - 4, "Tags"));
+}
+
+static bool permissions_level(const char *action);
+
+/*
  * IAM-003: is this action pattern one that writes? Access levels mostly
  * follow the verb (Put, Create, Delete, ...); every IAM action but the
  * reading ones manages permissions. Actions that accept only Resource "*"
@@ -178,14 +192,14 @@ static void check_star_action(struct policy_ctx *cx, const struct template_resou
 static bool is_write_action(const char *a)
 {
 	static const char *const verbs[] = {
-		"Put",		"Create",     "Delete",	     "Update",	  "Attach",	"Detach",
-		"Add",		"Remove",     "Set",	     "Modify",	  "Send",	"Publish",
-		"Invoke",	"Start",      "Stop",	     "Terminate", "Run",	"Write",
-		"Upload",	"Restore",    "Reboot",	     "Enable",	  "Disable",	"Associate",
-		"Disassociate", "Replace",    "Revoke",	     "Authorize", "Pass",	"Import",
-		"Copy",		"Change",     "Reset",	     "Register",  "Deregister", "Tag",
-		"Untag",	"BatchWrite", "BatchDelete", "Abort",	  "Complete",	"Execute",
-		"Purge",	"Rotate",     "Schedule",    "Cancel",	  "Grant",	"Retire",
+		"Put",		"Create",  "Delete",   "Update",    "Attach",	  "Detach",
+		"Add",		"Remove",  "Set",      "Modify",    "Send",	  "Publish",
+		"Invoke",	"Start",   "Stop",     "Terminate", "Run",	  "Write",
+		"Upload",	"Restore", "Reboot",   "Enable",    "Disable",	  "Associate",
+		"Disassociate", "Replace", "Revoke",   "Authorize", "Pass",	  "Import",
+		"Copy",		"Change",  "Reset",    "Register",  "Deregister", "BatchWrite",
+		"BatchDelete",	"Abort",   "Complete", "Execute",   "Purge",	  "Rotate",
+		"Schedule",	"Cancel",  "Grant",    "Retire",
 	};
 	static const char *const only_star[] = {
 		"xray:PutTraceSegments",	  "xray:PutTelemetryRecords",
@@ -205,6 +219,8 @@ static bool is_write_action(const char *a)
 	verb = colon + 1;
 	if (*verb == '*')
 		return true;
+	if (tagging_action(verb) || permissions_level(a))
+		return false;
 	if (strncasecmp(a, "iam:", 4) == 0 && strncmp(verb, "Get", 3) != 0 &&
 	    strncmp(verb, "List", 4) != 0 && strncmp(verb, "Generate", 8) != 0 &&
 	    strncmp(verb, "Simulate", 8) != 0)
@@ -272,6 +288,15 @@ static const char *const permissions_actions[] = {
 	"ecr:SetRepositoryPolicy",
 	"ecr:DeleteRepositoryPolicy",
 };
+
+/* True when `action` (no wildcard) is one of the list above. */
+static bool permissions_level(const char *action)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(permissions_actions); i++)
+		if (!strcasecmp(action, permissions_actions[i]))
+			return true;
+	return false;
+}
 
 /* The first permissions-management action the statement's patterns cover, or NULL. */
 static const char *permissions_action(const struct tval *actions)
@@ -342,8 +367,17 @@ static void not_stmt(const struct tval *stmt, void *arg)
 	struct iam_stmt *s = arg;
 	bool na = tval_get(stmt, "NotAction") != NULL;
 
+	/*
+	 * Allow with NotAction on Resource * grants nearly every action of every
+	 * service: cloudsplaining finds all of its conditions in what is left.
+	 */
+	bool everything = na && allow_on_star(stmt) && !tval_get(stmt, "Condition");
+
 	if (pr_allow(stmt) && (na || tval_get(stmt, "NotResource")))
-		policy_flag_as(s->cx, s->r, pr_pos(stmt, s->r), "",
+		policy_flag_as(s->cx, s->r, pr_pos(stmt, s->r),
+			       everything ? "CKV_AWS_107,CKV_AWS_108,CKV_AWS_109,CKV_AWS_110,"
+					    "CKV_AWS_111"
+					  : "",
 			       na ? nag_for(s->r, "W15", "W16", "W17")
 				  : nag_for(s->r, "W21", "W22", "W23"),
 			       "%s '%s' uses Allow with %s in %s, which grants everything not "
@@ -887,6 +921,7 @@ const struct policy_rule policy_rules_iam[] = {
 		       "including actions and resources created after the policy was written.",
 		.fix = "Use Action and Resource with what is allowed.",
 		.cfn_nag = "W15,W16,W17,W21,W22,W23",
+		.checkov = "CKV_AWS_107,CKV_AWS_108,CKV_AWS_109,CKV_AWS_110,CKV_AWS_111",
 		.types = perm_types,
 		.check = check_not,
 	},
