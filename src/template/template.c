@@ -2,10 +2,12 @@
  * template_load(): the stages of reading a template, in order. Read the
  * file; parse YAML/JSON into the raw tree; decide whether it is a
  * CloudFormation template at all; collect parameters (overrides, then
- * defaults), conditions and resources; let SAM expand its resources; then
- * evaluate conditions and resolve every resource's Properties and every
- * output. The first error stops the load and becomes the one message the
- * user sees, with its file:line:col.
+ * defaults); expand Fn::ForEach loops (foreach.c); collect conditions and
+ * resources; let SAM expand its resources; then evaluate conditions and
+ * resolve every resource's Properties and every output; last, read the
+ * routes of SAM events and of OpenAPI definitions (openapi.c). The first
+ * error stops the load and becomes the one message the user sees, with
+ * its file:line:col.
  */
 #include "core/common.h"
 
@@ -303,7 +305,7 @@ static int load_resources(struct tctx *c, const struct tval *sec)
 		struct template_resource r;
 
 		if (!strncmp(rp->key, "Fn::ForEach", 11))
-			continue; /* AWS::LanguageExtensions loops: not expanded */
+			continue; /* a loop over a collection known at deploy time */
 		if (body->kind != TVAL_MAP)
 			return tctx_fail(c, rp->key_pos, ERR_PARSE, "resource %s must be a map",
 					 rp->key);
@@ -517,7 +519,7 @@ static int build(struct tctx *c, const char *data, size_t len)
 {
 	struct template *t = c->t;
 	struct tval *root = NULL;
-	const struct tval *res;
+	const struct tval *res, *conds = NULL, *outputs = NULL;
 	int err = 0;
 
 	err = tyaml_parse(c, data, len, &root);
@@ -536,10 +538,19 @@ static int build(struct tctx *c, const char *data, size_t len)
 	t->description = tval_str(tval_get(root, "Description"));
 	t->mappings = section(c, root, "Mappings", &err);
 	t->globals = section(c, root, "Globals", &err);
+	conds = section(c, root, "Conditions", &err);
+	outputs = section(c, root, "Outputs", &err);
 	if (!err)
 		err = load_params(c, section(c, root, "Parameters", &err));
+	/* Loops may iterate over a list parameter: expanded once those are known. */
 	if (!err)
-		err = load_conditions(c, section(c, root, "Conditions", &err));
+		err = tforeach_expand(c, conds, &conds);
+	if (!err)
+		err = tforeach_expand(c, res, &res);
+	if (!err)
+		err = tforeach_expand(c, outputs, &outputs);
+	if (!err)
+		err = load_conditions(c, conds);
 	if (!err)
 		err = load_resources(c, res);
 	if (!err && t->sam)
@@ -551,9 +562,11 @@ static int build(struct tctx *c, const char *data, size_t len)
 	if (!err)
 		err = resolve_resources(c);
 	if (!err)
-		err = load_outputs(c, section(c, root, "Outputs", &err));
+		err = load_outputs(c, outputs);
 	if (!err && t->sam)
 		err = tsam_routes(c);
+	if (!err)
+		err = topenapi_ops(c);
 	return err ? err : c->err;
 }
 

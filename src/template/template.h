@@ -299,6 +299,29 @@ struct template_route {
 	bool api_key_required; /* REST: Auth.ApiKeyRequired on the event or API */
 };
 
+/*
+ * An operation of an OpenAPI document written in the template: the
+ * DefinitionBody of an AWS::Serverless::Api/HttpApi or the Body of an
+ * AWS::ApiGateway::RestApi/ApiGatewayV2::Api (Swagger 2.0 or OpenAPI 3).
+ * Kept apart from `routes`, which are SAM events, each with its function;
+ * an event SAM merges into a definition is in both.
+ */
+struct template_api_op {
+	const char *api; /* logical id of the API resource */
+	struct tpos pos; /* the operation's key ("get:") under `paths` */
+	enum template_api_kind kind;
+	const char *method;   /* upper case; "ANY" for x-amazon-apigateway-any-method */
+	const char *path;     /* the key under `paths`, "/items/{id}" */
+	const char *function; /* the function its Lambda integration calls, or NULL */
+	/*
+	 * The authorization in effect: a security scheme's name, "AWS_IAM",
+	 * or SAM's Auth.DefaultAuthorizer; NULL when a caller can get in
+	 * without one (no security, an empty list, an anonymous alternative).
+	 */
+	const char *authorizer;
+	bool api_key_required; /* an alternative asks for an x-api-key scheme */
+};
+
 struct template
 {
 	const char *path;	 /* as given to template_load() */
@@ -316,6 +339,8 @@ struct template
 	size_t noutputs;
 	struct template_route *routes;
 	size_t nroutes;
+	struct template_api_op *api_ops; /* in document order */
+	size_t napi_ops;
 	const struct tval *mappings; /* Mappings as written, or NULL */
 	const struct tval *globals;  /* SAM Globals as written, or NULL */
 	struct arena arena;	     /* owns everything above */

@@ -50,6 +50,14 @@ bool tv_is_intrinsic(const struct tval *v);
 /* YAML/JSON text -> raw tree (long-form intrinsics). */
 int tyaml_parse(struct tctx *c, const char *data, size_t len, struct tval **root);
 
+/*
+ * AWS::LanguageExtensions: `sec` (Resources, Conditions or Outputs) with
+ * every Fn::ForEach loop at or below it expanded; `*out` is `sec` itself
+ * when it holds none. Loops over a collection known only at deploy time
+ * are dropped. 0 or an error (a malformed loop, a key made twice).
+ */
+int tforeach_expand(struct tctx *c, const struct tval *sec, const struct tval **out);
+
 /* Conditions: evaluate every entry of t->conds. */
 int tresolve_conditions(struct tctx *c);
 /* Resolve a raw value; *out NULL means absent (AWS::NoValue). */
@@ -66,5 +74,7 @@ int tmodel_add_resource(struct tctx *c, const struct template_resource *r);
 int tsam_expand(struct tctx *c);
 /* SAM: routes from the resolved functions' events. */
 int tsam_routes(struct tctx *c);
+/* OpenAPI definitions in DefinitionBody/Body: t->api_ops. */
+int topenapi_ops(struct tctx *c);
 
 #endif

@@ -89,10 +89,53 @@ static void check_method_auth(struct policy_ctx *cx, const struct template_resou
 			       strstr(r->type, "Method") ? "method" : "route", r->id);
 }
 
-/* SAM Api/HttpApi events, from the model's route list. */
+/* Is this OpenAPI operation also a SAM event's route (reported as such)? */
+static bool is_event_route(const struct template *t, const struct template_api_op *op)
+{
+	for (size_t i = 0; i < t->nroutes; i++) {
+		const struct template_route *rt = &t->routes[i];
+
+		if (rt->api && !strcmp(rt->api, op->api) && rt->path &&
+		    !strcmp(rt->path, op->path) && rt->method && !strcmp(rt->method, op->method))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Operations of OpenAPI definitions (DefinitionBody, Body). checkov reads
+ * only AWS::ApiGateway::Method resources, so these carry no checkov id.
+ */
+static void check_openapi_auth(struct policy_ctx *cx)
+{
+	const struct template *t = cx->t;
+
+	for (size_t i = 0; i < t->napi_ops; i++) {
+		const struct template_api_op *op = &t->api_ops[i];
+		const struct template_resource *api = template_resource(t, op->api);
+
+		if (op->authorizer || !strcmp(op->method, "OPTIONS") || is_event_route(t, op))
+			continue;
+		if (api && api->cond_value == TCOND_FALSE)
+			continue;
+		policy_flag_as(cx, api, &op->pos, "", "",
+			       "operation %s %s of API '%s'%s%s%s has no authorizer; add a "
+			       "security requirement (or x-amazon-apigateway-auth AWS_IAM) to the "
+			       "operation or the definition%s",
+			       op->method, op->path, op->api, op->function ? " (function '" : "",
+			       op->function ? op->function : "", op->function ? "')" : "",
+			       api && !strncmp(api->type, "AWS::Serverless::", 17)
+				       ? ", or Auth.DefaultAuthorizer on the API"
+				       : "");
+	}
+}
+
+/* SAM Api/HttpApi events, from the model's route list, and OpenAPI operations. */
 static void check_route_auth(struct policy_ctx *cx, const struct template_resource *none)
 {
 	const struct template *t = cx->t;
+
+	check_openapi_auth(cx);
 
 	for (size_t i = 0; i < t->nroutes; i++) {
 		const struct template_route *rt = &t->routes[i];
@@ -292,11 +335,12 @@ const struct policy_rule policy_rules_apigw[] = {
 		.id = "APIGW-006",
 		.service = "API Gateway",
 		.severity = POLICY_WARNING,
-		.title = "SAM route without authorizer",
+		.title = "Route without authorizer (SAM events, OpenAPI definitions)",
 		.why = "A route without an authorizer can be called by anyone who knows the "
 		       "URL; authorization then depends on the function alone.",
-		.fix = "Set Auth.Authorizer on the Api/HttpApi event, or Auth.DefaultAuthorizer "
-		       "on the API; public routes suppress this rule with a reason.",
+		.fix = "Set Auth.Authorizer on the Api/HttpApi event, Auth.DefaultAuthorizer on "
+		       "the API, or a security requirement in the OpenAPI definition; public "
+		       "routes suppress this rule with a reason.",
 		.checkov = "CKV_AWS_59",
 		.guard = "API_GWV2_AUTHORIZATION_TYPE_CONFIGURED",
 		.types = NULL,

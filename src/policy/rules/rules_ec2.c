@@ -236,6 +236,8 @@ static void check_subnet(struct policy_ctx *cx, const struct template_resource *
  * Fn::Base64 of text, which the model keeps as text): decode what looks
  * like base64 and search both.
  */
+static bool password_assignment(const char *s, size_t len);
+
 static bool decoded_credential(const struct tval *v, const char **what)
 {
 	struct buf b;
@@ -249,7 +251,7 @@ static bool decoded_credential(const struct tval *v, const char **what)
 	buf_init(&b, TEMPLATE_MAX_BYTES);
 	if (!b64_decode(&b, v->text, v->len))
 		found = pr_credential_in(b.ptr, b.len, what) ||
-			(memmem(b.ptr, b.len, "PASSWORD=", 9) && (*what = "a password", true));
+			(password_assignment(b.ptr, b.len) && (*what = "a password", true));
 	buf_release(&b);
 	return found;
 }
