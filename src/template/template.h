@@ -118,11 +118,11 @@ struct tval {
 	 */
 	const char *text;
 	size_t len;	   /* strlen(text) */
-	bool b;		   /* BOOL */
 	double num;	   /* NUMBER */
 	const char *param; /* with TVAL_F_PARAM: the parameter's name */
-	/* TVAL_UNKNOWN */
+	/* TVAL_UNKNOWN (`unk`, `ref`, `attr`); `b` sits beside `unk` to save padding. */
 	enum tval_unknown unk;
+	bool b;		  /* BOOL */
 	const char *ref;  /* logical id, parameter or pseudo parameter name, export name */
 	const char *attr; /* TUNK_GETATT: the attribute */
 	/* TVAL_CHOICE */

@@ -24,6 +24,7 @@ struct tctx {
 	const struct tval *raw_conds; /* the Conditions map as written */
 	size_t nres_alloc;
 	size_t nroutes_alloc;
+	struct tval *trust_policy; /* SAM's execution role trust policy, parsed once (sam.c) */
 };
 
 /* Record the first error: fills the diag with "file:line:col: message". Returns `err`. */
