@@ -784,9 +784,15 @@ int tsam_expand(struct tctx *c)
 	bool rest = false, http = false;
 	int err = 0;
 
+	size_t sam = 0;
+
+	for (i = 0; i < n; i++)
+		sam += !strncmp(old[i].type, "AWS::Serverless::", 17);
 	t->res = NULL;
 	t->nres = 0;
 	c->nres_alloc = 0;
+	/* A SAM resource implies a few (a role, a URL and its permission, an API). */
+	err = tmodel_reserve(c, n + 3 * sam + 2);
 	for (i = 0; !err && i < n; i++) {
 		struct template_resource r = old[i];
 

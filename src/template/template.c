@@ -125,6 +125,23 @@ const struct template_condition *template_condition(const struct template *t, co
 	return NULL;
 }
 
+int tmodel_reserve(struct tctx *c, size_t n)
+{
+	struct template *t = c->t;
+	struct template_resource *res;
+
+	if (n <= c->nres_alloc)
+		return 0;
+	res = arena_alloc(c->a, n * sizeof(*res));
+	if (!res)
+		return tctx_fail(c, (struct tpos){c->file, 0, 0}, ERR_NOMEM, "out of memory");
+	if (t->nres)
+		memcpy(res, t->res, t->nres * sizeof(*res));
+	t->res = res;
+	c->nres_alloc = n;
+	return 0;
+}
+
 int tmodel_add_resource(struct tctx *c, const struct template_resource *r)
 {
 	struct template *t = c->t;
@@ -297,9 +314,9 @@ static const char *scalar_attr(struct tctx *c, const struct tval *body, const ch
 static int load_resources(struct tctx *c, const struct tval *sec)
 {
 	size_t i;
-	int err = 0;
+	int err = tmodel_reserve(c, sec->n);
 
-	for (i = 0; i < sec->n; i++) {
+	for (i = 0; !err && i < sec->n; i++) {
 		const struct tval_pair *rp = &sec->pairs[i];
 		const struct tval *body = rp->val, *props;
 		struct template_resource r;
@@ -329,10 +346,8 @@ static int load_resources(struct tctx *c, const struct tval *sec)
 		if (err)
 			return err;
 		err = tmodel_add_resource(c, &r);
-		if (err)
-			return err;
 	}
-	return 0;
+	return err;
 }
 
 static int check_depends(struct tctx *c, struct template_resource *r)

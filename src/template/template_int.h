@@ -70,6 +70,8 @@ bool tresolve_known_id(struct tctx *c, const char *id, bool params_too);
 
 /* Add a resource to t->res (copying the struct). */
 int tmodel_add_resource(struct tctx *c, const struct template_resource *r);
+/* Make room for `n` resources in all, so that adding them copies nothing. */
+int tmodel_reserve(struct tctx *c, size_t n);
 
 /* SAM: expand raw resources (Globals, implicit resources, SimpleTable). */
 int tsam_expand(struct tctx *c);
