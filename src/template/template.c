@@ -15,7 +15,8 @@
 
 #include "template/template_int.h"
 
-#define SAM_TRANSFORM "AWS::Serverless-2016-10-31"
+#define SAM_TRANSFORM	    "AWS::Serverless-2016-10-31"
+#define LANGUAGE_EXTENSIONS "AWS::LanguageExtensions"
 
 int tctx_fail(struct tctx *c, struct tpos pos, int err, const char *fmt, ...)
 {
@@ -511,15 +512,16 @@ static int load_outputs(struct tctx *c, const struct tval *sec)
 	return 0;
 }
 
-static bool has_sam_transform(const struct tval *tr)
+/* Does the template's Transform (a name or a list of names) include `name`? */
+static bool has_transform(const struct tval *tr, const char *name)
 {
 	size_t i;
 
-	if (tval_str_eq(tr, SAM_TRANSFORM))
+	if (tval_str_eq(tr, name))
 		return true;
 	if (tr && tr->kind == TVAL_SEQ)
 		for (i = 0; i < tr->n; i++)
-			if (tval_str_eq(tr->items[i], SAM_TRANSFORM))
+			if (tval_str_eq(tr->items[i], name))
 				return true;
 	return false;
 }
@@ -549,7 +551,7 @@ static int build(struct tctx *c, const char *data, size_t len)
 	if (!res || res->kind != TVAL_MAP)
 		return tctx_fail(c, res ? res->pos : root->pos, ERR_PARSE,
 				 res ? "Resources must be a map" : "template has no Resources");
-	t->sam = has_sam_transform(tval_get(root, "Transform"));
+	t->sam = has_transform(tval_get(root, "Transform"), SAM_TRANSFORM);
 	t->description = tval_str(tval_get(root, "Description"));
 	t->mappings = section(c, root, "Mappings", &err);
 	t->globals = section(c, root, "Globals", &err);
@@ -557,13 +559,17 @@ static int build(struct tctx *c, const char *data, size_t len)
 	outputs = section(c, root, "Outputs", &err);
 	if (!err)
 		err = load_params(c, section(c, root, "Parameters", &err));
-	/* Loops may iterate over a list parameter: expanded once those are known. */
-	if (!err)
+	/*
+	 * Loops need the AWS::LanguageExtensions transform, and may iterate
+	 * over a list parameter: expanded once parameters are known.
+	 */
+	if (!err && has_transform(tval_get(root, "Transform"), LANGUAGE_EXTENSIONS)) {
 		err = tforeach_expand(c, conds, &conds);
-	if (!err)
-		err = tforeach_expand(c, res, &res);
-	if (!err)
-		err = tforeach_expand(c, outputs, &outputs);
+		if (!err)
+			err = tforeach_expand(c, res, &res);
+		if (!err)
+			err = tforeach_expand(c, outputs, &outputs);
+	}
 	if (!err)
 		err = load_conditions(c, conds);
 	if (!err)

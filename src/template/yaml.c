@@ -60,7 +60,58 @@ struct yparse {
 	size_t npairs, apairs;
 	struct tval **items;
 	size_t nitems, aitems;
+	/*
+	 * Map keys, interned: the same key text is one string in the arena, so
+	 * that the lookups of rules and resolution compare against a few hot
+	 * strings instead of a copy per map (and the copies cost no memory).
+	 */
+	const char **keys;
+	size_t nkeys, akeys; /* akeys: a power of two, or 0 */
 };
+
+static size_t hash_text(const char *s, size_t len)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The one arena copy of key `text`; NULL when out of memory. */
+static const char *intern_key(struct yparse *y, const char *text, size_t len)
+{
+	size_t i;
+	char *copy;
+
+	if (2 * (y->nkeys + 1) > y->akeys) { /* keep the table at most half full */
+		size_t na = y->akeys ? 2 * y->akeys : 1024;
+		const char **nk = calloc(na, sizeof(*nk));
+
+		if (!nk)
+			return NULL;
+		for (size_t k = 0; k < y->akeys; k++) {
+			if (!y->keys[k])
+				continue;
+			for (i = hash_text(y->keys[k], strlen(y->keys[k])) & (na - 1); nk[i];
+			     i = (i + 1) & (na - 1))
+				;
+			nk[i] = y->keys[k];
+		}
+		free(y->keys);
+		y->keys = nk;
+		y->akeys = na;
+	}
+	for (i = hash_text(text, len) & (y->akeys - 1); y->keys[i]; i = (i + 1) & (y->akeys - 1))
+		if (!strncmp(y->keys[i], text, len) && !y->keys[i][len])
+			return y->keys[i];
+	copy = arena_strndup(y->c->a, text, len);
+	if (copy) {
+		y->keys[i] = copy;
+		y->nkeys++;
+	}
+	return copy;
+}
 
 static int push_pair(struct yparse *y, const char *key, struct tpos kpos, struct tval *val)
 {
@@ -320,7 +371,7 @@ static int parse_key(struct yparse *y, struct fy_event *ke, unsigned depth, cons
 
 		err = scalar_text(y, ke->scalar.value, &text, &len);
 		if (!err)
-			*key = arena_strndup(c->a, text, len);
+			*key = intern_key(y, text, len);
 		fy_parser_event_free(y->fyp, ke);
 		if (err)
 			return tctx_fail(c, *kpos, err, "unreadable YAML scalar");
@@ -724,6 +775,7 @@ out:
 	buf_release(&y.text);
 	free(y.pairs);
 	free(y.items);
+	free(y.keys);
 	if (y.fyp)
 		fy_parser_destroy(y.fyp);
 	fy_diag_destroy(diag);

@@ -537,12 +537,16 @@ static void test_foreach(void **state)
 		"                Fn::ForEach::Tags: [K, [k1], {\"${K}\": !Sub \"${O}\"}]\n"
 		"  Fn::ForEach::Skip: [S, !Ref Later, {\"B${S}\": {Type: AWS::S3::Bucket}}]\n"
 		"  Plain: {Type: AWS::S3::Bucket}\n";
-	static const char twice[] = "Resources:\n"
+	static const char twice[] = "Transform: AWS::LanguageExtensions\nResources:\n"
 				    "  Fn::ForEach::A: [N, [a], {Xa: {Type: T}}]\n";
-	static const char dup[] = "Resources:\n"
+	static const char dup[] = "Transform: AWS::LanguageExtensions\nResources:\n"
 				  "  Xa: {Type: T}\n"
 				  "  Fn::ForEach::A: [N, [a], {\"X${N}\": {Type: T}}]\n";
-	static const char short_loop[] = "Resources:\n  Fn::ForEach::A: [N, {Type: T}]\n";
+	static const char short_loop[] = "Transform: [AWS::LanguageExtensions]\nResources:\n  "
+					 "Fn::ForEach::A: [N, {Type: T}]\n";
+	static const char no_transform[] = "Resources:\n"
+					   "  Fn::ForEach::A: [N, [a], {\"X${N}\": {Type: T}}]\n"
+					   "  P: {Type: T}\n";
 	struct template *t = load_str(loops);
 	const struct template_resource *r;
 	struct template_diag d;
@@ -563,13 +567,18 @@ static void test_foreach(void **state)
 	assert_null(template_resource(t, "Bx")); /* a collection known at deploy time */
 	template_free(t);
 	assert_int_equal(template_load_string("m", twice, strlen(twice), NULL, &t, &d), ERR_PARSE);
-	assert_string_equal(d.msg, "m:2:29: Fn::ForEach::A: the key Xa must contain ${N} or &{N}");
+	assert_string_equal(d.msg, "m:3:29: Fn::ForEach::A: the key Xa must contain ${N} or &{N}");
 	assert_int_equal(template_load_string("m", dup, strlen(dup), NULL, &t, &d), ERR_PARSE);
-	assert_string_equal(d.msg, "m:3:30: Fn::ForEach makes the key Xa a second time");
+	assert_string_equal(d.msg, "m:4:30: Fn::ForEach makes the key Xa a second time");
 	assert_int_equal(template_load_string("m", short_loop, strlen(short_loop), NULL, &t, &d),
 			 ERR_PARSE);
 	assert_string_equal(d.text,
 			    "Fn::ForEach::A expects [identifier, collection, {key: value}]");
+	/* Without AWS::LanguageExtensions a loop is not CloudFormation's to expand. */
+	t = load_str(no_transform);
+	assert_int_equal(t->nres, 1);
+	assert_null(template_resource(t, "Xa"));
+	template_free(t);
 }
 
 /* OpenAPI operations from DefinitionBody and Body, with their authorization. */
