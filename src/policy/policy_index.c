@@ -58,14 +58,14 @@ int policy_index_new(const struct template *t, struct policy_index **out)
 		return ERR_NOMEM;
 	ix->t = t;
 	if (t->nres) {
-		ix->by_type = malloc(t->nres * sizeof(*ix->by_type));
+		ix->by_type = malloc(t->nres * sizeof(const struct template_resource *));
 		if (!ix->by_type) {
 			free(ix);
 			return ERR_NOMEM;
 		}
 		for (size_t i = 0; i < t->nres; i++)
 			ix->by_type[i] = &t->res[i];
-		qsort(ix->by_type, t->nres, sizeof(*ix->by_type), by_type_cmp);
+		qsort(ix->by_type, t->nres, sizeof(const struct template_resource *), by_type_cmp);
 	}
 	ix->n = t->nres;
 	*out = ix;

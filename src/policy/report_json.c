@@ -147,7 +147,7 @@ static void key_ids(struct jout *out, int depth, const char *key, const char *li
 
 	json_key(out, depth, key, false);
 	jputc(out, '[');
-	for (const char *p = list; p && *p;) {
+	for (const char *p = list ? list : ""; *p;) {
 		size_t len = strcspn(p, ",");
 
 		jputs(out, any ? "," : "");
@@ -252,8 +252,8 @@ static void report_doc(struct jout *out, const struct policy_report *rep,
 	json_key(out, 2, "warnings", false);
 	jputnum(out, (unsigned long long)policy_report_count(rep, POLICY_WARNING, false));
 	json_key(out, 2, "suppressed", false);
-	jputnum(out, (unsigned long long)(policy_report_count(rep, POLICY_ERROR, true) +
-					  policy_report_count(rep, POLICY_WARNING, true)));
+	jputnum(out, (unsigned long long)policy_report_count(rep, POLICY_ERROR, true) +
+			     (unsigned long long)policy_report_count(rep, POLICY_WARNING, true));
 	indent(out, 1);
 	jputc(out, '}');
 	indent(out, 0);

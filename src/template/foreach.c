@@ -125,8 +125,9 @@ static struct tval *subst(struct tctx *c, struct tval *v, const struct foreach_i
 	/* A map or a sequence: copy it only when something below changes. */
 	{
 		struct tval *items[64];
-		struct tval **kids =
-			v->n <= ARRAY_SIZE(items) ? items : arena_alloc(c->a, v->n * sizeof(*kids));
+		struct tval **kids = v->n <= ARRAY_SIZE(items)
+					     ? items
+					     : arena_alloc(c->a, v->n * sizeof(struct tval *));
 		const char **keys = NULL;
 
 		if (!kids)
@@ -159,10 +160,10 @@ static struct tval *subst(struct tctx *c, struct tval *v, const struct foreach_i
 		if (!n)
 			return NULL;
 		if (v->kind == TVAL_SEQ) {
-			n->items = arena_alloc(c->a, v->n * sizeof(*n->items));
+			n->items = arena_alloc(c->a, v->n * sizeof(struct tval *));
 			if (!n->items)
 				goto nomem;
-			memcpy(n->items, kids, v->n * sizeof(*kids));
+			memcpy(n->items, kids, v->n * sizeof(struct tval *));
 			return n;
 		}
 		n->pairs = arena_alloc(c->a, v->n * sizeof(*n->pairs));
@@ -271,13 +272,16 @@ static int cmp_pair_key(const void *a, const void *b)
 /* Two loops, or a loop and a plain key, making the same key fail the load. */
 static int check_unique(struct tctx *c, const struct tval *map)
 {
-	const struct tval_pair **sorted = arena_alloc(c->a, (map->n + 1) * sizeof(*sorted));
+	const struct tval_pair **sorted;
 
+	if (!map)
+		return 0;
+	sorted = arena_alloc(c->a, (map->n + 1) * sizeof(const struct tval_pair *));
 	if (!sorted)
 		return tctx_fail(c, map->pos, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < map->n; i++)
 		sorted[i] = &map->pairs[i];
-	qsort(sorted, map->n, sizeof(*sorted), cmp_pair_key);
+	qsort(sorted, map->n, sizeof(const struct tval_pair *), cmp_pair_key);
 	for (size_t i = 1; i < map->n; i++) {
 		const struct tval_pair *a = sorted[i - 1], *b = sorted[i];
 
@@ -300,7 +304,7 @@ static int expand_map(struct tctx *c, const struct tval *v, unsigned depth, cons
 	int err;
 
 	for (size_t i = 0; i < v->n; i++) {
-		const struct tval *kid;
+		const struct tval *kid = v->pairs[i].val;
 
 		if (is_loop_key(v->pairs[i].key)) {
 			loops = true;
@@ -308,7 +312,7 @@ static int expand_map(struct tctx *c, const struct tval *v, unsigned depth, cons
 			err = expand(c, v->pairs[i].val, depth + 1, &kid);
 			if (err)
 				return err;
-			if (kid == v->pairs[i].val && !loops && !m.map)
+			if (kid == v->pairs[i].val && !m.map)
 				continue;
 		}
 		if (!m.map) { /* the first change: copy what came before */
@@ -349,10 +353,10 @@ static int expand_seq(struct tctx *c, const struct tval *v, unsigned depth, cons
 			n = tv_copy(c, v);
 			if (!n)
 				return c->err;
-			n->items = arena_alloc(c->a, v->n * sizeof(*n->items));
+			n->items = arena_alloc(c->a, v->n * sizeof(struct tval *));
 			if (!n->items)
 				return tctx_fail(c, v->pos, ERR_NOMEM, "out of memory");
-			memcpy(n->items, v->items, v->n * sizeof(*n->items));
+			memcpy(n->items, v->items, v->n * sizeof(struct tval *));
 		}
 		n->items[i] = (struct tval *)kid;
 	}

@@ -483,7 +483,7 @@ static struct tval *clone_at(struct tctx *c, const struct tval *v, struct tpos p
 	n->pos = pos;
 	n->flags |= TVAL_F_IMPLICIT;
 	if (v->kind == TVAL_SEQ && v->n) {
-		n->items = arena_alloc(c->a, v->n * sizeof(*n->items));
+		n->items = arena_alloc(c->a, v->n * sizeof(struct tval *));
 		for (size_t i = 0; n->items && i < v->n; i++)
 			if (!(n->items[i] = clone_at(c, v->items[i], pos)))
 				return NULL;

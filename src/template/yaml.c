@@ -132,10 +132,11 @@ static int push_item(struct yparse *y, struct tval *item)
 {
 	if (y->nitems == y->aitems) {
 		size_t na = y->aitems ? 2 * y->aitems : 256;
-		struct tval **p = realloc(y->items, na * sizeof(*p));
+		struct tval **p = realloc(y->items, na * sizeof(struct tval *));
 
 		if (!p)
-			return tctx_fail(y->c, item->pos, ERR_NOMEM, "out of memory");
+			return tctx_fail(y->c, (struct tpos){y->c->file, 0, 0}, ERR_NOMEM,
+					 "out of memory");
 		y->items = p;
 		y->aitems = na;
 	}
@@ -458,7 +459,7 @@ static int parse_sequence(struct yparse *y, struct tval *s, unsigned depth)
 			return err;
 	}
 	s->n = y->nitems - base;
-	s->items = settle(y->c, y->items + base, s->n, sizeof(*s->items), s->pos);
+	s->items = settle(y->c, y->items + base, s->n, sizeof(struct tval *), s->pos);
 	y->nitems = base;
 	return s->n && !s->items ? y->c->err : 0;
 }
