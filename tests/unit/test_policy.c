@@ -296,6 +296,119 @@ static void test_implicit_role_suppressed_on_function(void **state)
 	policy_report_release(&rep);
 }
 
+/* A finding carries the crosswalk ids of the condition that failed, and a
+ * checkov skip of one id leaves the rule's other conditions reported. */
+static void test_ids_per_condition(void **state)
+{
+	static const char *const yaml =
+		"Resources:\n"
+		"  Data:\n"
+		"    Type: AWS::S3::Bucket\n"
+		"    Metadata:\n"
+		"      checkov:\n"
+		"        skip: [{id: CKV_AWS_55, comment: ignored ACLs are fine here}]\n"
+		"    Properties:\n"
+		"      PublicAccessBlockConfiguration:\n"
+		"        BlockPublicAcls: false\n"
+		"        IgnorePublicAcls: false\n"
+		"        BlockPublicPolicy: true\n"
+		"        RestrictPublicBuckets: true\n";
+	struct policy_report rep;
+	size_t s3_002 = 0;
+
+	(void)state;
+	check(&rep, yaml, NULL);
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct policy_finding *f = &rep.items[i];
+
+		if (strcmp(f->rule->id, "S3-002"))
+			continue;
+		s3_002++;
+		if (!strcmp(f->checkov, "CKV_AWS_53")) {
+			assert_false(f->suppressed);
+			assert_int_equal(f->line, 9);
+		} else {
+			assert_string_equal(f->checkov, "CKV_AWS_55");
+			assert_true(f->suppressed);
+			assert_string_equal(f->suppressed_by, "checkov CKV_AWS_55");
+		}
+		assert_string_equal(f->cfn_nag, "");
+	}
+	assert_int_equal(s3_002, 2);
+	policy_report_release(&rep);
+}
+
+/* The stricter rules say so in the catalogue. */
+static void test_stricter_rules(void **state)
+{
+	(void)state;
+	assert_true(policy_rule_find("LAMBDA-001")->stricter);
+	assert_non_null(strstr(policy_rule_find("LAMBDA-001")->why, "Stricter than checkov"));
+	assert_true(policy_rule_find("EC2-005")->stricter);
+	assert_false(policy_rule_find("S3-002")->stricter);
+}
+
+static void test_credential_patterns(void **state)
+{
+	static const char key_id[] = "export AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n";
+	static const char pem[] = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n";
+	static const char arn[] = "arn:aws:iam::123456789012:role/AKIAlike";
+	const char *what = NULL;
+
+	(void)state;
+	assert_true(pr_credential_in(key_id, strlen(key_id), &what));
+	assert_non_null(what);
+	assert_true(pr_credential_in(pem, strlen(pem), &what));
+	assert_false(pr_credential_in(arn, strlen(arn), &what));
+	assert_false(pr_credential_in("", 0, &what));
+}
+
+/* SECRET-001 to 004 share one walk; each finding names its own rule. */
+static void test_secret_rules_share_a_walk(void **state)
+{
+	static const char *const yaml = "Parameters:\n"
+					"  DbPassword: {Type: String, Default: hunter2}\n"
+					"Resources:\n"
+					"  Doc:\n"
+					"    Type: AWS::SSM::Parameter\n"
+					"    Properties:\n"
+					"      Value: AKIAABCDEFGHIJKLMNOP\n"
+					"      Description: \"-----BEGIN PRIVATE KEY-----\"\n";
+	struct policy_report rep;
+
+	(void)state;
+	check(&rep, yaml, NULL);
+	assert_non_null(find(&rep, "SECRET-001"));
+	assert_non_null(find(&rep, "SECRET-003"));
+	assert_int_equal(find(&rep, "SECRET-003")->line, 2);
+	assert_non_null(find(&rep, "SECRET-004"));
+	assert_ptr_equal(find(&rep, "SECRET-004")->rule, policy_rule_find("SECRET-004"));
+	assert_null(find(&rep, "SECRET-002"));
+	policy_report_release(&rep);
+}
+
+/* A boolean from a parameter may be off unless AllowedValues rule it out. */
+static void test_may_be_off(void **state)
+{
+	static const char *const yaml =
+		"Parameters:\n"
+		"  Free: {Type: String}\n"
+		"  OnlyTrue: {Type: String, AllowedValues: [\"true\"]}\n"
+		"Resources:\n"
+		"  A: {Type: T, Properties: {X: !Ref Free, Y: !Ref OnlyTrue, Z: true, W: false}}\n";
+	struct template *t = load(yaml);
+	const struct tval *props = template_resource(t, "A")->props, *hit;
+
+	(void)state;
+	assert_true(pr_may_be_off(t, props, "X", &hit));
+	assert_false(pr_may_be_off(t, props, "Y", &hit));
+	assert_false(pr_may_be_off(t, props, "Z", &hit));
+	assert_true(pr_may_be_off(t, props, "W", &hit));
+	assert_true(pr_may_be_off(t, props, "Missing", &hit));
+	assert_null(hit);
+	template_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +421,11 @@ int main(void)
 		cmocka_unit_test(test_config_disables_and_overrides),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_implicit_role_suppressed_on_function),
+		cmocka_unit_test(test_ids_per_condition),
+		cmocka_unit_test(test_stricter_rules),
+		cmocka_unit_test(test_credential_patterns),
+		cmocka_unit_test(test_secret_rules_share_a_walk),
+		cmocka_unit_test(test_may_be_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
