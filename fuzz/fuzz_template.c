@@ -1,8 +1,9 @@
 /*
  * Fuzz the template loader (src/template/): arbitrary bytes as a YAML or
  * JSON template. Whatever loads must be walkable (every resource has an id,
- * a type and Properties, every route a method and path); whatever
- * fails must say why, with a message naming the file.
+ * a type and Properties, every route and OpenAPI operation a method, a
+ * path and an API; Fn::ForEach loops expanded); whatever fails must say
+ * why, with a message naming the file.
  */
 #include "core/common.h"
 
@@ -33,6 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < t->nroutes; i++)
 		if (!t->routes[i].method || !t->routes[i].path)
+			abort();
+	for (i = 0; i < t->napi_ops; i++)
+		if (!t->api_ops[i].method || !t->api_ops[i].path ||
+		    !template_resource(t, t->api_ops[i].api))
 			abort();
 	template_free(t);
 	return 0;

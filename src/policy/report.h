@@ -36,7 +36,10 @@ int report_text(FILE *out, const struct policy_report *rep, const struct report_
 /*
  * {"tool", "version", "templates": [paths], "skipped": [{"path", "reason"}],
  *  "findings": [{"rule", "severity", "title", "file", "line", "column",
- *  "resource", "message", "suppressed", ["suppressedBy", "reason"]}],
+ *  "resource", "message", "checkov": [ids], "cfn_nag": [ids], "suppressed",
+ *  ["suppressedBy", "reason"]}],
+ * where "checkov" and "cfn_nag" are the crosswalk ids of the condition that
+ * failed (policy_finding), possibly empty.
  *  "summary": {"errors", "warnings", "suppressed"}}
  */
 int report_json(FILE *out, const struct policy_report *rep, const struct report_opts *o);
@@ -45,8 +48,9 @@ int report_json(FILE *out, const struct policy_report *rep, const struct report_
  * One SARIF 2.1.0 log with one run: tool.driver.rules holds the whole
  * catalogue (id, name, short/full description, help, default level, and
  * properties: tags, security-severity, precision and the crosswalk ids);
- * each finding is a result with ruleId, ruleIndex, level, message and a
- * physical location (artifact uri, startLine, startColumn).
+ * each finding is a result with ruleId, ruleIndex, level, message, a
+ * physical location (artifact uri, startLine, startColumn) and, when the
+ * condition has crosswalk ids, properties {checkov, cfn_nag}.
  */
 int report_sarif(FILE *out, const struct policy_report *rep, const struct report_opts *o);
 
@@ -65,7 +69,11 @@ int report_junit(FILE *out, const struct policy_report *rep, const struct report
 /* The rule's name for SARIF: its title in CamelCase ("BucketWithoutVersioning"). */
 void report_rule_name(const struct policy_rule *r, char *out, size_t len);
 
-/* Print the catalogue, one block per rule (--list-rules). */
+/*
+ * Print the catalogue, one block per rule (--list-rules): id, severity,
+ * title, why, fix and the crosswalk ("same as: ...", or "stricter than:
+ * checkov ..." for a rule that deliberately flags more).
+ */
 int report_rules(FILE *out, bool color);
 
 #endif

@@ -61,6 +61,8 @@ static json_t *rule_json(const struct policy_rule *r)
 		json_object_set_new(props, "checkov", id_list(r->checkov));
 	if (props && r->guard)
 		json_object_set_new(props, "guard", id_list(r->guard));
+	if (props && r->stricter)
+		json_object_set_new(props, "stricterThanCheckov", json_true());
 	o = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:o}", "id", r->id, "name",
 		      name, "shortDescription", "text", r->title, "fullDescription", "text", r->why,
 		      "help", "text", help.ptr, "defaultConfiguration", "level", level(r->severity),
@@ -109,6 +111,15 @@ static json_t *result_json(const struct policy_finding *f, size_t index)
 	res = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o]}", "ruleId", f->rule->id, "ruleIndex",
 			(json_int_t)index, "level", level(f->severity), "message", "text",
 			f->message, "locations", loc);
+	if (res && (*f->checkov || *f->cfn_nag)) {
+		json_t *props = json_object();
+
+		if (props && *f->checkov)
+			json_object_set_new(props, "checkov", id_list(f->checkov));
+		if (props && *f->cfn_nag)
+			json_object_set_new(props, "cfn_nag", id_list(f->cfn_nag));
+		json_object_set_new(res, "properties", props);
+	}
 	if (res && f->suppressed)
 		json_object_set_new(
 			res, "suppressions",

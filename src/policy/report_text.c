@@ -104,6 +104,24 @@ void report_rule_name(const struct policy_rule *r, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/*
+ * "same as: cfn_nag W35 checkov CKV_AWS_18 guard ...", with the checkov ids
+ * on a line of their own ("stricter than: checkov ...") when the rule
+ * deliberately flags more than checkov does.
+ */
+static void print_crosswalk(FILE *out, const struct policy_rule *r)
+{
+	const char *same_checkov = r->stricter ? NULL : r->checkov;
+
+	if (r->cfn_nag || same_checkov || r->guard)
+		fprintf(out, "      same as:%s%s%s%s%s%s\n", r->cfn_nag ? " cfn_nag " : "",
+			r->cfn_nag ? r->cfn_nag : "", same_checkov ? " checkov " : "",
+			same_checkov ? same_checkov : "", r->guard ? " guard " : "",
+			r->guard ? r->guard : "");
+	if (r->stricter && r->checkov)
+		fprintf(out, "      stricter than: checkov %s\n", r->checkov);
+}
+
 int report_rules(FILE *out, bool color)
 {
 	struct report_opts o = {.color = color};
@@ -121,11 +139,7 @@ int report_rules(FILE *out, bool color)
 		fprintf(out, "  %s%-11s%s %-7s %s\n", col(&o, C_CYAN), r->id, col(&o, C_RESET),
 			policy_severity_name(r->severity), r->title);
 		fprintf(out, "      why: %s\n      fix: %s\n", r->why, r->fix);
-		if (r->cfn_nag || r->checkov || r->guard)
-			fprintf(out, "      same as:%s%s%s%s%s%s\n", r->cfn_nag ? " cfn_nag " : "",
-				r->cfn_nag ? r->cfn_nag : "", r->checkov ? " checkov " : "",
-				r->checkov ? r->checkov : "", r->guard ? " guard " : "",
-				r->guard ? r->guard : "");
+		print_crosswalk(out, r);
 	}
 	fprintf(out, "%zu rules\n", n);
 	return ferror(out) ? ERR_IO : 0;

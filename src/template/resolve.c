@@ -832,49 +832,76 @@ static int resolve_intrinsic(struct tctx *c, const struct tval *call, struct tva
 	return tctx_fail(c, call->pos, ERR_PARSE, "unknown intrinsic function %s", k);
 }
 
+/*
+ * Maps and sequences are copied only when something below them changes
+ * (an intrinsic resolved, a key removed by AWS::NoValue); otherwise the
+ * resolved tree shares them with the raw tree, as it shares scalars. A
+ * template of literal properties then costs one tree, not two.
+ */
 static int resolve_map(struct tctx *c, const struct tval *raw, struct tval **out)
 {
-	struct tval *m = tv_new(c, TVAL_MAP, raw->pos), *v;
+	struct tval *m = NULL, *v;
 	size_t i, alloc = 0;
 	int err;
 
-	if (!m)
-		return c->err;
-	m->flags = raw->flags;
 	for (i = 0; i < raw->n; i++) {
 		err = resolve_in(c, raw->pairs[i].val, &v);
 		if (err)
 			return err;
+		if (!m && v == raw->pairs[i].val)
+			continue;
+		if (!m) { /* the first change: copy the keys before it */
+			m = tv_new(c, TVAL_MAP, raw->pos);
+			if (!m)
+				return c->err;
+			m->flags = raw->flags;
+			for (size_t k = 0; k < i; k++) {
+				err = tv_put(c, m, &alloc, raw->pairs[k].key, raw->pairs[k].key_pos,
+					     raw->pairs[k].val);
+				if (err)
+					return err;
+			}
+		}
 		if (!v)
 			continue; /* AWS::NoValue removes the key */
 		err = tv_put(c, m, &alloc, raw->pairs[i].key, raw->pairs[i].key_pos, v);
 		if (err)
 			return err;
 	}
-	*out = m;
+	*out = m ? m : (struct tval *)raw;
 	return 0;
 }
 
 static int resolve_seq(struct tctx *c, const struct tval *raw, struct tval **out)
 {
-	struct tval *s = tv_new(c, TVAL_SEQ, raw->pos), *v;
+	struct tval *s = NULL, *v;
 	size_t i, alloc = 0;
 	int err;
 
-	if (!s)
-		return c->err;
-	s->flags = raw->flags;
 	for (i = 0; i < raw->n; i++) {
 		err = resolve_in(c, raw->items[i], &v);
 		if (err)
 			return err;
+		if (!s && v == raw->items[i])
+			continue;
+		if (!s) {
+			s = tv_new(c, TVAL_SEQ, raw->pos);
+			if (!s)
+				return c->err;
+			s->flags = raw->flags;
+			for (size_t k = 0; k < i; k++) {
+				err = tv_push(c, s, &alloc, raw->items[k]);
+				if (err)
+					return err;
+			}
+		}
 		if (!v)
 			continue;
 		err = tv_push(c, s, &alloc, v);
 		if (err)
 			return err;
 	}
-	*out = s;
+	*out = s ? s : (struct tval *)raw;
 	return 0;
 }
 

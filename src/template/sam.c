@@ -473,28 +473,52 @@ static const char trust_policy[] =
 	"{\"Version\": \"2012-10-17\", \"Statement\": [{\"Action\": [\"sts:AssumeRole\"], "
 	"\"Effect\": \"Allow\", \"Principal\": {\"Service\": [\"lambda.amazonaws.com\"]}}]}";
 
-/* Give every node of a generated tree the origin's position. */
-static void reposition(struct tval *v, struct tpos pos)
+/* A copy of `v` whose every node has the origin's position, marked implicit. */
+static struct tval *clone_at(struct tctx *c, const struct tval *v, struct tpos pos)
 {
-	size_t i;
+	struct tval *n = tv_copy(c, v);
 
-	v->pos = pos;
-	v->flags |= TVAL_F_IMPLICIT;
-	for (i = 0; v->kind == TVAL_SEQ && i < v->n; i++)
-		reposition(v->items[i], pos);
-	for (i = 0; v->kind == TVAL_MAP && i < v->n; i++) {
-		v->pairs[i].key_pos = pos;
-		reposition(v->pairs[i].val, pos);
+	if (!n)
+		return NULL;
+	n->pos = pos;
+	n->flags |= TVAL_F_IMPLICIT;
+	if (v->kind == TVAL_SEQ && v->n) {
+		n->items = arena_alloc(c->a, v->n * sizeof(struct tval *));
+		for (size_t i = 0; n->items && i < v->n; i++)
+			if (!(n->items[i] = clone_at(c, v->items[i], pos)))
+				return NULL;
+	} else if (v->kind == TVAL_MAP && v->n) {
+		n->pairs = arena_alloc(c->a, v->n * sizeof(*n->pairs));
+		for (size_t i = 0; n->pairs && i < v->n; i++) {
+			n->pairs[i].key = v->pairs[i].key;
+			n->pairs[i].key_pos = pos;
+			if (!(n->pairs[i].val = clone_at(c, v->pairs[i].val, pos)))
+				return NULL;
+		}
 	}
+	if ((v->kind == TVAL_SEQ || v->kind == TVAL_MAP) && v->n && !n->items && !n->pairs) {
+		tctx_fail(c, pos, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	return n;
 }
 
-static int snippet(struct tctx *c, const char *text, struct tpos pos, struct tval **out)
+/*
+ * The execution role's trust policy at `pos`. The text is parsed once per
+ * load and copied for every function: a parser per function cost more
+ * than the function's own resolution.
+ */
+static int trust_snippet(struct tctx *c, const char *text, struct tpos pos, struct tval **out)
 {
-	int err = tyaml_parse(c, text, strlen(text), out);
+	int err = 0;
 
-	if (!err)
-		reposition(*out, pos);
-	return err;
+	if (!c->trust_policy) {
+		err = tyaml_parse(c, text, strlen(text), &c->trust_policy);
+		if (err)
+			return err;
+	}
+	*out = clone_at(c, c->trust_policy, pos);
+	return *out ? 0 : c->err;
 }
 
 static int add_implicit(struct tctx *c, const struct template_resource *origin, const char *id,
@@ -542,7 +566,7 @@ static int implicit_role(struct tctx *c, const struct template_resource *fn)
 	if (!err)
 		err = feature_policies(c, fn, &rp);
 	if (!err)
-		err = snippet(c, trust_policy, fn->pos, &trust);
+		err = trust_snippet(c, trust_policy, fn->pos, &trust);
 	if (!err)
 		err = mb_init(c, &props, fn->pos);
 	if (!err)
@@ -760,9 +784,15 @@ int tsam_expand(struct tctx *c)
 	bool rest = false, http = false;
 	int err = 0;
 
+	size_t sam = 0;
+
+	for (i = 0; i < n; i++)
+		sam += !strncmp(old[i].type, "AWS::Serverless::", 17);
 	t->res = NULL;
 	t->nres = 0;
 	c->nres_alloc = 0;
+	/* A SAM resource implies a few (a role, a URL and its permission, an API). */
+	err = tmodel_reserve(c, n + 3 * sam + 2);
 	for (i = 0; !err && i < n; i++) {
 		struct template_resource r = old[i];
 

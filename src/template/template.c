@@ -2,10 +2,12 @@
  * template_load(): the stages of reading a template, in order. Read the
  * file; parse YAML/JSON into the raw tree; decide whether it is a
  * CloudFormation template at all; collect parameters (overrides, then
- * defaults), conditions and resources; let SAM expand its resources; then
- * evaluate conditions and resolve every resource's Properties and every
- * output. The first error stops the load and becomes the one message the
- * user sees, with its file:line:col.
+ * defaults); expand Fn::ForEach loops (foreach.c); collect conditions and
+ * resources; let SAM expand its resources; then evaluate conditions and
+ * resolve every resource's Properties and every output; last, read the
+ * routes of SAM events and of OpenAPI definitions (openapi.c). The first
+ * error stops the load and becomes the one message the user sees, with
+ * its file:line:col.
  */
 #include "core/common.h"
 
@@ -13,7 +15,8 @@
 
 #include "template/template_int.h"
 
-#define SAM_TRANSFORM "AWS::Serverless-2016-10-31"
+#define SAM_TRANSFORM	    "AWS::Serverless-2016-10-31"
+#define LANGUAGE_EXTENSIONS "AWS::LanguageExtensions"
 
 int tctx_fail(struct tctx *c, struct tpos pos, int err, const char *fmt, ...)
 {
@@ -121,6 +124,23 @@ const struct template_condition *template_condition(const struct template *t, co
 		if (!strcmp(t->conds[i].name, name))
 			return &t->conds[i];
 	return NULL;
+}
+
+int tmodel_reserve(struct tctx *c, size_t n)
+{
+	struct template *t = c->t;
+	struct template_resource *res;
+
+	if (n <= c->nres_alloc)
+		return 0;
+	res = arena_alloc(c->a, n * sizeof(*res));
+	if (!res)
+		return tctx_fail(c, (struct tpos){c->file, 0, 0}, ERR_NOMEM, "out of memory");
+	if (t->nres)
+		memcpy(res, t->res, t->nres * sizeof(*res));
+	t->res = res;
+	c->nres_alloc = n;
+	return 0;
 }
 
 int tmodel_add_resource(struct tctx *c, const struct template_resource *r)
@@ -295,15 +315,15 @@ static const char *scalar_attr(struct tctx *c, const struct tval *body, const ch
 static int load_resources(struct tctx *c, const struct tval *sec)
 {
 	size_t i;
-	int err = 0;
+	int err = tmodel_reserve(c, sec->n);
 
-	for (i = 0; i < sec->n; i++) {
+	for (i = 0; !err && i < sec->n; i++) {
 		const struct tval_pair *rp = &sec->pairs[i];
 		const struct tval *body = rp->val, *props;
 		struct template_resource r;
 
 		if (!strncmp(rp->key, "Fn::ForEach", 11))
-			continue; /* AWS::LanguageExtensions loops: not expanded */
+			continue; /* a loop over a collection known at deploy time */
 		if (body->kind != TVAL_MAP)
 			return tctx_fail(c, rp->key_pos, ERR_PARSE, "resource %s must be a map",
 					 rp->key);
@@ -327,10 +347,8 @@ static int load_resources(struct tctx *c, const struct tval *sec)
 		if (err)
 			return err;
 		err = tmodel_add_resource(c, &r);
-		if (err)
-			return err;
 	}
-	return 0;
+	return err;
 }
 
 static int check_depends(struct tctx *c, struct template_resource *r)
@@ -494,15 +512,16 @@ static int load_outputs(struct tctx *c, const struct tval *sec)
 	return 0;
 }
 
-static bool has_sam_transform(const struct tval *tr)
+/* Does the template's Transform (a name or a list of names) include `name`? */
+static bool has_transform(const struct tval *tr, const char *name)
 {
 	size_t i;
 
-	if (tval_str_eq(tr, SAM_TRANSFORM))
+	if (tval_str_eq(tr, name))
 		return true;
 	if (tr && tr->kind == TVAL_SEQ)
 		for (i = 0; i < tr->n; i++)
-			if (tval_str_eq(tr->items[i], SAM_TRANSFORM))
+			if (tval_str_eq(tr->items[i], name))
 				return true;
 	return false;
 }
@@ -517,7 +536,7 @@ static int build(struct tctx *c, const char *data, size_t len)
 {
 	struct template *t = c->t;
 	struct tval *root = NULL;
-	const struct tval *res;
+	const struct tval *res, *conds = NULL, *outputs = NULL;
 	int err = 0;
 
 	err = tyaml_parse(c, data, len, &root);
@@ -532,14 +551,27 @@ static int build(struct tctx *c, const char *data, size_t len)
 	if (!res || res->kind != TVAL_MAP)
 		return tctx_fail(c, res ? res->pos : root->pos, ERR_PARSE,
 				 res ? "Resources must be a map" : "template has no Resources");
-	t->sam = has_sam_transform(tval_get(root, "Transform"));
+	t->sam = has_transform(tval_get(root, "Transform"), SAM_TRANSFORM);
 	t->description = tval_str(tval_get(root, "Description"));
 	t->mappings = section(c, root, "Mappings", &err);
 	t->globals = section(c, root, "Globals", &err);
+	conds = section(c, root, "Conditions", &err);
+	outputs = section(c, root, "Outputs", &err);
 	if (!err)
 		err = load_params(c, section(c, root, "Parameters", &err));
+	/*
+	 * Loops need the AWS::LanguageExtensions transform, and may iterate
+	 * over a list parameter: expanded once parameters are known.
+	 */
+	if (!err && has_transform(tval_get(root, "Transform"), LANGUAGE_EXTENSIONS)) {
+		err = tforeach_expand(c, conds, &conds);
+		if (!err)
+			err = tforeach_expand(c, res, &res);
+		if (!err)
+			err = tforeach_expand(c, outputs, &outputs);
+	}
 	if (!err)
-		err = load_conditions(c, section(c, root, "Conditions", &err));
+		err = load_conditions(c, conds);
 	if (!err)
 		err = load_resources(c, res);
 	if (!err && t->sam)
@@ -551,11 +583,13 @@ static int build(struct tctx *c, const char *data, size_t len)
 	if (!err)
 		err = resolve_resources(c);
 	if (!err)
-		err = load_outputs(c, section(c, root, "Outputs", &err));
+		err = load_outputs(c, outputs);
 	if (!err && t->sam)
 		err = tsam_routes(c);
 	if (!err)
 		err = troutes_read(c);
+	if (!err)
+		err = topenapi_ops(c);
 	return err ? err : c->err;
 }
 

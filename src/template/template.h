@@ -118,11 +118,11 @@ struct tval {
 	 */
 	const char *text;
 	size_t len;	   /* strlen(text) */
-	bool b;		   /* BOOL */
 	double num;	   /* NUMBER */
 	const char *param; /* with TVAL_F_PARAM: the parameter's name */
-	/* TVAL_UNKNOWN */
+	/* TVAL_UNKNOWN (`unk`, `ref`, `attr`); `b` sits beside `unk` to save padding. */
 	enum tval_unknown unk;
+	bool b;		  /* BOOL */
 	const char *ref;  /* logical id, parameter or pseudo parameter name, export name */
 	const char *attr; /* TUNK_GETATT: the attribute */
 	/* TVAL_CHOICE */
@@ -307,6 +307,29 @@ struct template_route {
 	const char *payload_version;
 };
 
+/*
+ * An operation of an OpenAPI document written in the template: the
+ * DefinitionBody of an AWS::Serverless::Api/HttpApi or the Body of an
+ * AWS::ApiGateway::RestApi/ApiGatewayV2::Api (Swagger 2.0 or OpenAPI 3).
+ * Kept apart from `routes`, which are SAM events, each with its function;
+ * an event SAM merges into a definition is in both.
+ */
+struct template_api_op {
+	const char *api; /* logical id of the API resource */
+	struct tpos pos; /* the operation's key ("get:") under `paths` */
+	enum template_api_kind kind;
+	const char *method;   /* upper case; "ANY" for x-amazon-apigateway-any-method */
+	const char *path;     /* the key under `paths`, "/items/{id}" */
+	const char *function; /* the function its Lambda integration calls, or NULL */
+	/*
+	 * The authorization in effect: a security scheme's name, "AWS_IAM",
+	 * or SAM's Auth.DefaultAuthorizer; NULL when a caller can get in
+	 * without one (no security, an empty list, an anonymous alternative).
+	 */
+	const char *authorizer;
+	bool api_key_required; /* an alternative asks for an x-api-key scheme */
+};
+
 struct template
 {
 	const char *path;	 /* as given to template_load() */
@@ -331,6 +354,8 @@ struct template
 	 */
 	const char **route_notes;
 	size_t nroute_notes;
+	struct template_api_op *api_ops; /* in document order */
+	size_t napi_ops;
 	const struct tval *mappings; /* Mappings as written, or NULL */
 	const struct tval *globals;  /* SAM Globals as written, or NULL */
 	struct arena arena;	     /* owns everything above */

@@ -25,6 +25,7 @@ struct tctx {
 	size_t nres_alloc;
 	size_t nroutes_alloc;
 	size_t nnotes_alloc;
+	struct tval *trust_policy; /* SAM's execution role trust policy, parsed once (sam.c) */
 };
 
 /* Record the first error: fills the diag with "file:line:col: message". Returns `err`. */
@@ -51,6 +52,14 @@ bool tv_is_intrinsic(const struct tval *v);
 /* YAML/JSON text -> raw tree (long-form intrinsics). */
 int tyaml_parse(struct tctx *c, const char *data, size_t len, struct tval **root);
 
+/*
+ * AWS::LanguageExtensions: `sec` (Resources, Conditions or Outputs) with
+ * every Fn::ForEach loop at or below it expanded; `*out` is `sec` itself
+ * when it holds none. Loops over a collection known only at deploy time
+ * are dropped. 0 or an error (a malformed loop, a key made twice).
+ */
+int tforeach_expand(struct tctx *c, const struct tval *sec, const struct tval **out);
+
 /* Conditions: evaluate every entry of t->conds. */
 int tresolve_conditions(struct tctx *c);
 /* Resolve a raw value; *out NULL means absent (AWS::NoValue). */
@@ -62,6 +71,8 @@ bool tresolve_known_id(struct tctx *c, const char *id, bool params_too);
 
 /* Add a resource to t->res (copying the struct). */
 int tmodel_add_resource(struct tctx *c, const struct template_resource *r);
+/* Make room for `n` resources in all, so that adding them copies nothing. */
+int tmodel_reserve(struct tctx *c, size_t n);
 
 /* SAM: expand raw resources (Globals, implicit resources, SimpleTable). */
 int tsam_expand(struct tctx *c);
@@ -69,5 +80,7 @@ int tsam_expand(struct tctx *c);
 int tsam_routes(struct tctx *c);
 /* Routes of plain CloudFormation APIs and OpenAPI bodies (template_routes.c). */
 int troutes_read(struct tctx *c);
+/* OpenAPI definitions in DefinitionBody/Body: t->api_ops. */
+int topenapi_ops(struct tctx *c);
 
 #endif

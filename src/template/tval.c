@@ -47,6 +47,21 @@ struct tval *tv_new(struct tctx *c, enum tval_kind k, struct tpos pos)
 	return v;
 }
 
+/*
+ * Does `s` hold a dynamic reference ("{{resolve:")? memchr() first: most
+ * strings have no brace, and memmem() prepares its search on every call.
+ */
+static bool has_dynref(const char *s, size_t len)
+{
+	for (const char *p = s; (p = memchr(p, '{', (size_t)(s + len - p)));) {
+		if ((size_t)(s + len - p) >= 10 && !memcmp(p, "{{resolve:", 10))
+			return true;
+		if (++p >= s + len)
+			break;
+	}
+	return false;
+}
+
 struct tval *tv_string(struct tctx *c, struct tpos pos, const char *s, size_t len)
 {
 	struct tval *v = tv_new(c, TVAL_STRING, pos);
@@ -61,7 +76,7 @@ struct tval *tv_string(struct tctx *c, struct tpos pos, const char *s, size_t le
 	}
 	v->text = t;
 	v->len = len;
-	if (memmem(t, len, "{{resolve:", 10))
+	if (has_dynref(t, len))
 		v->flags |= TVAL_F_DYNREF;
 	return v;
 }

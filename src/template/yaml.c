@@ -45,7 +45,121 @@ static const struct {
 struct yparse {
 	struct tctx *c;
 	struct fy_parser *fyp;
+	const char *data; /* the input, which scalars on one line are sliced from */
+	size_t len;
+	/* Reused for every scalar: creating an iterator and a buffer per scalar was a tenth of a
+	 * load. */
+	struct fy_token_iter *it;
+	struct buf text;
+	/*
+	 * The entries of the maps and sequences being read, innermost last:
+	 * each container takes its own off the top when it ends and keeps an
+	 * array of exactly their number in the arena (growing arrays in the
+	 * arena left a third of them unused).
+	 */
+	struct tval_pair *pairs;
+	size_t npairs, apairs;
+	struct tval **items;
+	size_t nitems, aitems;
+	/*
+	 * Map keys, interned: the same key text is one string in the arena, so
+	 * that the lookups of rules and resolution compare against a few hot
+	 * strings instead of a copy per map (and the copies cost no memory).
+	 */
+	const char **keys;
+	size_t nkeys, akeys; /* akeys: a power of two, or 0 */
 };
+
+static size_t hash_text(const char *s, size_t len)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The one arena copy of key `text`; NULL when out of memory. */
+static const char *intern_key(struct yparse *y, const char *text, size_t len)
+{
+	size_t i;
+	char *copy;
+
+	if (2 * (y->nkeys + 1) > y->akeys) { /* keep the table at most half full */
+		size_t na = y->akeys ? 2 * y->akeys : 1024;
+		const char **nk = calloc(na, sizeof(*nk));
+
+		if (!nk)
+			return NULL;
+		for (size_t k = 0; k < y->akeys; k++) {
+			if (!y->keys[k])
+				continue;
+			for (i = hash_text(y->keys[k], strlen(y->keys[k])) & (na - 1); nk[i];
+			     i = (i + 1) & (na - 1))
+				;
+			nk[i] = y->keys[k];
+		}
+		free(y->keys);
+		y->keys = nk;
+		y->akeys = na;
+	}
+	for (i = hash_text(text, len) & (y->akeys - 1); y->keys[i]; i = (i + 1) & (y->akeys - 1))
+		if (!strncmp(y->keys[i], text, len) && !y->keys[i][len])
+			return y->keys[i];
+	copy = arena_strndup(y->c->a, text, len);
+	if (copy) {
+		y->keys[i] = copy;
+		y->nkeys++;
+	}
+	return copy;
+}
+
+static int push_pair(struct yparse *y, const char *key, struct tpos kpos, struct tval *val)
+{
+	if (y->npairs == y->apairs) {
+		size_t na = y->apairs ? 2 * y->apairs : 256;
+		struct tval_pair *p = realloc(y->pairs, na * sizeof(*p));
+
+		if (!p)
+			return tctx_fail(y->c, kpos, ERR_NOMEM, "out of memory");
+		y->pairs = p;
+		y->apairs = na;
+	}
+	y->pairs[y->npairs++] = (struct tval_pair){key, kpos, val};
+	return 0;
+}
+
+static int push_item(struct yparse *y, struct tval *item)
+{
+	if (y->nitems == y->aitems) {
+		size_t na = y->aitems ? 2 * y->aitems : 256;
+		struct tval **p = realloc(y->items, na * sizeof(struct tval *));
+
+		if (!p)
+			return tctx_fail(y->c, (struct tpos){y->c->file, 0, 0}, ERR_NOMEM,
+					 "out of memory");
+		y->items = p;
+		y->aitems = na;
+	}
+	y->items[y->nitems++] = item;
+	return 0;
+}
+
+/* Move `n` entries from `src` into an arena array of exactly `n`. */
+static void *settle(struct tctx *c, const void *src, size_t n, size_t size, struct tpos pos)
+{
+	void *dst;
+
+	if (!n)
+		return NULL;
+	dst = arena_alloc(c->a, n * size);
+	if (!dst) {
+		tctx_fail(c, pos, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(dst, src, n * size);
+	return dst;
+}
 
 static struct tpos mark_pos(struct tctx *c, const struct fy_mark *m)
 {
@@ -116,6 +230,9 @@ static void type_plain(struct tval *v)
 	const char *s = v->text;
 	size_t n = v->len;
 
+	/* Most plain scalars are names and words: none of the forms below starts so. */
+	if (n && !strchr("~nNtTfF0123456789+-.", s[0]))
+		return;
 	if (!n || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
 	    !strcmp(s, "NULL")) {
 		v->kind = TVAL_NULL;
@@ -198,7 +315,10 @@ static int cmp_keys(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Report the second occurrence (in document order) of any repeated key. */
+/*
+ * Report the second occurrence (in document order) of any repeated key.
+ * Most maps are small: those are compared pairwise without allocating.
+ */
 static int check_dups(struct tctx *c, const struct tval *m)
 {
 	const struct tval_pair **ix, *dup = NULL;
@@ -206,6 +326,15 @@ static int check_dups(struct tctx *c, const struct tval *m)
 
 	if (m->n < 2)
 		return 0;
+	if (m->n <= 16) {
+		for (i = 1; i < m->n && !dup; i++)
+			for (size_t k = 0; k < i; k++)
+				if (!strcmp(m->pairs[k].key, m->pairs[i].key)) {
+					dup = &m->pairs[i];
+					break;
+				}
+		goto out;
+	}
 	ix = malloc(m->n * sizeof(const struct tval_pair *));
 	if (!ix)
 		return tctx_fail(c, m->pos, ERR_NOMEM, "out of memory");
@@ -217,8 +346,51 @@ static int check_dups(struct tctx *c, const struct tval *m)
 			dup = ix[i];
 	}
 	free(ix);
+out:
 	if (dup)
 		return tctx_fail(c, dup->key_pos, ERR_PARSE, "duplicate key '%s'", dup->key);
+	return 0;
+}
+
+static int scalar_text(struct yparse *y, struct fy_token *fyt, const char **text, size_t *len);
+
+/*
+ * A map key: an untagged scalar is read as text alone (a value node per
+ * key was a fifth of the model's memory); anything else goes through
+ * parse_node() and must turn out a string.
+ */
+static int parse_key(struct yparse *y, struct fy_event *ke, unsigned depth, const char **key,
+		     struct tpos *kpos)
+{
+	struct tctx *c = y->c;
+	struct tval *k;
+	int err;
+
+	*kpos = mark_pos(c, fy_event_start_mark(ke));
+	if (!ke->scalar.tag) {
+		const char *text;
+		size_t len;
+
+		err = scalar_text(y, ke->scalar.value, &text, &len);
+		if (!err)
+			*key = intern_key(y, text, len);
+		fy_parser_event_free(y->fyp, ke);
+		if (err)
+			return tctx_fail(c, *kpos, err, "unreadable YAML scalar");
+		if (++c->nodes > TEMPLATE_MAX_NODES)
+			return tctx_fail(c, *kpos, ERR_TOOLARGE, "template has more than %d values",
+					 TEMPLATE_MAX_NODES);
+		return *key ? 0 : tctx_fail(c, *kpos, ERR_NOMEM, "out of memory");
+	}
+	err = parse_node(y, ke, depth + 1, &k);
+	if (err)
+		return err;
+	/* parse_node() sets k when it returns 0 (tctx_fail() never returns 0) */
+	// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
+	if (k->kind == TVAL_SEQ || k->kind == TVAL_MAP)
+		return tctx_fail(c, k->pos, ERR_PARSE, "map keys must be strings");
+	*key = k->text;
+	*kpos = k->pos;
 	return 0;
 }
 
@@ -226,12 +398,14 @@ static int parse_mapping(struct yparse *y, struct tval *m, unsigned depth)
 {
 	struct tctx *c = y->c;
 	struct fy_event *ke;
-	size_t alloc = 0;
+	size_t base = y->npairs;
 	int err;
 
 	for (;;) {
-		struct tval *key, *val;
+		struct tval *val;
 		struct fy_event *ve;
+		const char *key = NULL;
+		struct tpos kpos;
 
 		if (next_event(y, &ke))
 			return ERR_PARSE;
@@ -245,29 +419,29 @@ static int parse_mapping(struct yparse *y, struct tval *m, unsigned depth)
 			fy_parser_event_free(y->fyp, ke);
 			return tctx_fail(c, p, ERR_PARSE, "map keys must be strings");
 		}
-		err = parse_node(y, ke, depth + 1, &key);
+		err = parse_key(y, ke, depth, &key, &kpos);
 		if (err)
 			return err;
-		/* parse_node() sets key when it returns 0 (tctx_fail() never returns 0) */
-		// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
-		if (key->kind == TVAL_SEQ || key->kind == TVAL_MAP)
-			return tctx_fail(c, key->pos, ERR_PARSE, "map keys must be strings");
 		if (next_event(y, &ve))
 			return ERR_PARSE;
 		err = parse_node(y, ve, depth + 1, &val);
-		if (err)
-			return err;
-		err = tv_put(c, m, &alloc, key->text, key->pos, val);
+		if (!err)
+			err = push_pair(y, key, kpos, val);
 		if (err)
 			return err;
 	}
+	m->n = y->npairs - base;
+	m->pairs = settle(c, y->pairs + base, m->n, sizeof(*m->pairs), m->pos);
+	y->npairs = base;
+	if (m->n && !m->pairs)
+		return c->err;
 	return check_dups(c, m);
 }
 
 static int parse_sequence(struct yparse *y, struct tval *s, unsigned depth)
 {
 	struct fy_event *ie;
-	size_t alloc = 0;
+	size_t base = y->nitems;
 	int err;
 
 	for (;;) {
@@ -277,35 +451,88 @@ static int parse_sequence(struct yparse *y, struct tval *s, unsigned depth)
 			return ERR_PARSE;
 		if (ie->type == FYET_SEQUENCE_END) {
 			fy_parser_event_free(y->fyp, ie);
-			return 0;
+			break;
 		}
 		err = parse_node(y, ie, depth + 1, &item);
-		if (err)
-			return err;
-		err = tv_push(y->c, s, &alloc, item);
+		if (!err)
+			err = push_item(y, item);
 		if (err)
 			return err;
 	}
+	s->n = y->nitems - base;
+	s->items = settle(y->c, y->items + base, s->n, sizeof(struct tval *), s->pos);
+	y->nitems = base;
+	return s->n && !s->items ? y->c->err : 0;
 }
 
 /*
- * A scalar's text, unescaped, through libfyaml's token iterator:
- * fy_token_get_text() caches a copy that 0.7 leaks for long escaped
- * scalars.
+ * The text of a scalar written on one line without escapes, straight from
+ * the input: plain, 'single' without '', "double" without \. NULL when
+ * the scalar needs libfyaml to unfold or unescape it.
  */
-static int scalar_text(struct fy_token *fyt, struct buf *out)
+static const char *scalar_slice(const struct yparse *y, struct fy_token *fyt, size_t *len)
 {
-	struct fy_token_iter *it = fy_token_iter_create(fyt);
+	const struct fy_mark *a = fy_token_start_mark(fyt), *b = fy_token_end_mark(fyt);
+	enum fy_scalar_style style = fy_token_scalar_style(fyt);
+	const char *p, *q;
+
+	if (!a || !b || a->line != b->line || b->input_pos <= a->input_pos || b->input_pos > y->len)
+		return NULL;
+	p = y->data + a->input_pos;
+	q = y->data + b->input_pos; /* one past the end */
+	switch (style) {
+	case FYSS_PLAIN:
+		if (*p == ' ' || *p == '\t' || q[-1] == ' ' || q[-1] == '\t')
+			return NULL;
+		break;
+	case FYSS_DOUBLE_QUOTED:
+		if (q - p < 2 || *p != '"' || q[-1] != '"' ||
+		    memchr(p + 1, '\\', (size_t)(q - p - 2)))
+			return NULL;
+		p++, q--;
+		break;
+	case FYSS_SINGLE_QUOTED:
+		if (q - p < 2 || *p != '\'' || q[-1] != '\'' ||
+		    memchr(p + 1, '\'', (size_t)(q - p - 2)))
+			return NULL;
+		p++, q--;
+		break;
+	default:
+		return NULL;
+	}
+	*len = (size_t)(q - p);
+	return p;
+}
+
+/*
+ * A scalar's text, unescaped: a slice of the input when it can be
+ * (scalar_slice()), else through libfyaml's token iterator, into y->text
+ * (fy_token_get_text() caches a copy that 0.7 leaks for long escaped
+ * scalars). One iterator serves the whole parse, restarted on each token.
+ */
+static int scalar_text(struct yparse *y, struct fy_token *fyt, const char **text, size_t *len)
+{
 	const struct fy_iter_chunk *ch = NULL;
 	int ferr = 0, err = 0;
 
-	if (!it)
-		return ERR_NOMEM;
-	while (!err && (ch = fy_token_iter_chunk_next(it, ch, &ferr)))
-		err = buf_add(out, ch->str, ch->len);
-	fy_token_iter_destroy(it);
+	*text = scalar_slice(y, fyt, len);
+	if (*text)
+		return 0;
+	buf_reset(&y->text);
+	if (!y->it) {
+		y->it = fy_token_iter_create(fyt);
+		if (!y->it)
+			return ERR_NOMEM;
+	} else {
+		fy_token_iter_finish(y->it);
+		fy_token_iter_start(fyt, y->it);
+	}
+	while (!err && (ch = fy_token_iter_chunk_next(y->it, ch, &ferr)))
+		err = buf_add(&y->text, ch->str, ch->len);
 	if (!err && ferr)
 		err = ERR_PARSE;
+	*text = y->text.ptr;
+	*len = y->text.len;
 	return err;
 }
 
@@ -314,17 +541,14 @@ static int scalar_node(struct yparse *y, struct fy_event *fye, const char *core,
 {
 	struct tctx *c = y->c;
 	struct tval *v;
-	struct buf text;
+	const char *text;
+	size_t len;
 	int err;
 
-	buf_init(&text, TEMPLATE_MAX_BYTES);
-	err = scalar_text(fye->scalar.value, &text);
-	if (err) {
-		buf_release(&text);
+	err = scalar_text(y, fye->scalar.value, &text, &len);
+	if (err)
 		return tctx_fail(c, vpos, err, "unreadable YAML scalar");
-	}
-	v = tv_string(c, vpos, text.ptr, text.len);
-	buf_release(&text);
+	v = tv_string(c, vpos, text, len);
 	if (!v)
 		return c->err;
 	if (core) {
@@ -490,7 +714,7 @@ int tyaml_parse(struct tctx *c, const char *data, size_t len, struct tval **root
 	struct fy_diag_cfg dcfg;
 	struct fy_parse_cfg cfg;
 	struct fy_diag *diag;
-	struct yparse y = {c, NULL};
+	struct yparse y = {.c = c, .data = data, .len = len};
 	int err;
 
 	err = check_text(c, data, len);
@@ -500,12 +724,15 @@ int tyaml_parse(struct tctx *c, const char *data, size_t len, struct tval **root
 	dcfg.fp = NULL;
 	dcfg.output_fn = NULL;
 	dcfg.colorize = false;
+	buf_init(&y.text, TEMPLATE_MAX_BYTES);
 	diag = fy_diag_create(&dcfg);
-	if (!diag)
+	if (!diag) {
+		buf_release(&y.text);
 		return tctx_fail(c, (struct tpos){c->file, 0, 0}, ERR_NOMEM, "out of memory");
+	}
 	fy_diag_set_collect_errors(diag, true);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_DISABLE_RECYCLING |
+	cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
 		    (looks_like_json(data, len) ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
 	cfg.diag = diag;
 	y.fyp = fy_parser_create(&cfg);
@@ -517,6 +744,12 @@ int tyaml_parse(struct tctx *c, const char *data, size_t len, struct tval **root
 	if (err == ERR_PARSE && !c->err)
 		err = yaml_error(c, diag);
 out:
+	if (y.it)
+		fy_token_iter_destroy(y.it);
+	buf_release(&y.text);
+	free(y.pairs);
+	free(y.items);
+	free(y.keys);
 	if (y.fyp)
 		fy_parser_destroy(y.fyp);
 	fy_diag_destroy(diag);

@@ -115,9 +115,10 @@ class JUnitTest(unittest.TestCase):
         cases = suite.findall("testcase")
         self.assertEqual(int(suite.get("tests")), len(cases))
         failed = {c.get("name").split()[0] for c in cases if c.find("failure") is not None}
-        # The two warnings do not reach the default threshold.
-        self.assertEqual({"LAMBDA-001", "LAMBDA-002", "LAMBDA-003", "LAMBDA-006"}, failed)
-        self.assertEqual("4", suite.get("failures"))
+        # The warnings do not reach the default threshold.
+        self.assertEqual({"LAMBDA-001", "LAMBDA-002", "LAMBDA-003", "LAMBDA-006", "LAMBDA-010"},
+                         failed)
+        self.assertEqual("5", suite.get("failures"))
         lambda5 = [c for c in cases if c.get("name").startswith("LAMBDA-005")][0]
         self.assertIn("reserved concurrency", lambda5.find("system-out").text)
         failure = [c for c in cases if c.get("name").startswith("LAMBDA-001")][0].find("failure")
@@ -126,7 +127,7 @@ class JUnitTest(unittest.TestCase):
 
     def test_fail_on_warning_and_suppressed(self):
         _, root = self.run_junit("lambda-fail", "--fail-on", "warning")
-        self.assertEqual("6", root.find("testsuite").get("failures"))
+        self.assertEqual("11", root.find("testsuite").get("failures"))
         _, root = self.run_junit("suppressions")
         skipped = [c.get("name").split()[0] for c in root.iter("testcase")
                    if c.find("skipped") is not None]

@@ -500,6 +500,151 @@ static void test_load_string(void **state)
 	assert_string_equal(d.text, "YAML aliases are not supported by CloudFormation");
 }
 
+static struct template *load_str(const char *yaml)
+{
+	struct template_diag d;
+	struct template *t = NULL;
+
+	if (template_load_string("mem.yaml", yaml, strlen(yaml), NULL, &t, &d))
+		fail_msg("%s", d.msg);
+	return t;
+}
+
+/* Fn::ForEach: literal and parameter collections, &{}, Ref and Sub of the identifier, nesting. */
+static void test_foreach(void **state)
+{
+	static const char loops[] =
+		"Transform: AWS::LanguageExtensions\n"
+		"Parameters:\n  Names: {Type: CommaDelimitedList, Default: \"a,b\"}\n"
+		"  Later: {Type: CommaDelimitedList}\n"
+		"Resources:\n"
+		"  Fn::ForEach::Topics:\n"
+		"    - N\n"
+		"    - [x-1, y]\n"
+		"    - Topic&{N}:\n"
+		"        Type: AWS::SNS::Topic\n"
+		"        Properties: {TopicName: !Sub \"${N}-t\", DisplayName: !Ref N}\n"
+		"  Fn::ForEach::Outer:\n"
+		"    - O\n"
+		"    - !Ref Names\n"
+		"    - Fn::ForEach::Inner:\n"
+		"        - I\n"
+		"        - [\"1\", \"2\"]\n"
+		"        - Q${O}${I}:\n"
+		"            Type: AWS::SQS::Queue\n"
+		"            Properties:\n"
+		"              Tags:\n"
+		"                Fn::ForEach::Tags: [K, [k1], {\"${K}\": !Sub \"${O}\"}]\n"
+		"  Fn::ForEach::Skip: [S, !Ref Later, {\"B${S}\": {Type: AWS::S3::Bucket}}]\n"
+		"  Plain: {Type: AWS::S3::Bucket}\n";
+	static const char twice[] = "Transform: AWS::LanguageExtensions\nResources:\n"
+				    "  Fn::ForEach::A: [N, [a], {Xa: {Type: T}}]\n";
+	static const char dup[] = "Transform: AWS::LanguageExtensions\nResources:\n"
+				  "  Xa: {Type: T}\n"
+				  "  Fn::ForEach::A: [N, [a], {\"X${N}\": {Type: T}}]\n";
+	static const char short_loop[] = "Transform: [AWS::LanguageExtensions]\nResources:\n  "
+					 "Fn::ForEach::A: [N, {Type: T}]\n";
+	static const char no_transform[] = "Resources:\n"
+					   "  Fn::ForEach::A: [N, [a], {\"X${N}\": {Type: T}}]\n"
+					   "  P: {Type: T}\n";
+	struct template *t = load_str(loops);
+	const struct template_resource *r;
+	struct template_diag d;
+
+	(void)state;
+	assert_int_equal(t->nres, 7);
+	assert_str(prop(t, "Topicx1", "TopicName"), "x-1-t");
+	assert_str(prop(t, "Topicx1", "DisplayName"), "x-1");
+	assert_str(prop(t, "Topicy", "TopicName"), "y-t");
+	r = template_resource(t, "Topicy");
+	assert_int_equal(r->pos.line, 9); /* the loop's output key */
+	assert_int_equal(r->pos.col, 7);
+	assert_str(prop(t, "Qa1", "Tags.k1"), "a");
+	assert_str(prop(t, "Qb2", "Tags.k1"), "b");
+	assert_non_null(template_resource(t, "Qa2"));
+	assert_non_null(template_resource(t, "Qb1"));
+	assert_non_null(template_resource(t, "Plain"));
+	assert_null(template_resource(t, "Bx")); /* a collection known at deploy time */
+	template_free(t);
+	assert_int_equal(template_load_string("m", twice, strlen(twice), NULL, &t, &d), ERR_PARSE);
+	assert_string_equal(d.msg, "m:3:29: Fn::ForEach::A: the key Xa must contain ${N} or &{N}");
+	assert_int_equal(template_load_string("m", dup, strlen(dup), NULL, &t, &d), ERR_PARSE);
+	assert_string_equal(d.msg, "m:4:30: Fn::ForEach makes the key Xa a second time");
+	assert_int_equal(template_load_string("m", short_loop, strlen(short_loop), NULL, &t, &d),
+			 ERR_PARSE);
+	assert_string_equal(d.text,
+			    "Fn::ForEach::A expects [identifier, collection, {key: value}]");
+	/* Without AWS::LanguageExtensions a loop is not CloudFormation's to expand. */
+	t = load_str(no_transform);
+	assert_int_equal(t->nres, 1);
+	assert_null(template_resource(t, "Xa"));
+	template_free(t);
+}
+
+/* OpenAPI operations from DefinitionBody and Body, with their authorization. */
+static void test_openapi(void **state)
+{
+	static const char doc[] =
+		"Transform: AWS::Serverless-2016-10-31\n"
+		"Resources:\n"
+		"  Fn: {Type: AWS::Serverless::Function, Properties: {Runtime: python3.13, "
+		"Handler: a.h, CodeUri: s/}}\n"
+		"  Api:\n"
+		"    Type: AWS::Serverless::Api\n"
+		"    Properties:\n"
+		"      StageName: prod\n"
+		"      Auth: {DefaultAuthorizer: Pool, ApiKeyRequired: true}\n"
+		"      DefinitionBody:\n"
+		"        swagger: '2.0'\n"
+		"        securityDefinitions:\n"
+		"          Key: {type: apiKey, name: x-api-key, in: header}\n"
+		"          Sig: {type: apiKey, name: Authorization, in: header, "
+		"x-amazon-apigateway-authtype: awsSigv4}\n"
+		"        paths:\n"
+		"          /a:\n"
+		"            get:\n"
+		"              x-amazon-apigateway-integration:\n"
+		"                uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/"
+		"2015-03-31/functions/${Fn.Arn}/invocations'\n"
+		"            post: {security: [{Key: []}]}\n"
+		"            put: {security: [{Sig: []}]}\n"
+		"            delete: {security: []}\n"
+		"            x-amazon-apigateway-any-method: {x-amazon-apigateway-auth: {type: "
+		"AWS_IAM}}\n"
+		"            parameters: []\n"
+		"  Http:\n"
+		"    Type: AWS::ApiGatewayV2::Api\n"
+		"    Properties:\n"
+		"      Body:\n"
+		"        openapi: 3.0.1\n"
+		"        security: [{jwt: []}, {}]\n"
+		"        paths: {/b: {get: {x-amazon-apigateway-integration: {uri: !GetAtt "
+		"Fn.Arn}}}}\n";
+	struct template *t = load_str(doc);
+	const struct template_api_op *op = t->api_ops;
+
+	(void)state;
+	assert_int_equal(t->napi_ops, 6);
+	assert_string_equal(op[0].api, "Api");
+	assert_int_equal(op[0].kind, TAPI_REST);
+	assert_string_equal(op[0].method, "GET");
+	assert_string_equal(op[0].path, "/a");
+	assert_string_equal(op[0].function, "Fn");
+	assert_string_equal(op[0].authorizer, "Pool"); /* SAM's DefaultAuthorizer */
+	assert_true(op[0].api_key_required);
+	assert_int_equal(op[0].pos.line, 16);
+	assert_null(op[1].authorizer); /* an API key alone */
+	assert_string_equal(op[2].authorizer, "AWS_IAM");
+	assert_null(op[3].authorizer); /* security: [] */
+	assert_string_equal(op[4].method, "ANY");
+	assert_string_equal(op[4].authorizer, "AWS_IAM");
+	assert_string_equal(op[5].api, "Http");
+	assert_int_equal(op[5].kind, TAPI_HTTP);
+	assert_string_equal(op[5].function, "Fn");
+	assert_null(op[5].authorizer); /* an anonymous alternative */
+	template_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,7 +654,8 @@ int main(void)
 		cmocka_unit_test(test_params_files),	 cmocka_unit_test(test_sam_globals),
 		cmocka_unit_test(test_sam_role),	 cmocka_unit_test(test_sam_routes),
 		cmocka_unit_test(test_sam_simple_table), cmocka_unit_test(test_unreadable),
-		cmocka_unit_test(test_load_string),
+		cmocka_unit_test(test_load_string),	 cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_openapi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

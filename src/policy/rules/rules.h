@@ -30,7 +30,96 @@ extern const struct policy_rule policy_rules_codebuild[];
 extern const struct policy_rule policy_rules_secretsmanager[];
 extern const struct policy_rule policy_rules_cloudtrail[];
 extern const struct policy_rule policy_rules_credentials[];
+extern const struct policy_rule policy_rules_cloudfront[];
+extern const struct policy_rule policy_rules_acm[];
+extern const struct policy_rule policy_rules_elb[];
+extern const struct policy_rule policy_rules_containers[];
+extern const struct policy_rule policy_rules_analytics[];
+extern const struct policy_rule policy_rules_databases[];
+extern const struct policy_rule policy_rules_other[];
 extern const struct policy_rule policy_rules_sluice[];
+
+/* ----- lookups across resources (policy_index.c) ----- */
+
+/*
+ * The resources of type `type`, in document order; `*n` gets the count
+ * (0, with NULL returned, when there is none). Valid during the check run.
+ */
+const struct template_resource *const *pr_of_type(struct policy_ctx *cx, const char *type,
+						  size_t *n /* OUT */);
+
+/*
+ * Call `fn` for each resource of type `type` whose value at `path` names
+ * `target`: a Ref or GetAtt of that logical id, or a plain string equal to
+ * it (a bucket named in the template), in any alternative and at any depth
+ * (the items of a Roles list). Stops and returns true when `fn` does. The
+ * first query of a (type, path) pair indexes all its resources; later ones
+ * are a binary search, so relating every bucket to its policies is
+ * O(n log n), not O(n^2).
+ */
+bool pr_referrers(struct policy_ctx *cx, const char *type, const char *path, const char *target,
+		  bool (*fn)(const struct template_resource *ref, void *arg), void *arg);
+
+/* True when some resource of `type` names `target` at `path` (see above). */
+bool pr_referred(struct policy_ctx *cx, const char *type, const char *path, const char *target);
+
+/*
+ * True when the boolean setting at `path` under `props` may be off once
+ * deployed, in some alternative: missing, known and not true, or taken from
+ * a parameter that has no value here and whose AllowedValues do not rule
+ * out false (the deployer chooses). `*hit` gets that alternative (NULL when
+ * missing). Unlike pr_not_true(), a parameter gets no benefit of the doubt.
+ */
+bool pr_may_be_off(const struct template *t, const struct tval *props, const char *path,
+		   const struct tval **hit /* OUT */);
+
+/* ----- table-driven checks ----- */
+
+/*
+ * What a table-driven check wants of the value at its path. "Missing" is
+ * an absent key or an AWS::NoValue branch; values known only at deploy
+ * time pass every test (the benefit of the doubt of pr_not_*).
+ */
+enum pr_want {
+	PR_WANT_TRUE,	  /* true; missing fails */
+	PR_WANT_FALSE,	  /* false; missing fails */
+	PR_WANT_NOT_TRUE, /* not true; missing passes */
+	PR_WANT_SET,	  /* present and not empty */
+	PR_WANT_ONE_OF,	  /* one of `values`; missing fails */
+	PR_WANT_NONE_OF,  /* none of `values`; missing passes */
+	PR_WANT_AT_LEAST, /* an integer >= `min`; missing counts as `dflt` */
+};
+
+/*
+ * A check that one property of a resource has a safe value: the common
+ * shape of "encryption on", "not public", "logging set". The rule's `spec`
+ * points at one; its `check` is pr_check_spec. The finding reads
+ * "<noun> '<id>' <problem>; <fix>" and is reported at the offending value,
+ * or at the resource when the property is missing. `xw_type`, when set, is
+ * the one resource type the rule's crosswalk ids apply to (checkov checks
+ * OpenSearch domains under another id than Elasticsearch ones, say).
+ */
+struct pr_spec {
+	const char *path; /* as tval_each(): "EncryptionAtRestOptions.Enabled" */
+	enum pr_want want;
+	const char *values; /* ONE_OF / NONE_OF: "TLS_1_2|TLS_1_3", exact match */
+	long long min;	    /* AT_LEAST */
+	long long dflt;	    /* AT_LEAST: the value AWS uses when missing */
+	const char *noun;   /* "file system" */
+	const char *problem;
+	const char *fix;
+	const char *xw_type;
+};
+
+void pr_check_spec(struct policy_ctx *cx, const struct template_resource *r);
+
+/*
+ * True when `s` (of `len` bytes) holds a credential: an AWS access key id,
+ * a 40-character secret access key (mixed case and digits), a private key
+ * block or an "aws_secret_access_key = ..." assignment. `what` gets a short
+ * description for the message ("an AWS access key id").
+ */
+bool pr_credential_in(const char *s, size_t len, const char **what /* OUT */);
 
 /* A predicate over one alternative; `v` is NULL when the value is missing. */
 typedef bool (*pr_pred)(const struct tval *v);

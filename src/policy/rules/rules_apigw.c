@@ -54,10 +54,13 @@ static void check_access_log(struct policy_ctx *cx, const struct template_resour
 		is_v2(r) ? "AccessLogSettings.DestinationArn" : "AccessLogSetting.DestinationArn";
 
 	if (pr_any(r->props, path, pr_missing, NULL))
-		policy_flag(cx, r, NULL,
-			    "%s '%s' writes no access logs; set %s with a DestinationArn and a "
-			    "Format",
-			    noun(r), r->id, is_v2(r) ? "AccessLogSettings" : "AccessLogSetting");
+		policy_flag_as(cx, r, NULL, is_v2(r) ? "CKV_AWS_95" : "CKV_AWS_76",
+			       !strcmp(r->type, "AWS::ApiGateway::Stage")     ? "W69"
+			       : !strcmp(r->type, "AWS::ApiGatewayV2::Stage") ? "W46"
+									      : "",
+			       "%s '%s' writes no access logs; set %s with a DestinationArn and a "
+			       "Format",
+			       noun(r), r->id, is_v2(r) ? "AccessLogSettings" : "AccessLogSetting");
 }
 
 static bool auth_none(const struct tval *v)
@@ -79,16 +82,60 @@ static void check_method_auth(struct policy_ctx *cx, const struct template_resou
 			return;
 	}
 	if (pr_any(r->props, "AuthorizationType", auth_none, &hit))
-		policy_flag(cx, r, pr_pos(hit, r),
-			    "%s '%s' has no authorization; set AuthorizationType (AWS_IAM, "
-			    "COGNITO_USER_POOLS, CUSTOM or JWT) with an authorizer",
-			    strstr(r->type, "Method") ? "method" : "route", r->id);
+		policy_flag_as(cx, r, pr_pos(hit, r), strstr(r->type, "Method") ? "CKV_AWS_59" : "",
+			       strstr(r->type, "Method") ? "W59" : "",
+			       "%s '%s' has no authorization; set AuthorizationType (AWS_IAM, "
+			       "COGNITO_USER_POOLS, CUSTOM or JWT) with an authorizer",
+			       strstr(r->type, "Method") ? "method" : "route", r->id);
 }
 
-/* SAM Api/HttpApi events, from the model's route list. */
+/* Is this OpenAPI operation also a SAM event's route (reported as such)? */
+static bool is_event_route(const struct template *t, const struct template_api_op *op)
+{
+	for (size_t i = 0; i < t->nroutes; i++) {
+		const struct template_route *rt = &t->routes[i];
+
+		if (rt->api && !strcmp(rt->api, op->api) && rt->path &&
+		    !strcmp(rt->path, op->path) && rt->method && !strcmp(rt->method, op->method))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Operations of OpenAPI definitions (DefinitionBody, Body). checkov reads
+ * only AWS::ApiGateway::Method resources, so these carry no checkov id.
+ */
+static void check_openapi_auth(struct policy_ctx *cx)
+{
+	const struct template *t = cx->t;
+
+	for (size_t i = 0; i < t->napi_ops; i++) {
+		const struct template_api_op *op = &t->api_ops[i];
+		const struct template_resource *api = template_resource(t, op->api);
+
+		if (op->authorizer || !strcmp(op->method, "OPTIONS") || is_event_route(t, op))
+			continue;
+		if (api && api->cond_value == TCOND_FALSE)
+			continue;
+		policy_flag_as(cx, api, &op->pos, "", "",
+			       "operation %s %s of API '%s'%s%s%s has no authorizer; add a "
+			       "security requirement (or x-amazon-apigateway-auth AWS_IAM) to the "
+			       "operation or the definition%s",
+			       op->method, op->path, op->api, op->function ? " (function '" : "",
+			       op->function ? op->function : "", op->function ? "')" : "",
+			       api && !strncmp(api->type, "AWS::Serverless::", 17)
+				       ? ", or Auth.DefaultAuthorizer on the API"
+				       : "");
+	}
+}
+
+/* SAM Api/HttpApi events, from the model's route list, and OpenAPI operations. */
 static void check_route_auth(struct policy_ctx *cx, const struct template_resource *none)
 {
 	const struct template *t = cx->t;
+
+	check_openapi_auth(cx);
 
 	for (size_t i = 0; i < t->nroutes; i++) {
 		const struct template_route *rt = &t->routes[i];
@@ -116,6 +163,20 @@ static bool tls10_or_missing(const struct tval *v)
 	return pr_missing(v) || tls10(v);
 }
 
+/* Each of an HTTP API domain's configurations (TLS_1_2 is its default). */
+static bool v2_domain_tls10(const struct template_resource *r, const struct tval **hit)
+{
+	const struct tval *list = tval_get(r->props, "DomainNameConfigurations");
+	char path[64];
+
+	for (size_t i = 0; list && list->kind == TVAL_SEQ && i < list->n; i++) {
+		snprintf(path, sizeof(path), "DomainNameConfigurations.%zu.SecurityPolicy", i);
+		if (pr_any(r->props, path, tls10, hit))
+			return true;
+	}
+	return false;
+}
+
 static void check_domain_tls(struct policy_ctx *cx, const struct template_resource *r)
 {
 	const struct tval *hit = NULL;
@@ -124,7 +185,7 @@ static void check_domain_tls(struct policy_ctx *cx, const struct template_resour
 	if (!strcmp(r->type, "AWS::ApiGateway::DomainName"))
 		bad = pr_any(r->props, "SecurityPolicy", tls10_or_missing, &hit);
 	else if (!strcmp(r->type, "AWS::ApiGatewayV2::DomainName"))
-		bad = pr_any(r->props, "DomainNameConfigurations.0.SecurityPolicy", tls10, &hit);
+		bad = v2_domain_tls10(r, &hit);
 	else if (!pr_any(r->props, "Domain", pr_missing, NULL))
 		bad = pr_any(r->props, "Domain.SecurityPolicy", is_v2(r) ? tls10 : tls10_or_missing,
 			     &hit);
@@ -180,6 +241,19 @@ static void check_tracing(struct policy_ctx *cx, const struct template_resource 
 			    r->id);
 }
 
+/* APIGW-007 */
+static void check_cache(struct policy_ctx *cx, const struct template_resource *r)
+{
+	const struct tval *hit;
+
+	if (pr_any(r->props, "CacheClusterEnabled", pr_not_true, &hit))
+		policy_flag(cx, r, pr_missing(hit) ? NULL : pr_pos(hit, r),
+			    "%s '%s' has no response cache; set CacheClusterEnabled: true (with "
+			    "a CacheClusterSize) so bursts of repeated requests do not all reach "
+			    "the functions",
+			    noun(r), r->id);
+}
+
 static const char *const throttle_types[] = {
 	"AWS::ApiGateway::Stage",
 	"AWS::ApiGatewayV2::Stage",
@@ -198,7 +272,7 @@ const struct policy_rule policy_rules_apigw[] = {
 		       "where, and with what result.",
 		.fix = "Set AccessLogSetting (REST) or AccessLogSettings (HTTP) with a log "
 		       "group ARN as DestinationArn and a Format.",
-		.cfn_nag = "W69",
+		.cfn_nag = "W69,W46",
 		.checkov = "CKV_AWS_76,CKV_AWS_95",
 		.guard = "API_GW_EXECUTION_LOGGING_ENABLED,API_GWV2_ACCESS_LOGS_ENABLED",
 		.types = log_types,
@@ -261,15 +335,31 @@ const struct policy_rule policy_rules_apigw[] = {
 		.id = "APIGW-006",
 		.service = "API Gateway",
 		.severity = POLICY_WARNING,
-		.title = "SAM route without authorizer",
+		.title = "Route without authorizer (SAM events, OpenAPI definitions)",
 		.why = "A route without an authorizer can be called by anyone who knows the "
 		       "URL; authorization then depends on the function alone.",
-		.fix = "Set Auth.Authorizer on the Api/HttpApi event, or Auth.DefaultAuthorizer "
-		       "on the API; public routes suppress this rule with a reason.",
+		.fix = "Set Auth.Authorizer on the Api/HttpApi event, Auth.DefaultAuthorizer on "
+		       "the API, or a security requirement in the OpenAPI definition; public "
+		       "routes suppress this rule with a reason.",
 		.checkov = "CKV_AWS_59",
 		.guard = "API_GWV2_AUTHORIZATION_TYPE_CONFIGURED",
 		.types = NULL,
 		.check = check_route_auth,
+	},
+	{
+		.id = "APIGW-007",
+		.service = "API Gateway",
+		.severity = POLICY_WARNING,
+		.title = "REST API stage without a cache",
+		.why = "Without a stage cache every repeated request reaches the integration, "
+		       "so a burst of identical calls costs function time and throttling "
+		       "headroom.",
+		.fix = "Set CacheClusterEnabled: true and a CacheClusterSize (SAM: on the "
+		       "Serverless::Api); stages whose answers must never be cached suppress "
+		       "this rule with that reason.",
+		.checkov = "CKV_AWS_120",
+		.types = rest_stage_types,
+		.check = check_cache,
 	},
 	{0},
 };

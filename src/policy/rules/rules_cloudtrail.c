@@ -1,6 +1,7 @@
 /*
  * Rules for CloudTrail trails: encryption with a KMS key, log file
- * integrity validation, and coverage of every region.
+ * integrity validation, and coverage of every region, whether written as
+ * values, conditions (an Fn::If with an AWS::NoValue branch) or parameters.
  */
 #include "core/common.h"
 
@@ -8,32 +9,54 @@
 
 static const char *const trail_types[] = {"AWS::CloudTrail::Trail", NULL};
 
+/* Missing, an AWS::NoValue branch, or an empty key (a parameter defaulting to ""). */
+static bool no_key(const struct tval *v)
+{
+	return pr_missing(v) || (v->kind == TVAL_STRING && v->len == 0);
+}
+
 static void check_kms(struct policy_ctx *cx, const struct template_resource *r)
 {
-	if (pr_any(r->props, "KMSKeyId", pr_missing, NULL))
-		policy_flag(cx, r, NULL, "trail '%s' is not encrypted with a KMS key; set KMSKeyId",
-			    r->id);
+	const struct tval *hit;
+
+	if (pr_any(r->props, "KMSKeyId", no_key, &hit))
+		policy_flag(cx, r, pr_missing(hit) ? NULL : pr_pos(hit, r),
+			    "trail '%s' is not encrypted with a KMS key%s; set KMSKeyId", r->id,
+			    pr_missing(hit) ? "" : " (the key is empty)");
+}
+
+/*
+ * The settings below are often parameters; a parameter the deployer may set
+ * to false is reported, since the template then allows an unprotected trail.
+ */
+static void flag_off(struct policy_ctx *cx, const struct template_resource *r,
+		     const struct tval *hit, const char *what, const char *key)
+{
+	if (hit && hit->kind == TVAL_UNKNOWN)
+		policy_flag(cx, r, pr_pos(hit, r),
+			    "trail '%s' %s when parameter %s is false; set %s: true or allow "
+			    "only true",
+			    r->id, what, hit->ref, key);
+	else
+		policy_flag(cx, r, pr_missing(hit) ? NULL : pr_pos(hit, r),
+			    "trail '%s' %s; set %s: true", r->id, what, key);
 }
 
 static void check_validation(struct policy_ctx *cx, const struct template_resource *r)
 {
 	const struct tval *hit;
 
-	if (pr_any(r->props, "EnableLogFileValidation", pr_not_true, &hit))
-		policy_flag(cx, r, pr_pos(hit, r),
-			    "trail '%s' cannot prove its logs were not altered; set "
-			    "EnableLogFileValidation: true",
-			    r->id);
+	if (pr_may_be_off(cx->t, r->props, "EnableLogFileValidation", &hit))
+		flag_off(cx, r, hit, "cannot prove its logs were not altered",
+			 "EnableLogFileValidation");
 }
 
 static void check_multi_region(struct policy_ctx *cx, const struct template_resource *r)
 {
 	const struct tval *hit;
 
-	if (pr_any(r->props, "IsMultiRegionTrail", pr_not_true, &hit))
-		policy_flag(cx, r, pr_pos(hit, r),
-			    "trail '%s' records one region only; set IsMultiRegionTrail: true",
-			    r->id);
+	if (pr_may_be_off(cx->t, r->props, "IsMultiRegionTrail", &hit))
+		flag_off(cx, r, hit, "records one region only", "IsMultiRegionTrail");
 }
 
 const struct policy_rule policy_rules_cloudtrail[] = {

@@ -1,7 +1,7 @@
 /*
  * Rules for CodeBuild projects: privileged (Docker-in-Docker) mode, an
- * explicit KMS key for artifacts, and secrets in plain-text environment
- * variables.
+ * explicit KMS key for artifacts, artifacts stored unencrypted, and secrets
+ * in plain-text environment variables.
  */
 #include "core/common.h"
 
@@ -60,6 +60,40 @@ static void check_env(struct policy_ctx *cx, const struct template_resource *r)
 	pr_items(r->props, "Environment.EnvironmentVariables", env_var, &e);
 }
 
+/* CB-004: Artifacts and every SecondaryArtifacts entry. */
+struct art_ctx {
+	struct policy_ctx *cx;
+	const struct template_resource *r;
+	bool primary;
+};
+
+static void artifact(const struct tval *art, void *arg)
+{
+	struct art_ctx *a = arg;
+	const struct tval *off = tval_get(art, "EncryptionDisabled");
+
+	if (!pr_is_true(off))
+		return;
+	policy_flag_as(a->cx, a->r, pr_pos(off, a->r),
+		       a->primary && tval_str_eq(tval_get(art, "Type"), "S3") ? "CKV_AWS_78" : "",
+		       NULL,
+		       "project '%s' stores build artifacts unencrypted; remove EncryptionDisabled",
+		       a->r->id);
+}
+
+static void check_artifacts(struct policy_ctx *cx, const struct template_resource *r)
+{
+	struct art_ctx a = {cx, r, true};
+	const struct tval *alts[TEMPLATE_MAX_ALTS];
+	size_t n = tval_alts(tval_get(r->props, "Artifacts"), alts, ARRAY_SIZE(alts));
+
+	for (size_t i = 0; i < n; i++)
+		if (alts[i] && alts[i]->kind == TVAL_MAP)
+			artifact(alts[i], &a);
+	a.primary = false;
+	pr_items(r->props, "SecondaryArtifacts", artifact, &a);
+}
+
 const struct policy_rule policy_rules_codebuild[] = {
 	{
 		.id = "CB-001",
@@ -96,6 +130,19 @@ const struct policy_rule policy_rules_codebuild[] = {
 		.guard = "CODEBUILD_PROJECT_ENVVAR_AWSCRED_CHECK",
 		.types = project_types,
 		.check = check_env,
+	},
+	{
+		.id = "CB-004",
+		.service = "CodeBuild",
+		.severity = POLICY_ERROR,
+		.title = "Build artifacts stored unencrypted",
+		.why = "EncryptionDisabled leaves the artifacts, often deployable code and "
+		       "configuration, unencrypted in S3.",
+		.fix = "Remove EncryptionDisabled from Artifacts and SecondaryArtifacts.",
+		.checkov = "CKV_AWS_78",
+		.guard = "CODEBUILD_PROJECT_ARTIFACT_ENCRYPTION",
+		.types = project_types,
+		.check = check_artifacts,
 	},
 	{0},
 };

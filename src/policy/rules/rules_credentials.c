@@ -10,6 +10,10 @@
  * only in values whose key or text mention "secret". Passwords under the
  * properties that a service rule already covers (RDS-003, IAM-010,
  * LAMBDA-002, CB-003) are left to that rule.
+ *
+ * The four rules share one walk of the document: SECRET-001's check runs
+ * it and reports each finding under the rule whose pattern matched (four
+ * walks were a tenth of a whole check).
  */
 #include "core/common.h"
 
@@ -23,8 +27,10 @@ struct walk {
 	const char *section;		   /* "Resources", "Mappings", ... */
 	/* Report `s` (a string under `key`) if it holds what this rule looks for. */
 	void (*on_string)(struct walk *w, const char *key, const struct tval *s);
+	const struct policy_rule *rules[4]; /* the catalogue's SECRET-001 to 004 */
 };
 
+/* Passwords a service rule already reports (RDS-003, IAM-010, CB-003). */
 static bool covered(const struct template_resource *r, const char *key)
 {
 	static const struct {
@@ -38,8 +44,35 @@ static bool covered(const struct template_resource *r, const char *key)
 		{"AWS::CodeBuild::Project", "Environment"},
 	};
 
-	for (size_t i = 0; r && i < ARRAY_SIZE(skip); i++)
-		if (!strcmp(r->type, skip[i].type) && !strcmp(key, skip[i].key))
+	if (!r || !strchr("MLE", key[0])) /* a quick no for most properties */
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+		if (!strcmp(key, skip[i].key) && !strcmp(r->type, skip[i].type))
+			return true;
+	return false;
+}
+
+/*
+ * Properties whose credentials of every kind a service rule reports, with
+ * the crosswalk of that place: function environments (LAMBDA-002) and
+ * instance user data (EC2-005).
+ */
+static bool owned(const struct template_resource *r, const char *key)
+{
+	static const struct {
+		const char *type, *key;
+	} own[] = {
+		{"AWS::Lambda::Function", "Environment"},
+		{"AWS::Serverless::Function", "Environment"},
+		{"AWS::EC2::Instance", "UserData"},
+		{"AWS::EC2::LaunchTemplate", "LaunchTemplateData"},
+		{"AWS::AutoScaling::LaunchConfiguration", "UserData"},
+	};
+
+	if (!r || !strchr("EUL", key[0])) /* a quick no for most properties */
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (!strcmp(key, own[i].key) && !strcmp(r->type, own[i].type))
 			return true;
 	return false;
 }
@@ -62,14 +95,15 @@ static void walk_value(struct walk *w, const char *key, const struct tval *v, in
 	case TVAL_MAP:
 		for (size_t i = 0; i < v->n; i++) {
 			const char *k = v->pairs[i].key;
-			const char *name = tval_str(tval_get(v, "Name"));
 
 			/* {Name: DB_PASSWORD, Value: ...}: ECS, CodeBuild, Batch lists. */
-			if (name && !strcmp(k, "Value"))
-				k = name;
+			if (k[0] == 'V' && !strcmp(k, "Value") && tval_str(tval_get(v, "Name")))
+				k = tval_str(tval_get(v, "Name"));
+			if (depth == 1 && owned(w->r, k))
+				continue;
 			bool skip = skip_pw || (depth == 1 && covered(w->r, k)) ||
-				    (w->r == NULL && !strcmp(w->section, "Globals") &&
-				     !strcmp(k, "Environment"));
+				    (!w->r && !strcmp(k, "Environment") &&
+				     !strcmp(w->section, "Globals"));
 
 			walk_value(w, k, v->pairs[i].val, depth + 1, skip);
 		}
@@ -127,7 +161,7 @@ static void access_key(struct walk *w, const char *key, const struct tval *v)
 	for (size_t i = 0; i + 20 <= v->len; i++) {
 		size_t k;
 
-		if (strncmp(s + i, "AKIA", 4) && strncmp(s + i, "ASIA", 4))
+		if (s[i] != 'A' || (strncmp(s + i, "AKIA", 4) && strncmp(s + i, "ASIA", 4)))
 			continue;
 		if (i > 0 && key_char(s[i - 1]))
 			continue;
@@ -142,13 +176,6 @@ static void access_key(struct walk *w, const char *key, const struct tval *v)
 			    loc, s + i, s + i + 16);
 		return;
 	}
-}
-
-static void check_access_keys(struct policy_ctx *cx, const struct template_resource *none)
-{
-	struct walk w = {.cx = cx, .on_string = access_key};
-
-	walk_template(&w);
 }
 
 /* SECRET-002 */
@@ -192,13 +219,6 @@ static void secret_key(struct walk *w, const char *key, const struct tval *v)
 	}
 }
 
-static void check_secret_keys(struct policy_ctx *cx, const struct template_resource *none)
-{
-	struct walk w = {.cx = cx, .on_string = secret_key};
-
-	walk_template(&w);
-}
-
 /* SECRET-003 */
 static bool password_name(const char *name)
 {
@@ -218,10 +238,10 @@ static void password(struct walk *w, const char *key, const struct tval *v)
 		    loc);
 }
 
-static void check_passwords(struct policy_ctx *cx, const struct template_resource *none)
+/* Default passwords of parameters (SECRET-003). */
+static void check_param_passwords(struct policy_ctx *cx)
 {
 	const struct template *t = cx->t;
-	struct walk w = {.cx = cx, .on_string = password};
 
 	for (size_t i = 0; i < t->nparams; i++) {
 		const struct template_param *p = &t->params[i];
@@ -233,7 +253,59 @@ static void check_passwords(struct policy_ctx *cx, const struct template_resourc
 				    "pass the value at deploy time, or use a dynamic reference",
 				    p->name);
 	}
+}
+
+/* SECRET-004 */
+static void private_key(struct walk *w, const char *key, const struct tval *v)
+{
+	char loc[200];
+
+	if (!strstr(v->text, "PRIVATE KEY-----")) /* text ends with a NUL, memmem() is slower */
+		return;
+	where(w, key, loc, sizeof(loc));
+	policy_flag(w->cx, w->r, pr_pos(v, w->r),
+		    "%s holds a private key; keep it in Secrets Manager (or SSM) and read it at "
+		    "run time, and replace the key",
+		    loc);
+}
+
+/* Each string, to each rule's pattern, reported under that rule. */
+static void every_pattern(struct walk *w, const char *key, const struct tval *v)
+{
+	static void (*const found[])(struct walk *, const char *, const struct tval *) = {
+		access_key, /* SECRET-001, in the order of the table below */
+		secret_key,
+		password,
+		private_key,
+	};
+	const struct policy_rule *self = w->cx->rule;
+
+	for (size_t i = 0; i < ARRAY_SIZE(found); i++) {
+		w->cx->rule = w->rules[i];
+		found[i](w, key, v);
+	}
+	w->cx->rule = self;
+}
+
+static void check_credentials(struct policy_ctx *cx, const struct template_resource *none)
+{
+	const struct policy_rule *self = cx->rule;
+	struct walk w = {.cx = cx, .on_string = every_pattern};
+
+	/* Findings name the catalogue's entries, which are copies of this table's. */
+	for (size_t i = 0; i < ARRAY_SIZE(w.rules); i++)
+		if (!(w.rules[i] = policy_rule_find(policy_rules_credentials[i].id)))
+			return;
+	cx->rule = w.rules[2];
+	check_param_passwords(cx);
+	cx->rule = self;
 	walk_template(&w);
+}
+
+/* SECRET-002 to 004: reported by check_credentials(), SECRET-001's walk. */
+static void found_by_the_walk(struct policy_ctx *cx, const struct template_resource *none)
+{
+	(void)cx;
 }
 
 const struct policy_rule policy_rules_credentials[] = {
@@ -245,9 +317,8 @@ const struct policy_rule policy_rules_credentials[] = {
 		.why = "A key id next to its secret is a working credential; in a repository "
 		       "it is found by scanners within minutes.",
 		.fix = "Remove it, deactivate and delete the key, and give the workload a role.",
-		.checkov = "CKV_AWS_41,CKV_AWS_45,CKV_AWS_46",
 		.types = NULL,
-		.check = check_access_keys,
+		.check = check_credentials,
 	},
 	{
 		.id = "SECRET-002",
@@ -257,9 +328,8 @@ const struct policy_rule policy_rules_credentials[] = {
 		.why = "A secret access key in the template is in the repository history for "
 		       "good, and in every copy of the stack's template.",
 		.fix = "Remove it, rotate the key, and give the workload a role.",
-		.checkov = "CKV_AWS_41,CKV_AWS_45,CKV_AWS_46",
 		.types = NULL,
-		.check = check_secret_keys,
+		.check = found_by_the_walk,
 	},
 	{
 		.id = "SECRET-003",
@@ -271,7 +341,20 @@ const struct policy_rule policy_rules_credentials[] = {
 		.fix = "Use a dynamic reference {{resolve:secretsmanager:...}}, or a NoEcho "
 		       "parameter without Default.",
 		.types = NULL,
-		.check = check_passwords,
+		.check = found_by_the_walk,
+	},
+	{
+		.id = "SECRET-004",
+		.service = "Secrets",
+		.severity = POLICY_ERROR,
+		.title = "Private key in the template",
+		.why = "A private key in the template is in the repository and in every copy "
+		       "of the stack's template; whoever reads either can impersonate its "
+		       "owner.",
+		.fix = "Replace the key, store the new one in Secrets Manager or SSM, and read "
+		       "it at run time.",
+		.types = NULL,
+		.check = found_by_the_walk,
 	},
 	{0},
 };

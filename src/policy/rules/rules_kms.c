@@ -71,6 +71,7 @@ const struct policy_rule policy_rules_kms[] = {
 		       "account use or manage the key.",
 		.fix = "Name the account root and the roles that use the key, or add a "
 		       "Condition (kms:CallerAccount, kms:ViaService).",
+		.cfn_nag = "F76",
 		.checkov = "CKV_AWS_33",
 		.types = key_types,
 		.check = check_policy,

@@ -13,30 +13,54 @@
 static const char *const bucket_types[] = {"AWS::S3::Bucket", NULL};
 static const char *const policy_types[] = {"AWS::S3::BucketPolicy", NULL};
 
+static bool bad_algorithm(const struct tval *v)
+{
+	const char *a = tval_str(v);
+
+	if (pr_missing(v))
+		return true;
+	return a && !(v->flags & TVAL_F_PARTIAL) && strcmp(a, "AES256") && strcmp(a, "aws:kms") &&
+	       strcmp(a, "aws:kms:dsse");
+}
+
 static void check_encryption(struct policy_ctx *cx, const struct template_resource *r)
 {
+	const struct tval *hit;
+
 	if (pr_any(r->props, "BucketEncryption.ServerSideEncryptionConfiguration", pr_missing,
-		   NULL))
+		   NULL)) {
 		policy_flag(cx, r, NULL,
 			    "bucket '%s' has no default encryption; set BucketEncryption "
 			    "(SSEAlgorithm aws:kms with a KMSMasterKeyID, or AES256)",
 			    r->id);
+		return;
+	}
+	if (pr_any(r->props,
+		   "BucketEncryption.ServerSideEncryptionConfiguration.0."
+		   "ServerSideEncryptionByDefault.SSEAlgorithm",
+		   bad_algorithm, &hit))
+		policy_flag(cx, r, pr_pos(hit, r),
+			    "bucket '%s' names no default encryption algorithm; set "
+			    "ServerSideEncryptionByDefault SSEAlgorithm: aws:kms (or AES256)",
+			    r->id);
 }
 
+/*
+ * Each Block Public Access flag is its own condition, with its own checkov
+ * id: a bucket missing one flag fails one check, not four.
+ */
 static void check_public_access_block(struct policy_ctx *cx, const struct template_resource *r)
 {
 	static const struct {
-		const char *flag, *what;
+		const char *flag, *what, *checkov;
 	} flags[] = {
-		{"BlockPublicAcls", "lets public ACLs through"},
-		{"IgnorePublicAcls", "honours public ACLs"},
-		{"BlockPublicPolicy", "accepts public bucket policies"},
-		{"RestrictPublicBuckets", "lets public policies grant access"},
+		{"BlockPublicAcls", "lets public ACLs through", "CKV_AWS_53"},
+		{"BlockPublicPolicy", "accepts public bucket policies", "CKV_AWS_54"},
+		{"IgnorePublicAcls", "honours public ACLs", "CKV_AWS_55"},
+		{"RestrictPublicBuckets", "lets public policies grant access", "CKV_AWS_56"},
 	};
-	char what[256] = "", names[128] = "";
-	const struct tval *hit, *first = NULL;
+	const struct tval *hit;
 	char path[96];
-	size_t bad = 0;
 
 	if (pr_any(r->props, "PublicAccessBlockConfiguration", pr_missing, NULL)) {
 		policy_flag(cx, r, NULL,
@@ -47,19 +71,11 @@ static void check_public_access_block(struct policy_ctx *cx, const struct templa
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 		snprintf(path, sizeof(path), "PublicAccessBlockConfiguration.%s", flags[i].flag);
-		if (!pr_any(r->props, path, pr_not_true, &hit))
-			continue;
-		if (!first && hit)
-			first = hit;
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s", bad ? ", " : "",
-			 flags[i].what);
-		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-			 bad ? ", " : "", flags[i].flag);
-		bad++;
+		if (pr_any(r->props, path, pr_not_true, &hit))
+			policy_flag_as(cx, r, hit ? pr_pos(hit, r) : NULL, flags[i].checkov, "",
+				       "bucket '%s' %s; set %s: true", r->id, flags[i].what,
+				       flags[i].flag);
 	}
-	if (bad)
-		policy_flag(cx, r, pr_pos(first, r), "bucket '%s' %s; set %s: true", r->id, what,
-			    names);
 }
 
 static bool public_acl(const struct tval *v)
@@ -68,15 +84,29 @@ static bool public_acl(const struct tval *v)
 	       tval_str_eq(v, "AuthenticatedRead");
 }
 
+/* PublicRead fails checkov's read check, PublicReadWrite its read and write ones. */
 static void check_acl(struct policy_ctx *cx, const struct template_resource *r)
 {
-	const struct tval *hit;
+	const struct tval *alts[TEMPLATE_MAX_ALTS];
+	size_t n = tval_alts(tval_get(r->props, "AccessControl"), alts, ARRAY_SIZE(alts));
 
-	if (pr_any(r->props, "AccessControl", public_acl, &hit))
-		policy_flag(cx, r, pr_pos(hit, r),
-			    "bucket '%s' has the canned ACL %s; remove AccessControl and grant "
-			    "access through a bucket policy",
-			    r->id, hit->text);
+	for (size_t i = 0; i < n; i++) {
+		const struct tval *v = alts[i];
+		bool rw = tval_str_eq(v, "PublicReadWrite");
+
+		if (!v || !public_acl(v))
+			continue;
+		policy_flag_as(cx, r, pr_pos(v, r),
+			       rw			      ? "CKV_AWS_20,CKV_AWS_57"
+			       : tval_str_eq(v, "PublicRead") ? "CKV_AWS_20"
+							      : "",
+			       rw			      ? "F14"
+			       : tval_str_eq(v, "PublicRead") ? "W31"
+							      : "",
+			       "bucket '%s' has the canned ACL %s; remove AccessControl and grant "
+			       "access through a bucket policy",
+			       r->id, v->text);
+	}
 }
 
 static bool not_enforced(const struct tval *v)
@@ -114,30 +144,25 @@ static void find_tls_deny(const struct tval *stmt, void *arg)
 		*found = true;
 }
 
-static bool policy_is_for(const struct template_resource *p, const struct template_resource *b)
+static bool policy_denies_plain_http(const struct template_resource *p, void *arg)
 {
-	const struct tval *bucket = tval_get(p->props, "Bucket");
-	const char *name = tval_str(tval_get(b->props, "BucketName"));
+	bool found = false;
 
-	if (pr_refers_to(bucket, b->id))
-		return true;
-	return name && tval_str_eq(bucket, name);
+	pr_statements(tval_get(p->props, "PolicyDocument"), find_tls_deny, &found);
+	return found;
 }
 
+/* A policy names the bucket by Ref/GetAtt or by its BucketName. */
 static void check_tls_only(struct policy_ctx *cx, const struct template_resource *r)
 {
-	const struct template *t = cx->t;
+	const char *name = tval_str(tval_get(r->props, "BucketName"));
 
-	for (size_t i = 0; i < t->nres; i++) {
-		const struct template_resource *p = &t->res[i];
-		bool found = false;
-
-		if (strcmp(p->type, "AWS::S3::BucketPolicy") || !policy_is_for(p, r))
-			continue;
-		pr_statements(tval_get(p->props, "PolicyDocument"), find_tls_deny, &found);
-		if (found)
-			return;
-	}
+	if (pr_referrers(cx, "AWS::S3::BucketPolicy", "Bucket", r->id, policy_denies_plain_http,
+			 NULL))
+		return;
+	if (name && pr_referrers(cx, "AWS::S3::BucketPolicy", "Bucket", name,
+				 policy_denies_plain_http, NULL))
+		return;
 	policy_flag(cx, r, NULL,
 		    "bucket '%s' accepts requests without TLS; add a bucket policy that denies "
 		    "s3:* when aws:SecureTransport is false",

@@ -9,23 +9,29 @@
 
 static const char *const secret_types[] = {"AWS::SecretsManager::Secret", NULL};
 
+/* Missing, or an AWS managed key named by its alias ("alias/aws/secretsmanager"). */
+static bool default_key(const struct tval *v)
+{
+	const char *k = tval_str(v);
+
+	return pr_missing(v) || (k && strstr(k, "alias/aws/"));
+}
+
 static void check_kms(struct policy_ctx *cx, const struct template_resource *r)
 {
-	if (pr_any(r->props, "KmsKeyId", pr_missing, NULL))
-		policy_flag(cx, r, NULL,
-			    "secret '%s' is encrypted with the default aws/secretsmanager key; set "
-			    "KmsKeyId",
+	const struct tval *hit;
+
+	if (pr_any(r->props, "KmsKeyId", default_key, &hit))
+		policy_flag(cx, r, pr_missing(hit) ? NULL : pr_pos(hit, r),
+			    "secret '%s' is encrypted with the AWS managed aws/secretsmanager key; "
+			    "set KmsKeyId to a customer managed key",
 			    r->id);
 }
 
 static void check_rotation(struct policy_ctx *cx, const struct template_resource *r)
 {
-	const struct template *t = cx->t;
-
-	for (size_t i = 0; i < t->nres; i++)
-		if (!strcmp(t->res[i].type, "AWS::SecretsManager::RotationSchedule") &&
-		    pr_refers_to(tval_get(t->res[i].props, "SecretId"), r->id))
-			return;
+	if (pr_referred(cx, "AWS::SecretsManager::RotationSchedule", "SecretId", r->id))
+		return;
 	policy_flag(cx, r, NULL,
 		    "secret '%s' is never rotated; add an AWS::SecretsManager::RotationSchedule",
 		    r->id);

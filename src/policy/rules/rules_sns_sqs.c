@@ -1,7 +1,6 @@
 /*
  * Rules for SNS topics and SQS queues: encryption at rest, and topic and
- * queue policies that open them to any principal. SQS encrypts new queues
- * with SQS-owned keys by default, so only an explicit opt-out is flagged.
+ * queue policies that open them to any principal.
  */
 #include "core/common.h"
 
@@ -19,15 +18,27 @@ static void check_topic_kms(struct policy_ctx *cx, const struct template_resourc
 			    r->id);
 }
 
+/*
+ * SQS encrypts new queues with SSE-SQS unless told otherwise; the rule asks
+ * that the template say which encryption it relies on, a KMS key or
+ * SqsManagedSseEnabled: true, so the choice is visible in review and not
+ * left to a service default.
+ */
 static void check_queue_sse(struct policy_ctx *cx, const struct template_resource *r)
 {
 	const struct tval *hit;
 
-	if (pr_any(r->props, "SqsManagedSseEnabled", pr_is_false, &hit) &&
-	    pr_any(r->props, "KmsMasterKeyId", pr_missing, NULL))
+	if (!pr_any(r->props, "KmsMasterKeyId", pr_missing, NULL))
+		return;
+	if (pr_any(r->props, "SqsManagedSseEnabled", pr_is_false, &hit))
 		policy_flag(cx, r, pr_pos(hit, r),
 			    "queue '%s' turns encryption at rest off; remove SqsManagedSseEnabled: "
-			    "false or set KmsMasterKeyId",
+			    "false and set KmsMasterKeyId (or SqsManagedSseEnabled: true)",
+			    r->id);
+	else if (pr_any(r->props, "SqsManagedSseEnabled", pr_missing, NULL))
+		policy_flag(cx, r, NULL,
+			    "queue '%s' names no encryption at rest and relies on the SQS default; "
+			    "set KmsMasterKeyId (or SqsManagedSseEnabled: true)",
 			    r->id);
 }
 
@@ -88,10 +99,14 @@ const struct policy_rule policy_rules_sns_sqs[] = {
 		.id = "SQS-001",
 		.service = "SQS",
 		.severity = POLICY_ERROR,
-		.title = "Queue with encryption at rest turned off",
-		.why = "Messages often carry personal data; SQS encrypts them by default "
-		       "unless the template opts out.",
-		.fix = "Remove SqsManagedSseEnabled: false, or set KmsMasterKeyId.",
+		.title = "Queue without encryption at rest named",
+		.why = "Messages often carry personal data. SQS encrypts new queues by "
+		       "default, but a default can be switched off outside the template; "
+		       "sluice asks that the template name the encryption it relies on "
+		       "(stricter than the AWS default). checkov asks for a KMS key; sluice "
+		       "also accepts SqsManagedSseEnabled: true.",
+		.fix = "Set KmsMasterKeyId (a customer managed key, or alias/aws/sqs), or "
+		       "SqsManagedSseEnabled: true; never SqsManagedSseEnabled: false alone.",
 		.cfn_nag = "W48",
 		.checkov = "CKV_AWS_27",
 		.types = queue_types,

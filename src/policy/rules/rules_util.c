@@ -307,3 +307,205 @@ bool pr_plaintext_secret(const char *name, const struct tval *v)
 	}
 	return true;
 }
+
+/* A parameter without a value here that may be given "false" at deploy time. */
+static bool param_may_be_false(const struct template *t, const struct tval *v)
+{
+	const struct tval *allowed;
+	char path[300];
+
+	if (!v || v->kind != TVAL_UNKNOWN || v->unk != TUNK_PARAM || !v->ref)
+		return false;
+	snprintf(path, sizeof(path), "Parameters.%s.AllowedValues", v->ref);
+	allowed = tval_get_path(t->root, path);
+	if (!allowed || allowed->kind != TVAL_SEQ)
+		return true;
+	for (size_t i = 0; i < allowed->n; i++) {
+		const char *a = tval_scalar(allowed->items[i]);
+
+		if (!a || strcasecmp(a, "true"))
+			return true;
+	}
+	return false;
+}
+
+struct off_walk {
+	const struct template *t;
+	const struct tval *hit;
+};
+
+static int off_cb(const struct tval *alt, void *arg)
+{
+	struct off_walk *w = arg;
+
+	if (!pr_not_true(alt) && !param_may_be_false(w->t, alt))
+		return 0;
+	w->hit = alt;
+	return 1;
+}
+
+bool pr_may_be_off(const struct template *t, const struct tval *props, const char *path,
+		   const struct tval **hit)
+{
+	struct off_walk w = {t, NULL};
+	bool off = props && tval_each(props, path, off_cb, &w);
+
+	if (hit)
+		*hit = off ? w.hit : NULL;
+	return off;
+}
+
+/* ----- table-driven checks ----- */
+
+static bool in_values(const char *values, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (const char *p = values; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && !strncmp(p, s, n))
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+/* A string, number or boolean known before deployment, or NULL. */
+static const char *known_scalar(const struct tval *v)
+{
+	if (!v || (v->flags & TVAL_F_PARTIAL) || v->kind == TVAL_UNKNOWN)
+		return NULL;
+	return tval_scalar(v);
+}
+
+static bool spec_fails(const struct pr_spec *s, const struct tval *v)
+{
+	const char *text = pr_missing(v) ? NULL : known_scalar(v);
+	long long n;
+
+	switch (s->want) {
+	case PR_WANT_TRUE:
+		return pr_not_true(v);
+	case PR_WANT_FALSE:
+		return pr_missing(v) || pr_is_true(v);
+	case PR_WANT_NOT_TRUE:
+		return pr_is_true(v);
+	case PR_WANT_SET:
+		return pr_missing(v) || (v->kind == TVAL_STRING && v->len == 0) ||
+		       (v->kind == TVAL_SEQ && v->n == 0);
+	case PR_WANT_ONE_OF:
+		return pr_missing(v) || (text && !in_values(s->values, text));
+	case PR_WANT_NONE_OF:
+		return text && in_values(s->values, text);
+	case PR_WANT_AT_LEAST:
+		if (pr_missing(v))
+			return s->dflt < s->min;
+		return tval_int(v, &n) == 0 && n < s->min;
+	}
+	return false;
+}
+
+struct spec_walk {
+	const struct pr_spec *spec;
+	const struct tval *hit;
+	bool failed;
+};
+
+static int spec_cb(const struct tval *alt, void *arg)
+{
+	struct spec_walk *w = arg;
+
+	if (!spec_fails(w->spec, alt))
+		return 0;
+	w->failed = true;
+	w->hit = alt;
+	return 1;
+}
+
+void pr_check_spec(struct policy_ctx *cx, const struct template_resource *r)
+{
+	const struct pr_spec *s = cx->rule->spec;
+	struct spec_walk w = {s, NULL, false};
+	const char *xw = s->xw_type && strcmp(s->xw_type, r->type) ? "" : NULL;
+
+	tval_each(r->props, s->path, spec_cb, &w);
+	if (!w.failed)
+		return;
+	policy_flag_as(cx, r, pr_missing(w.hit) ? NULL : pr_pos(w.hit, r), xw, xw, "%s '%s' %s; %s",
+		       s->noun, r->id, s->problem, s->fix);
+}
+
+/* ----- credentials in text ----- */
+
+static bool key_id_char(char c)
+{
+	return isupper((unsigned char)c) || isdigit((unsigned char)c);
+}
+
+/* AKIA/ASIA (and the other IAM unique-id prefixes) + 16 upper-case letters or digits. */
+static bool has_access_key_id(const char *s, size_t len)
+{
+	static const char *const prefixes[] = {"AKIA", "ASIA", "AIDA", "AROA",
+					       "AIPA", "ANPA", "ANVA", "AGPA"};
+
+	for (size_t i = 0; i + 20 <= len; i++) {
+		bool pfx = false;
+		size_t k;
+
+		for (size_t p = 0; p < ARRAY_SIZE(prefixes) && !pfx; p++)
+			pfx = !strncmp(s + i, prefixes[p], 4);
+		if (!pfx || (i > 0 && key_id_char(s[i - 1])))
+			continue;
+		for (k = 4; k < 20 && key_id_char(s[i + k]); k++)
+			;
+		if (k == 20 && (i + 20 == len || !key_id_char(s[i + 20])))
+			return true;
+	}
+	return false;
+}
+
+static bool secret_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '/' || c == '+';
+}
+
+/* A run of exactly 40 base64 letters mixing upper case, lower case and digits. */
+static bool has_secret_key(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		bool up = false, low = false, dig = false;
+
+		while (j < len && secret_char(s[j])) {
+			up |= isupper((unsigned char)s[j]) != 0;
+			low |= islower((unsigned char)s[j]) != 0;
+			dig |= isdigit((unsigned char)s[j]) != 0;
+			j++;
+		}
+		if (j - i == 40 && up && low && dig && (j == len || s[j] != '='))
+			return true;
+		i = j == i ? i + 1 : j;
+	}
+	return false;
+}
+
+bool pr_credential_in(const char *s, size_t len, const char **what)
+{
+	if (!s)
+		return false;
+	if (has_access_key_id(s, len)) {
+		*what = "an AWS access key id";
+		return true;
+	}
+	if (memmem(s, len, "PRIVATE KEY-----", 16)) {
+		*what = "a private key";
+		return true;
+	}
+	if (has_secret_key(s, len)) {
+		*what = "what looks like an AWS secret access key";
+		return true;
+	}
+	return false;
+}
