@@ -128,32 +128,9 @@ static int add_op(struct tctx *c, struct api_doc *d, const struct template_api_o
 	return 0;
 }
 
-/* The function an integration URI names: "...functions/${Fn.Arn}/invocations" or !GetAtt. */
-static const char *integration_function(const struct template *t, const struct tval *uri)
-{
-	const char *p, *end;
-	char id[256];
-	size_t n;
-
-	if (!uri)
-		return NULL;
-	if (uri->kind == TVAL_UNKNOWN && uri->ref)
-		return template_resource(t, uri->ref) ? template_resource(t, uri->ref)->id : NULL;
-	if (uri->kind != TVAL_STRING || !(p = strstr(uri->text, "functions/${")))
-		return NULL;
-	p += strlen("functions/${");
-	end = p + strcspn(p, ".}");
-	n = (size_t)(end - p);
-	if (n == 0 || n >= sizeof(id))
-		return NULL;
-	memcpy(id, p, n);
-	id[n] = '\0';
-	return template_resource(t, id) ? template_resource(t, id)->id : NULL;
-}
-
 static int read_op(struct tctx *c, struct api_doc *d, const char *path, const struct tval_pair *m)
 {
-	const struct tval *op = m->val, *sec, *iam;
+	const struct tval *op = m->val, *sec, *iam, *integ;
 	struct template_api_op o;
 
 	if (op->kind != TVAL_MAP)
@@ -166,8 +143,10 @@ static int read_op(struct tctx *c, struct api_doc *d, const char *path, const st
 	o.method = upper(c, m->key);
 	if (!o.method)
 		return tctx_fail(c, m->key_pos, ERR_NOMEM, "out of memory");
-	o.function = integration_function(c->t,
-					  tval_get_path(op, "x-amazon-apigateway-integration.uri"));
+	integ = tval_get(op, "x-amazon-apigateway-integration");
+	o.function = troutes_uri_function(c, tval_get(integ, "uri"));
+	o.integration_type = tval_str(tval_get(integ, "type"));
+	o.payload_version = tval_str(tval_get(integ, "payloadFormatVersion"));
 	iam = tval_get_path(op, "x-amazon-apigateway-auth.type");
 	sec = tval_get(op, "security");
 	if (!sec)

@@ -587,9 +587,9 @@ static int build(struct tctx *c, const char *data, size_t len)
 	if (!err && t->sam)
 		err = tsam_routes(c);
 	if (!err)
-		err = troutes_read(c);
-	if (!err)
 		err = topenapi_ops(c);
+	if (!err)
+		err = troutes_read(c);
 	return err ? err : c->err;
 }
 

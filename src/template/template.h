@@ -328,6 +328,10 @@ struct template_api_op {
 	 */
 	const char *authorizer;
 	bool api_key_required; /* an alternative asks for an x-api-key scheme */
+	/* x-amazon-apigateway-integration: its type ("aws_proxy") and payloadFormatVersion, or
+	 * NULL. */
+	const char *integration_type;
+	const char *payload_version;
 };
 
 struct template

@@ -78,8 +78,19 @@ int tmodel_reserve(struct tctx *c, size_t n);
 int tsam_expand(struct tctx *c);
 /* SAM: routes from the resolved functions' events. */
 int tsam_routes(struct tctx *c);
-/* Routes of plain CloudFormation APIs and OpenAPI bodies (template_routes.c). */
+/*
+ * Routes of plain CloudFormation APIs and OpenAPI bodies (template_routes.c);
+ * after topenapi_ops(), whose operations it turns into routes.
+ */
 int troutes_read(struct tctx *c);
+
+/*
+ * The logical id of the function an integration URI (or Target) invokes:
+ * a !Ref/!GetAtt, an "...functions/${Fn.Arn}/invocations" text, a literal
+ * function ARN matched by FunctionName, through an alias or a version.
+ * NULL when it names no function of the template.
+ */
+const char *troutes_uri_function(struct tctx *c, const struct tval *uri);
 /* OpenAPI definitions in DefinitionBody/Body: t->api_ops. */
 int topenapi_ops(struct tctx *c);
 

@@ -123,7 +123,7 @@ static const struct template_resource *function_named(const struct template *t, 
 }
 
 /* The function an integration URI invokes, through aliases and versions; NULL if none. */
-static const char *uri_function(struct tctx *c, const struct tval *uri)
+const char *troutes_uri_function(struct tctx *c, const struct tval *uri)
 {
 	const struct template_resource *r = NULL;
 	const char *id = ref_of(uri);
@@ -306,7 +306,7 @@ static int rest_method(struct tctx *c, const struct template_resource *m)
 		return add_note(c, m->pos,
 				"%s %s (%s): integration %s is not emulated, only AWS_PROXY",
 				r.method, r.path, api, type ? type : "(none)");
-	r.function = uri_function(c, tval_get(integ, "Uri"));
+	r.function = troutes_uri_function(c, tval_get(integ, "Uri"));
 	if (!r.function)
 		return add_note(c, m->pos,
 				"%s %s (%s): its integration names no function of the "
@@ -370,7 +370,7 @@ static int v2_route(struct tctx *c, const struct template_resource *rr)
 		return add_note(c, rr->pos,
 				"%s %s (%s): integration %s is not emulated, only AWS_PROXY",
 				r.method, r.path, api, itype ? itype : "(none)");
-	r.function = uri_function(c, tval_get(integ->props, "IntegrationUri"));
+	r.function = troutes_uri_function(c, tval_get(integ->props, "IntegrationUri"));
 	if (!r.function)
 		return add_note(c, rr->pos,
 				"%s %s (%s): its integration names no function of the "
@@ -401,7 +401,7 @@ static int v2_quick_create(struct tctx *c, const struct template_resource *a)
 				a->id);
 	r.method = upper_method(c, method);
 	r.path = arena_strndup(c->a, path.ptr, path.len);
-	r.function = uri_function(c, tval_get(a->props, "Target"));
+	r.function = troutes_uri_function(c, tval_get(a->props, "Target"));
 	if (!r.function)
 		return add_note(c, a->pos, "%s: its Target names no function of the template",
 				a->id);
@@ -413,78 +413,49 @@ static int v2_quick_create(struct tctx *c, const struct template_resource *a)
 	return add_route(c, &r);
 }
 
-/* The methods of one OpenAPI path item. */
-static int openapi_path(struct tctx *c, const struct template_resource *api, bool http,
-			const char *path, const struct tval *item)
+/* One operation of an OpenAPI body (openapi.c read it) as a route, or a note. */
+static int openapi_route(struct tctx *c, const struct template_resource *api, bool http,
+			 const struct template_api_op *op)
 {
-	static const char *const methods[] = {
-		"get",	   "put",  "post",  "delete",
-		"options", "head", "patch", "x-amazon-apigateway-any-method"};
+	const char *type = op->integration_type;
+	struct template_route r;
 
-	for (size_t i = 0; item && item->kind == TVAL_MAP && i < item->n; i++) {
-		const struct tval_pair *mp = &item->pairs[i];
-		const struct tval *integ = tval_get(mp->val, "x-amazon-apigateway-integration");
-		const char *type = tval_str(tval_get(integ, "type"));
-		struct template_route r;
-		bool known = false;
-		int err;
-
-		for (size_t k = 0; k < ARRAY_SIZE(methods); k++)
-			known |= !strcmp(mp->key, methods[k]);
-		if (!known)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.method = upper_method(c, str_from(mp->key));
-		r.path = path;
-		if (!type || strcasecmp(type, "aws_proxy")) {
-			err = add_note(c, mp->key_pos,
-				       "%s %s (%s): integration %s is not emulated, "
-				       "only aws_proxy",
-				       r.method, path, api->id, type ? type : "(none)");
-			if (err)
-				return err;
-			continue;
-		}
-		r.function = uri_function(c, tval_get(integ, "uri"));
-		if (!r.function) {
-			err = add_note(c, mp->key_pos,
-				       "%s %s (%s): its integration names no function "
-				       "of the template",
-				       r.method, path, api->id);
-			if (err)
-				return err;
-			continue;
-		}
-		r.event = api->id;
-		r.pos = mp->key_pos;
-		r.kind = http ? TAPI_HTTP : TAPI_REST;
-		r.api = api->id;
-		r.authorizer = tval_str_eq(tval_get_path(mp->val, "x-amazon-apigateway-auth.type"),
-					   "AWS_IAM")
-				       ? "AWS_IAM"
-				       : NULL;
-		r.stage = tval_str(tval_get(api->props, "StageName"));
-		if (!r.stage)
-			r.stage = api_stage(c->t, api->id, http);
-		if (r.stage && !strcmp(r.stage, "$default"))
-			r.stage = NULL;
-		r.payload_version = tval_str(tval_get(integ, "payloadFormatVersion"));
-		if (!r.payload_version)
-			r.payload_version = http ? "2.0" : "1.0";
-		if ((err = add_route(c, &r)))
-			return err;
-	}
-	return 0;
+	if (!type || strcasecmp(type, "aws_proxy"))
+		return add_note(c, op->pos,
+				"%s %s (%s): integration %s is not emulated, only aws_proxy",
+				op->method, op->path, api->id, type ? type : "(none)");
+	if (!op->function)
+		return add_note(c, op->pos,
+				"%s %s (%s): its integration names no function of the template",
+				op->method, op->path, api->id);
+	memset(&r, 0, sizeof(r));
+	r.method = op->method;
+	r.path = op->path;
+	r.function = op->function;
+	r.event = api->id;
+	r.pos = op->pos;
+	r.kind = http ? TAPI_HTTP : TAPI_REST;
+	r.api = api->id;
+	r.authorizer = op->authorizer;
+	r.api_key_required = op->api_key_required;
+	r.stage = tval_str(tval_get(api->props, "StageName"));
+	if (!r.stage)
+		r.stage = api_stage(c->t, api->id, http);
+	if (r.stage && !strcmp(r.stage, "$default"))
+		r.stage = NULL;
+	r.payload_version = op->payload_version ? op->payload_version : http ? "2.0" : "1.0";
+	return add_route(c, &r);
 }
 
-static int openapi(struct tctx *c, const struct template_resource *api, bool http,
-		   const struct tval *body)
+/* The routes of API `api`'s OpenAPI body: its operations, in document order. */
+static int openapi(struct tctx *c, const struct template_resource *api, bool http)
 {
-	const struct tval *paths = tval_get(body, "paths");
+	const struct template *t = c->t;
 	int err = 0;
 
-	for (size_t i = 0; !err && paths && paths->kind == TVAL_MAP && i < paths->n; i++)
-		err = openapi_path(c, api, http, paths->pairs[i].key, paths->pairs[i].val);
+	for (size_t i = 0; !err && i < t->napi_ops; i++)
+		if (!strcmp(t->api_ops[i].api, api->id))
+			err = openapi_route(c, api, http, &t->api_ops[i]);
 	return err;
 }
 
@@ -512,7 +483,7 @@ static int read_api(struct tctx *c, const struct template_resource *r)
 				"%s: an OpenAPI definition in S3 or a file is not read; "
 				"its routes are not served",
 				r->id);
-	return body && body->kind == TVAL_MAP ? openapi(c, r, v2 || sam_http, body) : 0;
+	return body && body->kind == TVAL_MAP ? openapi(c, r, v2 || sam_http) : 0;
 }
 
 int troutes_read(struct tctx *c)

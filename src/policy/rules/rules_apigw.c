@@ -89,13 +89,24 @@ static void check_method_auth(struct policy_ctx *cx, const struct template_resou
 			       strstr(r->type, "Method") ? "method" : "route", r->id);
 }
 
+/*
+ * A route of a SAM Api/HttpApi event. The model also lists the routes of
+ * plain CloudFormation methods and of OpenAPI operations (for `sluice dev`);
+ * those name their payload version, and are judged here as the Method
+ * resources and operations they are.
+ */
+static bool sam_event_route(const struct template_route *rt)
+{
+	return !rt->payload_version;
+}
+
 /* Is this OpenAPI operation also a SAM event's route (reported as such)? */
 static bool is_event_route(const struct template *t, const struct template_api_op *op)
 {
 	for (size_t i = 0; i < t->nroutes; i++) {
 		const struct template_route *rt = &t->routes[i];
 
-		if (rt->api && !strcmp(rt->api, op->api) && rt->path &&
+		if (sam_event_route(rt) && rt->api && !strcmp(rt->api, op->api) && rt->path &&
 		    !strcmp(rt->path, op->path) && rt->method && !strcmp(rt->method, op->method))
 			return true;
 	}
@@ -141,7 +152,8 @@ static void check_route_auth(struct policy_ctx *cx, const struct template_resour
 		const struct template_route *rt = &t->routes[i];
 		const struct template_resource *fn = template_resource(t, rt->function);
 
-		if (rt->authorizer || (rt->method && !strcmp(rt->method, "OPTIONS")))
+		if (!sam_event_route(rt) || rt->authorizer ||
+		    (rt->method && !strcmp(rt->method, "OPTIONS")))
 			continue;
 		if (fn && fn->cond_value == TCOND_FALSE)
 			continue;
