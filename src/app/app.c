@@ -7,6 +7,7 @@
 #include "app/app.h"
 #include "app/health.h"
 #include "app/messages.h"
+#include "app/migrate.h"
 #include "app/objects.h"
 
 #ifndef SLUICE_VERSION
@@ -17,6 +18,7 @@ static const struct lambda_function *const app_functions[] = {
 	&objects_function,
 	&health_function,
 	&messages_function,
+	&migrate_function,
 };
 
 const struct lambda_function *app_function_find(const char *handler)

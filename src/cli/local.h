@@ -20,4 +20,11 @@ int cmd_invoke(int argc, char **argv);
 /* `sluice event apigw-v1|apigw-v2 --method M --path P [--body B] [--query Q] [--header K:V]`. */
 int cmd_event(int argc, char **argv);
 
+/*
+ * `sluice migrate status|plan|up [--dir DIR] [--stage NAME] [--data-dir DIR]
+ * [--database NAME]`: the migrator (src/app/migrate.h) against a stage's
+ * local PostgreSQL or libpq's environment (cmd_migrate.c).
+ */
+int cmd_migrate(int argc, char **argv);
+
 #endif
