@@ -188,3 +188,26 @@ done:
 	migrate_set_release(&set);
 	return rc;
 }
+
+int cli_migrate_up(void *ctx, const char *conninfo, const char *dir, FILE *out, char *why,
+		   size_t why_len)
+{
+	struct migration_set set;
+	struct migrate_result res;
+	PGconn *conn = NULL;
+	int err;
+
+	migrate_set_init(&set);
+	err = migrate_set_load_dir(&set, dir, why, why_len);
+	if (!err)
+		err = migrate_connect(conninfo, NULL, &conn, why, why_len);
+	if (!err)
+		err = migrate_up(conn, &set, NULL, &res, why, why_len);
+	if (!err && out && res.applied)
+		fprintf(out, "sluice dev: %ld migrations applied, database at version %ld\n",
+			res.applied, res.version);
+	if (conn)
+		PQfinish(conn);
+	migrate_set_release(&set);
+	return err;
+}

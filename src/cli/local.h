@@ -6,6 +6,9 @@
 #ifndef SLUICE_CLI_LOCAL_H
 #define SLUICE_CLI_LOCAL_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /*
  * `sluice dev [--template FILE] [--port N] [--aws-port N] [--stage NAME]
  * [--data-dir DIR] [--build-dir DIR] [--parameter-overrides K=V ...]
@@ -26,5 +29,13 @@ int cmd_event(int argc, char **argv);
  * local PostgreSQL or libpq's environment (cmd_migrate.c).
  */
 int cmd_migrate(int argc, char **argv);
+
+/*
+ * Apply the pending migrations of folder `dir` to the database `conninfo`
+ * names: the migrator `sluice dev` runs at start (struct dev_options.migrate).
+ * One line to `out` when something was applied. 0, or an error with `why`.
+ */
+int cli_migrate_up(void *ctx, const char *conninfo, const char *dir, FILE *out, char *why,
+		   size_t why_len);
 
 #endif
