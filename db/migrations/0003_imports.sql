@@ -10,7 +10,7 @@
 -- checkpoint; nothing is applied twice, and the counts stay exact.
 -- updated_at is the heartbeat that lets a retry take over a run that died.
 CREATE TABLE imports (
-	import_id     uuid PRIMARY KEY,
+	import_id     text PRIMARY KEY CHECK (import_id ~ '^[A-Za-z0-9._-]{1,128}$'),
 	object_key    text NOT NULL,
 	state         text NOT NULL CHECK (state IN ('waiting', 'running', 'done', 'failed')),
 	rows_read     bigint NOT NULL DEFAULT 0 CHECK (rows_read >= 0),

@@ -9,6 +9,7 @@
 #include "app/messages.h"
 #include "app/migrate.h"
 #include "app/objects.h"
+#include "app/preferences.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "0.1.0"
@@ -19,6 +20,7 @@ static const struct lambda_function *const app_functions[] = {
 	&health_function,
 	&messages_function,
 	&migrate_function,
+	&preferences_function,
 };
 
 const struct lambda_function *app_function_find(const char *handler)

@@ -51,7 +51,7 @@ static int token_for(struct db *cfg, struct buf *token, const char **out)
 	};
 
 	*out = NULL;
-	if (!cfg->cfg.iam)
+	if (!cfg->cfg.iam || cfg->cfg.host[0] == '/') /* no IAM over a Unix socket */
 		return 0;
 	int err = rds_token_generate(&p, token);
 	if (!err)
