@@ -251,11 +251,13 @@ int prefs_parse(const char *json, size_t len, unsigned allowed, unsigned require
 		doc->present |= bit;
 		err = read_member(&s, bit, doc, &used, why, why_len);
 	}
-	if (!err && (r < 0 || !jscan_at_end(&s)))
+	if (!err && r >= 0 && !jscan_at_end(&s))
+		jscan_fail(&s, "unexpected text after the object");
+	if (!err && (r < 0 || s.err))
 		err = ERR_PARSE;
 	if (err == ERR_PARSE || s.err) {
 		say(why, why_len, "not valid JSON: column %zu: %s", s.err_at + 1,
-		    s.err ? s.err : "unexpected text after the object");
+		    s.err ? s.err : "malformed");
 		return ERR_PARSE;
 	}
 	if (err)
