@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "app/health.h"
+#include "app/import.h"
 #include "app/messages.h"
 #include "app/migrate.h"
 #include "app/objects.h"
@@ -21,6 +22,7 @@ static const struct lambda_function *const app_functions[] = {
 	&messages_function,
 	&migrate_function,
 	&preferences_function,
+	&import_function,
 };
 
 const struct lambda_function *app_function_find(const char *handler)

@@ -371,26 +371,75 @@ static bool gone_within(long pid, int ms)
 	return !is_postmaster(pid);
 }
 
-/* Stop a postmaster a killed `sluice dev` left running on this cluster. */
-static void stop_leftover(const struct pg_server *s)
+/* The parent of `pid` (from /proc/<pid>/stat), or 0. */
+static long parent_of(long pid)
+{
+	char path[64], line[512], *close;
+	long ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces; its last ')' ends it. */
+	if (fgets(line, sizeof(line), f) && (close = strrchr(line, ')')))
+		ppid = strtol(close + 3, NULL, 10);
+	fclose(f);
+	return ppid;
+}
+
+/* True when `pid` is a live sluice process (another `sluice dev` of this stage). */
+static bool is_sluice(long pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	if (pid <= 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "sluice", 6);
+}
+
+/*
+ * Stop a postmaster a killed `sluice dev` left running on this cluster. One
+ * whose parent is a live sluice belongs to another `sluice dev` of the same
+ * stage: that is refused (ERR_EXISTS), never stopped.
+ */
+static int stop_leftover(const struct pg_server *s, char *why, size_t why_len)
 {
 	char sock[PATH_MAX];
-	long pid, port;
+	long pid, port, parent;
 
 	if (read_pid_file(s->data_dir, &pid, &port, sock, sizeof(sock)) ||
 	    !is_postmaster_of(pid, s->data_dir))
-		return;
+		return 0;
+	parent = parent_of(pid);
+	if (is_sluice(parent) && parent != (long)getpid()) {
+		say(why, why_len,
+		    "the PostgreSQL of this stage (%s) is run by another sluice (pid %ld); stop it "
+		    "first, or use another --stage",
+		    s->data_dir, parent);
+		return ERR_EXISTS;
+	}
 	log_msg(LVL_WARN,
 		"postgres: a postmaster (pid %ld) still runs on %s from an earlier sluice dev; "
 		"stopping it cleanly",
 		pid, s->data_dir);
 	kill((pid_t)pid, SIGINT);
 	if (gone_within(pid, PG_SERVER_STOP_MS))
-		return;
+		return 0;
 	kill((pid_t)pid, SIGQUIT);
 	if (!gone_within(pid, 5000))
 		kill((pid_t)pid, SIGKILL);
 	gone_within(pid, 5000);
+	return 0;
 }
 
 /* ---- Start ---------------------------------------------------------------------------- */
@@ -510,7 +559,7 @@ static int start(struct pg_server *s, char *why, size_t why_len)
 	if (access(version, F_OK))
 		err = remove_tree(s->data_dir) ? ERR_IO : run_initdb(s, log_fd, why, why_len);
 	else
-		stop_leftover(s);
+		err = stop_leftover(s, why, why_len);
 	if (!err && s->drop && chown(s->log_path, s->uid, s->gid))
 		err = ERR_IO;
 	if (!err)
