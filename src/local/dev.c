@@ -24,6 +24,7 @@
 #include "local/endpoint.h"
 #include "local/dev.h"
 #include "local/dev_db.h"
+#include "local/dev_notify.h"
 #include "local/dev_watch.h"
 #include "local/static_file.h"
 #include "local/apigw/gateway.h"
@@ -54,6 +55,7 @@ struct dev {
 	struct template_params local_params;
 	struct dev_db *db;		 /* NULL when the template asks for no database */
 	struct static_file *vendor_list; /* NULL without --vendor-list */
+	struct dev_notify *notify;	  /* S3 event notifications (dev_notify.h) */
 };
 
 static const char *opt_or(const char *v, const char *dflt)
@@ -286,6 +288,8 @@ static void dev_reload_template(struct dev *d)
 	gateway_set_routes(d->gw, rt);
 	dev_app_release(&d->app);
 	d->app = app;
+	if (d->notify && dev_notify_load(d->notify, &d->app))
+		log_msg(LVL_ERROR, "S3 notifications could not be read again");
 	dev_watch_all(d);
 	log_msg(LVL_INFO, "template reloaded: %zu routes, %zu functions", app.nroutes, app.nfns);
 }
@@ -382,6 +386,7 @@ static void dev_release(struct dev *d)
 	}
 	runtime_api_free(d->rt);
 	aws_endpoint_free(d->aws);
+	dev_notify_free(d->notify);
 	dev_db_free(d->db);
 	static_file_free(d->vendor_list);
 	template_params_release(&d->local_params);
@@ -436,6 +441,23 @@ static int dev_local_services(struct dev *d, char *why, size_t why_len)
 			err = template_params_set(&d->local_params, "VendorListUrl",
 						  static_file_url(d->vendor_list));
 	}
+	return err;
+}
+
+static struct pool *dev_notify_pool(void *ctx, const char *id)
+{
+	return dev_pool_find(ctx, id);
+}
+
+/* S3 event notifications to the template's subscribers (dev_notify.h). */
+static int dev_notifications(struct dev *d)
+{
+	int err = dev_notify_new(d->base, d->o->region, dev_notify_pool, d, &d->notify);
+
+	if (!err)
+		err = dev_notify_load(d->notify, &d->app);
+	if (!err)
+		aws_endpoint_on_s3_created(d->aws, dev_notify_created, d->notify);
 	return err;
 }
 
@@ -512,6 +534,8 @@ int dev_run(const struct dev_options *o)
 	err = dev_pools_sync(d, &d->app, false);
 	if (!err)
 		err = dev_routes_build(d, &d->app, &rt);
+	if (!err)
+		err = dev_notifications(d);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the functions: %s\n", err_str(err));
 		goto out;

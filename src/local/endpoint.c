@@ -28,6 +28,7 @@
 #include "core/uuid.h"
 #include "local/endpoint.h"
 #include "local/dynamodb/ddb_server.h"
+#include "local/s3/s3_notify.h"
 #include "local/s3/s3_server.h"
 
 #define ENDPOINT_MAX_HEADERS	 (64u << 10) /* bytes of one request's header block */
@@ -346,6 +347,13 @@ void aws_endpoint_set_fsync(struct aws_endpoint *ep, bool on)
 	s3_server_set_fsync(ep->s3, on);
 	if (ep->ddb && ddb_server_set_fsync(ep->ddb, on))
 		log_msg(LVL_ERROR, "dynamodb: cannot change the synchronous setting");
+}
+
+void aws_endpoint_on_s3_created(struct aws_endpoint *ep,
+				void (*fn)(void *ctx, const struct s3_created *ev), void *ctx)
+{
+	if (ep)
+		s3_server_on_created(ep->s3, fn, ctx);
 }
 
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep)

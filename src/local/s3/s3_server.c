@@ -27,6 +27,7 @@
 #include "core/enc.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "local/s3/s3_notify.h"
 #include "local/s3/s3_server.h"
 #include "local/s3/s3_store.h"
 
@@ -46,6 +47,8 @@ struct s3_server {
 	struct s3_store *store;
 	char *access_key_id;
 	char *secret;
+	s3_created_fn on_created; /* s3_notify.h */
+	void *on_created_ctx;
 };
 
 struct qparam {
@@ -1095,6 +1098,36 @@ static void malformed_xml(struct s3_req *r)
 
 /* ---- objects ---- */
 
+/* Object-created notifications (s3_notify.h): after the commit, before the answer. */
+void s3_server_on_created(struct s3_server *srv, s3_created_fn fn, void *ctx)
+{
+	if (!srv)
+		return;
+	srv->on_created = fn;
+	srv->on_created_ctx = ctx;
+}
+
+static void notify_created(struct s3_req *r, struct s3_bucket *bk, const struct s3_object *o,
+			   const char *event_name)
+{
+	char seq[17];
+	struct s3_created ev = {
+		.event_name = event_name,
+		.bucket = s3_bucket_name(bk),
+		.key = o->key,
+		.key_len = o->key_len,
+		.size = o->size,
+		.etag = o->etag,
+		.sequencer = seq,
+		.request_id = r->request_id,
+		.time_ms = o->last_modified_ms,
+	};
+	if (!r->srv->on_created)
+		return;
+	s3_notify_sequencer(seq);
+	r->srv->on_created(r->srv->on_created_ctx, &ev);
+}
+
 static void put_object(struct s3_req *r)
 {
 	struct s3_bucket *bk;
@@ -1138,6 +1171,7 @@ static void put_object(struct s3_req *r)
 		internal_error(r, rc);
 		return;
 	}
+	notify_created(r, bk, o, "ObjectCreated:Put");
 	set_etag(r, o->etag);
 	reply_empty(r, 200, "OK");
 }
@@ -1498,6 +1532,7 @@ static void copy_object(struct s3_req *r, const char *src)
 		internal_error(r, rc);
 		goto out;
 	}
+	notify_created(r, bk, o, "ObjectCreated:Copy");
 	char t[32];
 	struct buf b;
 	buf_init(&b, BUF_NOCAP);
@@ -1747,6 +1782,7 @@ static void complete_upload(struct s3_req *r)
 		internal_error(r, rc);
 		goto out;
 	}
+	notify_created(r, bk, o, "ObjectCreated:CompleteMultipartUpload");
 	struct buf b;
 	buf_init(&b, BUF_NOCAP);
 	buf_adds(&b, XML_DECL "<CompleteMultipartUploadResult xmlns=\"" S3_XMLNS "\">");
