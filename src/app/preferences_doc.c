@@ -223,10 +223,19 @@ int prefs_parse(const char *json, size_t len, unsigned allowed, unsigned require
 	doc->updated_at_ms = 0;
 	jscan_init(&s, json, len);
 	if (jscan_peek(&s) != '{') {
-		say(why, why_len,
-		    len && jscan_peek(&s) ? "the document must be a JSON object"
-					  : "the document is empty");
-		return len && jscan_peek(&s) ? ERR_INVAL : ERR_PARSE;
+		char c = jscan_peek(&s);
+
+		if (!c) {
+			say(why, why_len, "the document is empty");
+			return ERR_PARSE;
+		}
+		if (!strchr("[\"-0123456789tfn", c)) {
+			say(why, why_len, "not valid JSON: column %zu: expected a value",
+			    (size_t)(s.p - s.start) + 1);
+			return ERR_PARSE;
+		}
+		say(why, why_len, "the document must be a JSON object");
+		return ERR_INVAL;
 	}
 	jscan_object_begin(&s);
 	while (!err && (r = jscan_object_next(&s, &name, &first)) == 1) {
