@@ -523,6 +523,15 @@ static int run_postmaster(struct pg_server *s, int log_fd, char *why, size_t why
 	return ERR_IO;
 }
 
+/* dst = a + b, both short enough (checked by the caller): DIR_MAX bytes. */
+static void join(char dst[DIR_MAX], const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	memcpy(dst, a, na);
+	memcpy(dst + na, b, nb + 1);
+}
+
 static int resolve_paths(struct pg_server *s, const struct pg_server_options *o, char *why,
 			 size_t why_len)
 {
@@ -537,9 +546,9 @@ static int resolve_paths(struct pg_server *s, const struct pg_server_options *o,
 		say(why, why_len, "%s: path too long", abs);
 		return ERR_TOOLARGE;
 	}
-	snprintf(s->stage_dir, sizeof(s->stage_dir), "%s", abs);
-	snprintf(s->data_dir, sizeof(s->data_dir), "%s/" PG_SERVER_DIR, abs);
-	snprintf(s->log_path, sizeof(s->log_path), "%s/" PG_SERVER_LOG, abs);
+	join(s->stage_dir, abs, "");
+	join(s->data_dir, abs, "/" PG_SERVER_DIR);
+	join(s->log_path, abs, "/" PG_SERVER_LOG);
 	return 0;
 }
 
