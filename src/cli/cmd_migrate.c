@@ -203,8 +203,11 @@ int cli_migrate_up(void *ctx, const char *conninfo, const char *dir, FILE *out, 
 		err = migrate_connect(conninfo, NULL, &conn, why, why_len);
 	if (!err)
 		err = migrate_up(conn, &set, NULL, &res, why, why_len);
-	if (!err && out && res.applied)
+	if (!err && res.applied && out)
 		fprintf(out, "sluice dev: %ld migrations applied, database at version %ld\n",
+			res.applied, res.version);
+	else if (!err && res.applied)
+		log_msg(LVL_INFO, "postgres: %ld migrations applied, database at version %ld",
 			res.applied, res.version);
 	if (conn)
 		PQfinish(conn);

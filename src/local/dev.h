@@ -97,7 +97,9 @@ struct dev_options {
 	const char *vendor_list; /* --vendor-list FILE: served locally; VendorListUrl names it */
 	/*
 	 * Apply the migrations of folder `dir` to the database `conninfo` names,
-	 * printing progress to `out`; non-zero stops the start, with `why`.
+	 * saying what it applied on `out` (NULL: in the log; `sluice invoke`
+	 * keeps stdout for the function's answer); non-zero stops the start,
+	 * with `why`.
 	 * cmd_dev.c passes the migrator of src/app/migrate.h, which the local
 	 * cloud does not link. NULL: migrations are not applied.
 	 */

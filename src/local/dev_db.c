@@ -97,8 +97,7 @@ static int migrate(const struct dev_options *o, struct dev_db *db, char *why, si
 	buf_init(&ci, 8192);
 	err = pg_server_conninfo(db->server, db->spec.name, NULL, &ci);
 	if (!err)
-		err = o->migrate(o->migrate_ctx, ci.ptr, db->spec.migrations,
-				 o->out ? o->out : stdout, why, why_len);
+		err = o->migrate(o->migrate_ctx, ci.ptr, db->spec.migrations, NULL, why, why_len);
 	buf_release(&ci);
 	return err;
 }
