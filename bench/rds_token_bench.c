@@ -38,8 +38,12 @@ int main(void)
 		.now = time(NULL),
 	};
 	struct rds_token_expect e = {
-		.host = p.host, .port = p.port, .user = p.user, .region = p.region,
-		.now = p.now, .lookup = secret_for,
+		.host = p.host,
+		.port = p.port,
+		.user = p.user,
+		.region = p.region,
+		.now = p.now,
+		.lookup = secret_for,
 	};
 	double sign[BATCHES], hit[BATCHES], verify[BATCHES];
 	struct rds_token_cache cache;
@@ -76,8 +80,7 @@ int main(void)
 	qsort(verify, BATCHES, sizeof(double), cmp_double);
 	printf("IAM token: sign %.1f us, cache hit %.2f us, verify (local proxy) %.1f us "
 	       "(medians of %d x %d; %zu bytes)\n",
-	       sign[BATCHES / 2], hit[BATCHES / 2], verify[BATCHES / 2], BATCHES, BATCH,
-	       token.len);
+	       sign[BATCHES / 2], hit[BATCHES / 2], verify[BATCHES / 2], BATCHES, BATCH, token.len);
 	buf_release(&token);
 	rds_token_cache_release(&cache);
 	return 0;

@@ -17,12 +17,8 @@
 #endif
 
 static const struct lambda_function *const app_functions[] = {
-	&objects_function,
-	&health_function,
-	&messages_function,
-	&migrate_function,
-	&preferences_function,
-	&import_function,
+	&objects_function, &health_function,	  &messages_function,
+	&migrate_function, &preferences_function, &import_function,
 };
 
 const struct lambda_function *app_function_find(const char *handler)

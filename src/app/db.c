@@ -121,7 +121,8 @@ static int db_connect(struct db *d)
 	size_t n = 0;
 	int err;
 
-	/* IAM authentication is for the network; over a Unix socket (PGHOST a folder) there is none. */
+	/* IAM authentication is for the network; over a Unix socket (PGHOST a folder) there is
+	 * none. */
 	if (d->cfg.iam && d->cfg.host[0] != '/') {
 		struct rds_token_params tp = {
 			.host = d->cfg.host,

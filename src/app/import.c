@@ -224,7 +224,7 @@ static void handle_line(struct import_run *run, const char *text, size_t len)
 /* After each line: flush a full batch. */
 static void line_done(struct import_run *run)
 {
-	if (run->b_rows >= IMPORT_BATCH_ROWS || run->b_read >= 4 * IMPORT_BATCH_ROWS ||
+	if (run->b_rows >= IMPORT_BATCH_ROWS || run->b_read >= (uint64_t)4 * IMPORT_BATCH_ROWS ||
 	    run->st->rows.len + 2 * IMPORT_LINE_MAX > IMPORT_BATCH_BYTES)
 		flush(run);
 }
@@ -466,7 +466,7 @@ static int import_init(void **state, struct lambda_error *lerr)
 	buf_init(&st->rows, IMPORT_BATCH_BYTES);
 	buf_init(&st->errors, IMPORT_BATCH_BYTES);
 	buf_init(&st->line_msg, 4096);
-	if ((err = db_init(&st->db, why, sizeof(why)))) {
+	if (db_init(&st->db, why, sizeof(why))) {
 		import_free(st);
 		return lambda_fail(lerr, "Runtime.ConfigError", "%s", why);
 	}

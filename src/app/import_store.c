@@ -14,8 +14,9 @@
  * The row of a file dropped into the bucket without the API (idempotent). A
  * separate statement: an UPDATE in the same statement would not see it.
  */
-static const char SQL_CREATE[] = "INSERT INTO imports (import_id, object_key, state, expires_at)"
-				 " VALUES ($1, $2, 'waiting', now()) ON CONFLICT (import_id) DO NOTHING";
+static const char SQL_CREATE[] =
+	"INSERT INTO imports (import_id, object_key, state, expires_at)"
+	" VALUES ($1, $2, 'waiting', now()) ON CONFLICT (import_id) DO NOTHING";
 
 /* Take the import if nobody holds it. */
 static const char SQL_CLAIM[] =

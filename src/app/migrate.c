@@ -204,7 +204,8 @@ static void print_step(FILE *out, const struct migrate_step *s)
 		fprintf(out, "applied %s (%ld ms)\n", when, s->applied->duration_ms);
 		break;
 	case MIGRATE_PENDING:
-		fprintf(out, "pending%s%s\n", s->file->no_transaction ? " (no transaction)" : "",
+		fprintf(out, "pending%s%s\n",
+			s->file && s->file->no_transaction ? " (no transaction)" : "",
 			s->out_of_order ? " (older than an applied version)" : "");
 		break;
 	case MIGRATE_CHANGED:

@@ -108,12 +108,12 @@ static int migrate_handle(void *state, const char *event, size_t event_len,
 	}
 	migrate_set_init(&set);
 	buf_init(&token, RDS_TOKEN_MAX);
-	if ((err = migrations_dir(dir, sizeof(dir))) ||
-	    (err = migrate_set_load_dir(&set, dir, run.why, sizeof(run.why)))) {
+	if (migrations_dir(dir, sizeof(dir)) ||
+	    migrate_set_load_dir(&set, dir, run.why, sizeof(run.why))) {
 		rc = lambda_fail(lerr, "Migrate.Files", "%s", run.why);
 		goto done;
 	}
-	if ((err = db_init(&cfg, why, sizeof(why)))) {
+	if (db_init(&cfg, why, sizeof(why))) {
 		rc = lambda_fail(lerr, "Runtime.ConfigError", "%s", why);
 		goto done;
 	}

@@ -221,6 +221,14 @@ static int cmp_step(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static bool is_applied(const struct migration_applied *a, size_t n, long version)
+{
+	for (size_t j = 0; a && j < n; j++)
+		if (a[j].version == version)
+			return true;
+	return false;
+}
+
 int migrate_plan_make(const struct migration_set *set, const struct migration_applied *applied,
 		      size_t n_applied, struct migrate_plan *plan, char *why, size_t why_len)
 {
@@ -228,6 +236,8 @@ int migrate_plan_make(const struct migration_set *set, const struct migration_ap
 	int err = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	if (!applied)
+		n_applied = 0;
 	plan->steps = calloc(set->n + n_applied + 1, sizeof(*plan->steps));
 	if (!plan->steps)
 		return ERR_NOMEM;
@@ -256,12 +266,8 @@ int migrate_plan_make(const struct migration_set *set, const struct migration_ap
 			s->state = MIGRATE_APPLIED;
 		}
 	}
-	for (size_t i = 0; i < set->n; i++) {
-		bool done = false;
-
-		for (size_t j = 0; j < n_applied && !done; j++)
-			done = applied[j].version == set->items[i].version;
-		if (done)
+	for (size_t i = 0; set->items && i < set->n; i++) {
+		if (is_applied(applied, n_applied, set->items[i].version))
 			continue;
 		plan->steps[plan->n].version = set->items[i].version;
 		plan->steps[plan->n].state = MIGRATE_PENDING;

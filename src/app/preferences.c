@@ -544,7 +544,7 @@ static int prefs_init(void **state, struct lambda_error *lerr)
 
 	if (!st)
 		return lambda_fail(lerr, "Runtime.InitError", "out of memory");
-	if ((err = db_init(&st->db, why, sizeof(why)))) {
+	if (db_init(&st->db, why, sizeof(why))) {
 		free(st);
 		return lambda_fail(lerr, "Runtime.ConfigError", "%s", why);
 	}

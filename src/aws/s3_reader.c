@@ -143,6 +143,7 @@ static int locate(struct s3_reader *r, const char *bucket, const char *key)
 	struct s3_error e;
 	int err;
 
+	memset(&info, 0, sizeof(info));
 	buf_init(&url, 8192);
 	buf_init(&host, 1024);
 	err = aws_config_s3_base(&r->cfg, bucket, &url, &host);

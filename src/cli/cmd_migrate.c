@@ -167,7 +167,7 @@ int cmd_migrate(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	migrate_set_init(&set);
-	buf_init(&conninfo, 4 * PATH_MAX);
+	buf_init(&conninfo, (size_t)4 * PATH_MAX);
 	rc = 1;
 	if (migrate_set_load_dir(&set, a.dir, why, sizeof(why))) {
 		fprintf(stderr, "sluice migrate: %s\n", why);
@@ -193,7 +193,7 @@ int cli_migrate_up(void *ctx, const char *conninfo, const char *dir, FILE *out, 
 		   size_t why_len)
 {
 	struct migration_set set;
-	struct migrate_result res;
+	struct migrate_result res = {0};
 	PGconn *conn = NULL;
 	int err;
 

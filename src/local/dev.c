@@ -55,7 +55,7 @@ struct dev {
 	struct template_params local_params;
 	struct dev_db *db;		 /* NULL when the template asks for no database */
 	struct static_file *vendor_list; /* NULL without --vendor-list */
-	struct dev_notify *notify;	  /* S3 event notifications (dev_notify.h) */
+	struct dev_notify *notify;	 /* S3 event notifications (dev_notify.h) */
 };
 
 static const char *opt_or(const char *v, const char *dflt)

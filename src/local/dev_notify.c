@@ -393,8 +393,10 @@ void dev_notify_free(struct dev_notify *n)
 {
 	if (!n)
 		return;
-	while (!LIST_EMPTY(&n->pending))
-		delivery_free(LIST_FIRST(&n->pending));
+	for (struct delivery *d = LIST_FIRST(&n->pending), *next; d; d = next) {
+		next = LIST_NEXT(d, link);
+		delivery_free(d);
+	}
 	subs_free(n);
 	free(n->region);
 	free(n);

@@ -113,8 +113,8 @@ int static_file_new(struct event_base *base, const char *path, const char *url_p
 {
 	struct static_file *s = calloc(1, sizeof(*s));
 	struct evhttp_bound_socket *sock;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
 	int err;
 
 	*out = NULL;
@@ -136,12 +136,13 @@ int static_file_new(struct event_base *base, const char *path, const char *url_p
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(s->http, on_request, s);
 	sock = evhttp_bind_socket_with_handle(s->http, "127.0.0.1", port);
-	if (!sock || getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl)) {
+	memset(&sin, 0, sizeof(sin));
+	if (!sock || getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&sin, &sl)) {
 		static_file_free(s);
 		return ERR_IO;
 	}
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%u%s",
-		 (unsigned)ntohs(((struct sockaddr_in *)&ss)->sin_port), s->url_path);
+	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%u%s", (unsigned)ntohs(sin.sin_port),
+		 s->url_path);
 	*out = s;
 	return 0;
 }

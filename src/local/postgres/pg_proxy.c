@@ -508,8 +508,10 @@ void pg_proxy_free(struct pg_proxy *p)
 {
 	if (!p)
 		return;
-	while (!LIST_EMPTY(&p->clients))
-		client_free(LIST_FIRST(&p->clients));
+	for (struct pg_client *c = LIST_FIRST(&p->clients), *next; c; c = next) {
+		next = LIST_NEXT(c, link);
+		client_free(c);
+	}
 	if (p->listener)
 		evconnlistener_free(p->listener);
 	free(p->address);

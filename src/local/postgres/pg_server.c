@@ -197,9 +197,7 @@ static int remove_tree(const char *path)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-		if (lstat(p, &st))
-			err = ERR_IO;
-		else if (S_ISDIR(st.st_mode))
+		if (!lstat(p, &st) && S_ISDIR(st.st_mode))
 			err = remove_tree(p);
 		else if (unlink(p))
 			err = ERR_IO;
@@ -529,7 +527,8 @@ static void join(char dst[DIR_MAX], const char *a, const char *b)
 	size_t na = strlen(a), nb = strlen(b);
 
 	memcpy(dst, a, na);
-	memcpy(dst + na, b, nb + 1);
+	memcpy(dst + na, b, nb);
+	dst[na + nb] = '\0';
 }
 
 static int resolve_paths(struct pg_server *s, const struct pg_server_options *o, char *why,
@@ -622,7 +621,7 @@ int pg_server_ensure_database(struct pg_server *s, const char *name, char *why, 
 	const char *params[1] = {name};
 	int err = 0;
 
-	buf_init(&ci, 2 * PATH_MAX);
+	buf_init(&ci, (size_t)2 * PATH_MAX);
 	if ((err = pg_server_conninfo(s, "postgres", NULL, &ci)))
 		return err;
 	c = PQconnectdb(ci.ptr);

@@ -52,7 +52,7 @@ void s3_notify_event(const struct s3_created *ev, const char *region, const char
 	struct buf key;
 	json_t *doc;
 
-	buf_init(&key, 4 * 1024 * 3);
+	buf_init(&key, (size_t)3 * 4096);
 	s3_notify_put_key(&key, ev->key, ev->key_len);
 	time_rfc3339(when, ev->time_ms, 1);
 	doc = json_pack(
