@@ -515,6 +515,59 @@ class LocalMigrationsTest(unittest.TestCase):
         self.assertEqual(self.applied()[-2:], [8, 9])
 
 
+@needs_build
+class LocalImportSameEventTwiceTest(unittest.TestCase):
+    """The same S3 event delivered twice (at least once, as S3 delivers): the
+    import runs from the notification, then the identical event is invoked
+    twice more with `sluice invoke`; nothing changes."""
+
+    def test_same_event_twice(self):
+        tmp = tempfile.mkdtemp(prefix="sluice-import-dup-")
+        host = VendorListHost()
+        template = test_template(tmp)
+        data = os.path.join(tmp, "data")
+        cloud = start_cloud(tmp, template, host.url, data_dir=data)
+        try:
+            lines = [json.dumps({"userId": "dup%d" % i, "purposes": {"1": True},
+                                 "vendors": {"755": True}, "updatedAt": "2026-01-01T00:00:00Z"})
+                     for i in range(50)]
+            bucket = cloud.bucket()
+            cloud.s3().put_object(Bucket=bucket, Key="imports/dup.ndjson",
+                                  Body=("\n".join(lines) + "\n").encode())
+            first = wait_for(lambda: (lambda r: r.status == 200 and r.json()["state"] == "done"
+                                      and r.json())(
+                call(cloud.api_url, "GET", "/preferences/imports/dup")), 60, 0.2)
+            self.assertEqual((first["rowsRead"], first["rowsWritten"]), (50, 50))
+        finally:
+            self.assertEqual(cloud.stop(), 0)
+        event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3",
+                              "eventName": "ObjectCreated:Put", "awsRegion": "us-east-1",
+                              "s3": {"bucket": {"name": bucket, "arn": "arn:aws:s3:::" + bucket},
+                                     "object": {"key": "imports/dup.ndjson", "size": 1}}}]}
+        path = os.path.join(tmp, "event.json")
+        with open(path, "w") as f:
+            json.dump(event, f)
+        for _ in range(2):
+            p = subprocess.run([SLUICE, "invoke", "ImportFunction", "--event", path,
+                                "--template", template, "--data-dir", data, "--build-dir",
+                                cloud.build_dir, "--parameter-overrides",
+                                "VendorListUrl=" + host.url],
+                               cwd=tmp, capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            answer = json.loads(p.stdout)["imports"][0]
+            self.assertEqual((answer["state"], answer["rowsWritten"]), ("done", 50))
+            self.assertIn("changes nothing", p.stderr)
+        cloud = start_cloud(tmp, template, host.url, data_dir=data)
+        try:
+            self.assertEqual(call(cloud.api_url, "GET", "/preferences/imports/dup").json(), first)
+            r = call(cloud.api_url, "GET", "/preferences/dup7/history")
+            self.assertEqual(len(r.json()["items"]), 1)
+        finally:
+            self.assertEqual(cloud.stop(), 0)
+            host.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def postmasters(data_dir):
     """Pids of postgres postmasters (not backends) running on `data_dir`."""
     pids = []
