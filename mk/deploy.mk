@@ -30,7 +30,14 @@ PKG_DIR := $(BUILD)/package
 # shared build needs a newer glibc than Amazon Linux 2023's 2.34 (see
 # mk/package/al2023_compat.c). -Bstatic/-Bdynamic keep the rest shared.
 PKG_STATIC_LIBS := -lexpat
-PKG_LIBS := $(filter-out $(PKG_STATIC_LIBS),$(LIBS)) -Wl,-Bstatic $(PKG_STATIC_LIBS) -Wl,-Bdynamic
+# libpq is not on provided.al2023: it is linked statically, with the
+# PostgreSQL server's static libpgcommon and libpgport it needs
+# (postgresql-server-dev-<major>), and without Kerberos or LDAP (stubs in
+# mk/package/libpq_nogss.c); it uses the system's OpenSSL.
+PG_LIBDIR := $(shell pg_config --pkglibdir 2>/dev/null)
+PKG_PQ_LIBS := -L$(PG_LIBDIR) -lpq -lpgcommon -lpgport
+PKG_LIBS := $(filter-out $(PKG_STATIC_LIBS) -lpq,$(LIBS)) -Wl,-Bstatic $(PKG_STATIC_LIBS) \
+	$(PKG_PQ_LIBS) -Wl,-Bdynamic -lssl -lcrypto
 
 .PHONY: install build package package-check deploy deploy-site destroy outputs integ
 
@@ -41,10 +48,15 @@ $(PKG_DIR)/al2023_compat.o: mk/package/al2023_compat.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(PKG_DIR)/libpq_nogss.o: mk/package/libpq_nogss.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 # The packaged bootstrap: the same objects as $(BUILD)/bootstrap, with an
 # RPATH of $ORIGIN/lib (DT_RPATH, so it also covers the bundled libraries'
 # own dependencies) and without sanitizers.
-$(PKG_DIR)/bootstrap: $(BUILD)/obj/src/app/bootstrap.o $(PKG_DIR)/al2023_compat.o $(BUILD)/libsluice.a
+$(PKG_DIR)/bootstrap: $(BUILD)/obj/src/app/bootstrap.o $(PKG_DIR)/al2023_compat.o \
+		$(PKG_DIR)/libpq_nogss.o $(BUILD)/libsluice.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -Wl,--disable-new-dtags -Wl,-rpath,'$$ORIGIN/lib' -o $@ $^ $(PKG_LIBS)
 

@@ -9,7 +9,9 @@
 #  - a bundled library does not resolve from the zip's own lib/ (RPATH);
 #  - the bootstrap, run from an extracted copy with an empty environment
 #    apart from the Runtime API variables and _HANDLER=health, does not
-#    answer an invocation of a local Runtime API stand-in with a 200.
+#    answer an invocation of a local Runtime API stand-in with a 200;
+#  - the zip has no migrations/, the bootstrap needs a shared libpq, or its
+#    own libpq does not run (the migrate function against a closed port).
 set -euo pipefail
 
 zip_in="${1:?usage: $0 ZIP}"
@@ -70,4 +72,16 @@ fi
 
 "$python" "$here/runtime-standin.py" --handler health -- "$dir/bootstrap" ||
 	fail "the extracted bootstrap did not answer the Runtime API stand-in"
+
+# libpq is not on provided.al2023: it is linked in. Prove it loads and runs:
+# the migrate function reads the packaged migrations and connects, and
+# libpq itself reports the refused connection (port 1 on loopback).
+[ -n "$(ls "$dir"/migrations/*.sql 2>/dev/null)" ] || fail "no migrations/*.sql in the zip"
+if readelf -d "$dir/bootstrap" | grep -q 'libpq'; then
+	fail "bootstrap needs a shared libpq, which provided.al2023 does not have"
+fi
+"$python" "$here/runtime-standin.py" --handler migrate --event '{"command":"status"}' \
+	--env PGHOST=127.0.0.1 --env PGPORT=1 --env PGUSER=postgres --env PGDATABASE=sluice \
+	--expect-error 'connection to server at' -- "$dir/bootstrap" ||
+	fail "the packaged libpq did not run (migrate function against a closed port)"
 echo "package-check: ok"

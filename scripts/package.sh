@@ -74,11 +74,16 @@ while ((${#queue[@]})); do
 	done
 done
 
+# The migrate function reads the migrations from migrations/ beside it.
+migrations="$(dirname "$0")/../db/migrations"
+mkdir -p "$stage/migrations"
+install -m 0644 "$migrations"/*.sql "$stage/migrations/"
+
 mkdir -p "$(dirname "$zip_out")"
 zip_out="$(cd "$(dirname "$zip_out")" && pwd)/$(basename "$zip_out")"
 rm -f "$zip_out"
 # -X: no extra attributes, so equal inputs give an equal zip (apart from mtimes).
-(cd "$stage" && zip -q -X -r "$zip_out.tmp" bootstrap lib)
+(cd "$stage" && zip -q -X -r "$zip_out.tmp" bootstrap lib migrations)
 mv "$zip_out.tmp" "$zip_out"
 
 size=$(stat -c %s "$zip_out")

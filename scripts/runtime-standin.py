@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A stand-in for the Lambda Runtime API, for `make package-check`.
 
-    runtime-standin.py [--handler NAME] -- COMMAND [ARGS...]
+    runtime-standin.py [--handler NAME] [--event JSON] [--env K=V ...]
+                       [--expect-error TEXT] -- COMMAND [ARGS...]
 
 Starts a Runtime API on 127.0.0.1 (a free port), runs COMMAND with an empty
 environment apart from the variables Lambda gives a custom runtime
-(AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT), hands it one API Gateway
-v2 `GET /health` event, and answers the next `next` with a 500, which ends
-the runtime. Exits 0 when the command posted a 200 response for the event.
+(AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT) and the --env ones,
+hands it one event (an API Gateway v2 `GET /health` unless --event), and
+answers the next `next` with a 500, which ends the runtime. Exits 0 when the
+command posted a 200 response for the event, or, with --expect-error, a
+function error whose body contains TEXT.
 """
 
 import argparse
@@ -104,10 +107,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--handler", default="health")
+    parser.add_argument("--event", help="the event, as JSON (default: GET /health)")
+    parser.add_argument("--env", action="append", default=[], help="K=V for the command")
+    parser.add_argument("--expect-error", help="want a function error containing this text")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
 
-    server = RuntimeApi([(REQUEST_ID, HEALTH_EVENT)])
+    event = json.loads(args.event) if args.event else HEALTH_EVENT
+    server = RuntimeApi([(REQUEST_ID, event)])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     env = {
@@ -115,6 +122,7 @@ def main():
         "_HANDLER": args.handler,
         "LAMBDA_TASK_ROOT": os.path.dirname(os.path.abspath(args.command[0])),
     }
+    env.update(kv.split("=", 1) for kv in args.env)
     proc = subprocess.Popen(args.command, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
@@ -126,6 +134,18 @@ def main():
     finally:
         server.shutdown()
         server.server_close()
+
+    if args.expect_error:
+        want = PREFIX + "/invocation/%s/error" % REQUEST_ID
+        for path, _, body in server.posts:
+            if path == want and args.expect_error in body.decode(errors="replace"):
+                print("runtime-standin: %s failed %s as expected: %s" % (
+                    args.command[0], REQUEST_ID, body.decode(errors="replace")[:300]))
+                return 0
+        print("runtime-standin: no error with %r for %s; posts: %r" % (
+            args.expect_error, REQUEST_ID, server.posts))
+        sys.stdout.write(stderr.decode(errors="replace")[-2000:])
+        return 1
 
     want = PREFIX + "/invocation/%s/response" % REQUEST_ID
     for path, _, body in server.posts:

@@ -6,17 +6,19 @@
 
 #include "app/app.h"
 #include "app/health.h"
+#include "app/import.h"
 #include "app/messages.h"
+#include "app/migrate.h"
 #include "app/objects.h"
+#include "app/preferences.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "0.1.0"
 #endif
 
 static const struct lambda_function *const app_functions[] = {
-	&objects_function,
-	&health_function,
-	&messages_function,
+	&objects_function, &health_function,	  &messages_function,
+	&migrate_function, &preferences_function, &import_function,
 };
 
 const struct lambda_function *app_function_find(const char *handler)

@@ -33,6 +33,8 @@ enum {
 	OPT_NO_PREWARM,
 	OPT_FSYNC,
 	OPT_WEB_PORT,
+	OPT_DB_PORT,
+	OPT_VENDOR_LIST,
 };
 
 static const struct option dev_longopts[] = {
@@ -50,6 +52,8 @@ static const struct option dev_longopts[] = {
 	{"no-watch", no_argument, NULL, OPT_NO_WATCH},
 	{"no-prewarm", no_argument, NULL, OPT_NO_PREWARM},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
+	{"db-port", required_argument, NULL, OPT_DB_PORT},
+	{"vendor-list", required_argument, NULL, OPT_VENDOR_LIST},
 	{"event", required_argument, NULL, OPT_EVENT},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -81,8 +85,10 @@ static void dev_usage(FILE *out, bool invoke)
 	      "  --access-key-id ID               local credentials (default sluice)\n"
 	      "  --secret-access-key KEY          (default sluice-local)\n"
 	      "  --no-watch                       do not reload on rebuilds\n"
-	      "  --fsync                          S3 and DynamoDB writes survive a power loss\n"
-	      "                                   (slower)\n"
+	      "  --fsync                          S3, DynamoDB and PostgreSQL writes survive a\n"
+	      "                                   power loss (slower)\n"
+	      "  --db-port N                      the local RDS Proxy (default: a free port)\n"
+	      "  --vendor-list FILE               serve FILE as the vendor list (VendorListUrl)\n"
 	      "  -h, --help                       this text\n",
 	      out);
 }
@@ -173,6 +179,13 @@ static int parse_opts(int argc, char **argv, struct dev_options *o, struct templ
 		case OPT_FSYNC:
 			o->fsync = true;
 			break;
+		case OPT_DB_PORT:
+			if (parse_port(optarg, &o->db_port))
+				goto bad;
+			break;
+		case OPT_VENDOR_LIST:
+			o->vendor_list = optarg;
+			break;
 		case OPT_EVENT:
 			if (!invoke)
 				goto bad;
@@ -186,6 +199,7 @@ static int parse_opts(int argc, char **argv, struct dev_options *o, struct templ
 		}
 	}
 	o->params = p;
+	o->migrate = cli_migrate_up;
 	return 0;
 bad:
 	fprintf(stderr, "sluice: bad option or value near '%s'\n",

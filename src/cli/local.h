@@ -6,6 +6,9 @@
 #ifndef SLUICE_CLI_LOCAL_H
 #define SLUICE_CLI_LOCAL_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /*
  * `sluice dev [--template FILE] [--port N] [--aws-port N] [--stage NAME]
  * [--data-dir DIR] [--build-dir DIR] [--parameter-overrides K=V ...]
@@ -19,5 +22,20 @@ int cmd_invoke(int argc, char **argv);
 
 /* `sluice event apigw-v1|apigw-v2 --method M --path P [--body B] [--query Q] [--header K:V]`. */
 int cmd_event(int argc, char **argv);
+
+/*
+ * `sluice migrate status|plan|up [--dir DIR] [--stage NAME] [--data-dir DIR]
+ * [--database NAME]`: the migrator (src/app/migrate.h) against a stage's
+ * local PostgreSQL or libpq's environment (cmd_migrate.c).
+ */
+int cmd_migrate(int argc, char **argv);
+
+/*
+ * Apply the pending migrations of folder `dir` to the database `conninfo`
+ * names: the migrator `sluice dev` runs at start (struct dev_options.migrate).
+ * One line to `out` when something was applied. 0, or an error with `why`.
+ */
+int cli_migrate_up(void *ctx, const char *conninfo, const char *dir, FILE *out, char *why,
+		   size_t why_len);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
 	{"dev", cmd_dev, "run the service locally: API Gateway, Lambda workers, S3"},
 	{"invoke", cmd_invoke, "run one invocation of a function, like sam local invoke"},
 	{"event", cmd_event, "print a sample API Gateway event"},
+	{"migrate", cmd_migrate, "apply db/migrations to PostgreSQL (status, plan, up)"},
 };
 
 static void usage(FILE *out)

@@ -330,6 +330,8 @@ static int setup(struct http_client *c, const struct http_request *req, struct t
 	} else {
 		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_CONNECT_TIMEOUT_MS);
 	}
+	if (req->accept_gzip)
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
 	set_method(e, req, &sends_body);
 	if ((err = build_headers(req, sends_body, list)))
 		return err;

@@ -60,6 +60,11 @@ struct http_request {
 	int64_t deadline_ms;
 	size_t max_body;
 	size_t max_error_body;
+	/*
+	 * Ask for a gzip-compressed body (Accept-Encoding: gzip) and hand back the
+	 * decoded bytes; max_body then caps the decoded size.
+	 */
+	bool accept_gzip;
 };
 
 /*

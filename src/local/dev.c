@@ -23,7 +23,10 @@
 #include "lambda/apigw.h"
 #include "local/endpoint.h"
 #include "local/dev.h"
+#include "local/dev_db.h"
+#include "local/dev_notify.h"
 #include "local/dev_watch.h"
+#include "local/static_file.h"
 #include "local/apigw/gateway.h"
 #include "local/lambda/pool.h"
 #include "local/lambda/runtime_api.h"
@@ -57,6 +60,12 @@ struct dev {
 	char *site_watched;   /* <site_content>/index.html, the last file a build writes */
 	char *site_config;    /* the key config.json goes to, or NULL */
 	char site_notes[256]; /* function and policy, for the banner */
+	/* The caller's options plus the parameters the local cloud fills (dev_db.h). */
+	struct dev_options opts;
+	struct template_params local_params;
+	struct dev_db *db;		 /* NULL when the template asks for no database */
+	struct static_file *vendor_list; /* NULL without --vendor-list */
+	struct dev_notify *notify;	 /* S3 event notifications (dev_notify.h) */
 };
 
 static const char *opt_or(const char *v, const char *dflt)
@@ -237,6 +246,9 @@ static void dev_print_banner(struct dev *d)
 			(unsigned)web_front_port(d->web), d->site_id, d->site_bucket,
 			d->site_content ? " from " : "", d->site_content ? d->site_content : "",
 			d->site_notes[0] ? "; " : "", d->site_notes);
+	dev_db_banner(d->db, f);
+	if (d->vendor_list)
+		fprintf(f, "  Vendor list    %s\n", static_file_url(d->vendor_list));
 	fprintf(f, "  Routes:\n");
 	for (size_t i = 0; i < app->nroutes; i++) {
 		const struct dev_route *r = &app->routes[i];
@@ -496,6 +508,8 @@ static void dev_reload_template(struct dev *d)
 	dev_app_release(&d->app);
 	d->app = app;
 	dev_site_reload(d);
+	if (d->notify && dev_notify_load(d->notify, &d->app))
+		log_msg(LVL_ERROR, "S3 notifications could not be read again");
 	dev_watch_all(d);
 	log_msg(LVL_INFO, "template reloaded: %zu routes, %zu functions", app.nroutes, app.nfns);
 }
@@ -600,6 +614,10 @@ static void dev_release(struct dev *d)
 	}
 	runtime_api_free(d->rt);
 	aws_endpoint_free(d->aws);
+	dev_notify_free(d->notify);
+	dev_db_free(d->db);
+	static_file_free(d->vendor_list);
+	template_params_release(&d->local_params);
 	dev_watch_free(d->watch);
 	if (d->sigint)
 		event_free(d->sigint);
@@ -628,6 +646,49 @@ static struct event_base *dev_event_base_new(void)
 	return base ? base : event_base_new();
 }
 
+/*
+ * The services the template's parameters point at: the stage's database and
+ * proxy (dev_db.h) when the template asks for one, and the local copy of the
+ * vendor list (--vendor-list); their parameters go to d->local_params.
+ */
+static int dev_local_services(struct dev *d, char *why, size_t why_len)
+{
+	struct dev_db_spec spec;
+	int err = dev_db_probe(d->o, &spec, why, why_len);
+
+	if (!err && spec.enabled &&
+	    !(err = dev_db_start(d->base, d->o, d->data_dir, &spec, &d->db, why, why_len)))
+		err = dev_db_params(d->db, &d->local_params);
+	if (!err && d->o->vendor_list) {
+		err = static_file_new(d->base, d->o->vendor_list, "/v3/vendor-list.json", 0, 300,
+				      &d->vendor_list);
+		if (err)
+			snprintf(why, why_len, "--vendor-list %s: %s", d->o->vendor_list,
+				 err_str(err));
+		else
+			err = template_params_set(&d->local_params, "VendorListUrl",
+						  static_file_url(d->vendor_list));
+	}
+	return err;
+}
+
+static struct pool *dev_notify_pool(void *ctx, const char *id)
+{
+	return dev_pool_find(ctx, id);
+}
+
+/* S3 event notifications to the template's subscribers (dev_notify.h). */
+static int dev_notifications(struct dev *d)
+{
+	int err = dev_notify_new(d->base, d->o->region, dev_notify_pool, d, &d->notify);
+
+	if (!err)
+		err = dev_notify_load(d->notify, &d->app);
+	if (!err)
+		aws_endpoint_on_s3_created(d->aws, dev_notify_created, d->notify);
+	return err;
+}
+
 /* Everything but the gateway and the watcher: shared by dev_run() and dev_invoke(). */
 static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_t aws_port)
 {
@@ -636,7 +697,10 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	char why[2048];
 	int err, n;
 
-	d->o = o;
+	d->opts = *o;
+	d->o = &d->opts;
+	template_params_init(&d->local_params);
+	d->opts.local_params = &d->local_params;
 	signal(SIGPIPE, SIG_IGN);
 	d->base = dev_event_base_new();
 	if (!d->base)
@@ -663,7 +727,12 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	aws_endpoint_set_fsync(d->aws, o->fsync);
 	snprintf(d->aws_url, sizeof(d->aws_url), "http://127.0.0.1:%u",
 		 (unsigned)aws_endpoint_port(d->aws));
-	err = dev_app_load(o, d->aws_url, &d->app, why, sizeof(why));
+	err = dev_local_services(d, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "sluice: %s\n", why);
+		return err;
+	}
+	err = dev_app_load(d->o, d->aws_url, &d->app, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "sluice: %s\n", why);
 		return err;
@@ -693,6 +762,8 @@ int dev_run(const struct dev_options *o)
 	err = dev_pools_sync(d, &d->app, false);
 	if (!err)
 		err = dev_routes_build(d, &d->app, &rt);
+	if (!err)
+		err = dev_notifications(d);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the functions: %s\n", err_str(err));
 		goto out;
@@ -782,7 +853,6 @@ int dev_invoke(const struct dev_options *o, const char *id, const char *event, s
 		err = ERR_NOTFOUND;
 		goto out;
 	}
-	d->o = o;
 	err = dev_pools_sync(d, &d->app, false);
 	if (err)
 		goto out;

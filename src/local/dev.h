@@ -104,6 +104,26 @@ struct dev_options {
 	 */
 	bool fsync;
 	FILE *out; /* the banner (URLs, credentials, routes); NULL: stdout */
+	/* ---- The database (dev_db.h) and the vendor list ---- */
+	uint16_t db_port;	 /* --db-port: the local RDS Proxy; 0: a free port */
+	const char *vendor_list; /* --vendor-list FILE: served locally; VendorListUrl names it */
+	/*
+	 * Apply the migrations of folder `dir` to the database `conninfo` names,
+	 * saying what it applied on `out` (NULL: in the log; `sluice invoke`
+	 * keeps stdout for the function's answer); non-zero stops the start,
+	 * with `why`.
+	 * cmd_dev.c passes the migrator of src/app/migrate.h, which the local
+	 * cloud does not link. NULL: migrations are not applied.
+	 */
+	int (*migrate)(void *ctx, const char *conninfo, const char *dir, FILE *out, char *why,
+		       size_t why_len);
+	void *migrate_ctx;
+	/*
+	 * Set by dev_run() on its own copy of the options: the parameters the
+	 * local cloud fills (database endpoints, VendorListUrl), which
+	 * --parameter-overrides may still override.
+	 */
+	const struct template_params *local_params;
 };
 
 /* One function as the local cloud runs it. */

@@ -771,6 +771,16 @@ static int load_template(const struct dev_options *o, const char *stage, struct 
 	}
 	if (!stage_given)
 		template_params_set(&p, "Stage", stage);
+	/* What the local cloud fills in (dev_db.h), unless the command line said otherwise. */
+	for (size_t i = 0; o->local_params && i < o->local_params->n; i++) {
+		bool given = false;
+
+		for (size_t j = 0; o->params && j < o->params->n; j++)
+			given |= !strcmp(o->params->items[j].name, o->local_params->items[i].name);
+		if (!given)
+			template_params_set(&p, o->local_params->items[i].name,
+					    o->local_params->items[i].value);
+	}
 	err = template_load(path, &p, t, &d);
 	if (err)
 		snprintf(why, why_len, "%s", d.msg);

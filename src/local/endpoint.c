@@ -28,6 +28,7 @@
 #include "core/uuid.h"
 #include "local/endpoint.h"
 #include "local/dynamodb/ddb_server.h"
+#include "local/s3/s3_notify.h"
 #include "local/s3/s3_server.h"
 #include "local/s3/s3_store.h"
 
@@ -420,6 +421,13 @@ int aws_endpoint_object_put(struct aws_endpoint *ep, const char *bucket, struct 
 	if (err)
 		s3_writer_abort(&w);
 	return err;
+}
+
+void aws_endpoint_on_s3_created(struct aws_endpoint *ep,
+				void (*fn)(void *ctx, const struct s3_created *ev), void *ctx)
+{
+	if (ep)
+		s3_server_on_created(ep->s3, fn, ctx);
 }
 
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep)

@@ -117,6 +117,14 @@ int aws_endpoint_object_get(struct aws_endpoint *ep, const char *bucket, struct 
 int aws_endpoint_object_put(struct aws_endpoint *ep, const char *bucket, struct str key,
 			    const char *content_type, const void *data, size_t len);
 
+/*
+ * Report every object the S3 side creates to `fn` (local/s3/s3_notify.h),
+ * for the orchestration's event notifications (dev_notify.h). NULL stops.
+ */
+struct s3_created;
+void aws_endpoint_on_s3_created(struct aws_endpoint *ep,
+				void (*fn)(void *ctx, const struct s3_created *ev), void *ctx);
+
 /* The port actually bound (useful after port 0). 0 for a NULL ep. */
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep);
 

@@ -500,7 +500,8 @@ static void test_app_table(void **state)
 	assert_ptr_equal(app_function_find("objects"), &objects_function);
 	assert_null(app_function_find("nope"));
 	assert_null(app_function_find(NULL));
-	assert_string_equal(app_function_names(), "objects, health, messages");
+	assert_string_equal(app_function_names(),
+			    "objects, health, messages, migrate, preferences, import");
 }
 
 static void test_init_requires_bucket(void **state)

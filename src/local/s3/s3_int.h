@@ -32,6 +32,7 @@
 #include "aws/sigv4.h"
 #include "core/buf.h"
 #include "core/str.h"
+#include "local/s3/s3_notify.h"
 #include "local/s3/s3_server.h"
 #include "local/s3/s3_store.h"
 
@@ -113,6 +114,8 @@ struct s3_server {
 	char *access_key_id;
 	char *secret;
 	char region[SIGV4_MAX_REGION_LEN + 1]; /* what a credential scope must name */
+	s3_created_fn on_created;	       /* s3_notify.h; NULL: nobody listens */
+	void *on_created_ctx;
 };
 
 /* One decoded query parameter; both strings are NUL-terminated and owned by the request. */
@@ -441,5 +444,13 @@ void s3_op_upload_part(struct s3_req *r);
 void s3_op_complete_upload(struct s3_req *r);
 void s3_op_abort_upload(struct s3_req *r);
 void s3_op_list_parts(struct s3_req *r);
+
+/*
+ * Tell the object-created listener (s3_server_on_created()) that `o` came
+ * into being in `bk` through `event_name` ("ObjectCreated:Put", ...): after
+ * the commit, before the answer. No listener: nothing happens.
+ */
+void s3_notify_created(struct s3_req *r, struct s3_bucket *bk, const struct s3_object *o,
+		       const char *event_name);
 
 #endif

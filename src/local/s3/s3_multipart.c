@@ -238,6 +238,7 @@ void s3_op_complete_upload(struct s3_req *r)
 	}
 	if (err || (err = s3_upload_complete(bk, id, c->numbers, c->n, etag, &o)))
 		goto fail;
+	s3_notify_created(r, bk, o, "ObjectCreated:CompleteMultipartUpload");
 	complete_answer(r, bk, o);
 	goto out;
 fail:

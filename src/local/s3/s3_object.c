@@ -104,6 +104,7 @@ void s3_op_put_object(struct s3_req *r)
 		s3_internal_error(r, err);
 		return;
 	}
+	s3_notify_created(r, bk, o, "ObjectCreated:Put");
 	s3_set_etag(r, o->etag);
 	s3_reply_empty(r, 200, "OK");
 }
@@ -514,6 +515,7 @@ void s3_op_copy_object(struct s3_req *r, const char *src)
 		s3_internal_error(r, err);
 		goto out;
 	}
+	s3_notify_created(r, bk, o, "ObjectCreated:Copy");
 	s3_iso_time(t, o->last_modified_ms);
 	buf_init(&b, S3_ANSWER_CAP);
 	buf_puts(&b, XML_DECL "<CopyObjectResult>");

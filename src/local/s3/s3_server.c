@@ -595,6 +595,36 @@ int s3_server_new(const char *root, const char *access_key_id, const char *secre
 	return 0;
 }
 
+void s3_server_on_created(struct s3_server *srv, s3_created_fn fn, void *ctx)
+{
+	if (!srv)
+		return;
+	srv->on_created = fn;
+	srv->on_created_ctx = ctx;
+}
+
+void s3_notify_created(struct s3_req *r, struct s3_bucket *bk, const struct s3_object *o,
+		       const char *event_name)
+{
+	char seq[17];
+	struct s3_created ev = {
+		.event_name = event_name,
+		.bucket = s3_bucket_name(bk),
+		.key = o->key,
+		.key_len = o->key_len,
+		.size = o->size,
+		.etag = o->etag,
+		.sequencer = seq,
+		.request_id = r->request_id,
+		.time_ms = o->last_modified_ms,
+	};
+
+	if (!r->srv->on_created)
+		return;
+	s3_notify_sequencer(seq);
+	r->srv->on_created(r->srv->on_created_ctx, &ev);
+}
+
 int s3_server_set_region(struct s3_server *srv, const char *region)
 {
 	if (!srv || !region || !*region || strlen(region) >= sizeof(srv->region))
