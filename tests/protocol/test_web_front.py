@@ -35,13 +35,17 @@ INDEX = ("<!doctype html><html lang=en><head><title>test</title>"
 
 
 def site_template(workdir, content):
-    """infra/template.yaml with the site's content folder set to `content`."""
+    """infra/template.yaml with the site's content folder set to `content`
+    (and the migrations folder, relative to the template, where it is)."""
     with open(os.path.join(ROOT, "infra", "template.yaml")) as f:
         text = f.read()
-    assert "content: web/dist" in text
+    assert "content: web/dist" in text and "migrations: ../db/migrations" in text
+    text = text.replace("content: web/dist", "content: " + content)
+    text = text.replace("migrations: ../db/migrations",
+                        "migrations: " + os.path.join(ROOT, "db", "migrations"))
     path = os.path.join(workdir, "template.yaml")
     with open(path, "w") as f:
-        f.write(text.replace("content: web/dist", "content: " + content))
+        f.write(text)
     return path
 
 
