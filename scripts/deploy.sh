@@ -4,10 +4,22 @@
 #
 # 1. `aws cloudformation package` uploads build/function.zip to the artifacts
 #    bucket and writes a template that points at it;
-# 2. `aws cloudformation deploy` creates or updates the stack sluice-<stage>
-#    (CAPABILITY_IAM for the function's role, CAPABILITY_AUTO_EXPAND for the
-#    SAM and LanguageExtensions transforms), with parameter overrides and tags;
-# 3. the stack's outputs are printed;
+# 2. the stage's network and database come from the environment's stacks
+#    (sluice-network-<env>, sluice-database-<env>; env is prod for prod, dev
+#    for every other stage, or DB_ENV): their outputs become parameter
+#    overrides. A preview (pr-*) gets a database of its own on dev's
+#    instance, sluice_pr_<n>, and leaves the instance's alarms to dev;
+# 3. the stack update: `aws cloudformation deploy` creates or updates the
+#    stack sluice-<stage> (CAPABILITY_IAM for the function's role,
+#    CAPABILITY_AUTO_EXPAND for the SAM and LanguageExtensions transforms)
+#    with everything new except the code of the functions that serve
+#    traffic (scripts/hold-traffic.py keeps theirs; a new stack gets all);
+# 4. the migrations, inside the VPC: scripts/migrate.sh invokes the migrate
+#    function (create-database first for a preview) and fails on its error;
+# 5. the traffic shift: the same deploy with the new code everywhere, which
+#    publishes new versions and moves the `live` aliases (in prod through
+#    CodeDeploy's canary, rolled back on the alarms);
+#    then the stack's outputs are printed;
 # 4. on a stage's first deploy, the stack is deployed once more with
 #    SiteOrigin set to its SiteUrl: the API's CORS names the site's origin,
 #    which is known only once the distribution exists (docs/web.md); later
@@ -18,7 +30,8 @@
 #
 # Environment: STAGE (required), BUILD (default build), ARTIFACT_BUCKET
 # (default: the ArtifactsBucketName output of the sluice-bootstrap stack),
-# ALARM_EMAIL, LOG_LEVEL (default INFO, DEBUG for previews),
+# ALARM_EMAIL, LOG_LEVEL (default INFO, DEBUG for previews), DB_ENV,
+# API_DOMAIN and API_ZONE_ID (the API's own domain and its Route 53 zone),
 # LOG_RETENTION_DAYS (default 365 in prod, 7 for previews), GIT_SHA (default:
 # git's HEAD), CFN_ROLE_ARN (the CloudFormation service role from
 # infra/bootstrap.yaml; CloudFormation then acts with it, not with the caller).
@@ -85,15 +98,94 @@ overrides=("Stage=$STAGE" "LogLevel=$log_level" "LogRetentionDays=$retention")
 if [ -n "${ALARM_EMAIL:-}" ]; then
 	overrides+=("AlarmEmail=$ALARM_EMAIL")
 fi
+if [ -n "${API_DOMAIN:-}" ]; then
+	overrides+=("ApiDomainName=$API_DOMAIN" "ApiHostedZoneId=${API_ZONE_ID:?API_DOMAIN needs API_ZONE_ID}")
+fi
 
-run_aws cloudformation deploy \
-	--template-file "$packaged" \
-	--stack-name "$STACK" \
-	--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-	--no-fail-on-empty-changeset \
-	${CFN_ROLE_ARN:+--role-arn "$CFN_ROLE_ARN"} \
-	--parameter-overrides "${overrides[@]}" \
-	--tags "project=sluice" "stage=$STAGE" "commit=$sha"
+# The environment's network and database (docs/database.md).
+if [ "$STAGE" = prod ]; then db_env="${DB_ENV:-prod}"; else db_env="${DB_ENV:-dev}"; fi
+network_stack="sluice-network-$db_env"
+database_stack="sluice-database-$db_env"
+# other_output STACK KEY: an output of another stack (a placeholder in a dry run).
+other_output() {
+	if [ -n "${DRY_RUN:-}" ]; then
+		echo "$1.$2"
+	else
+		aws_cmd cloudformation describe-stacks --stack-name "$1" \
+			--query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue" --output text
+	fi
+}
+overrides+=(
+	"FunctionSubnetIds=$(other_output "$network_stack" PrivateSubnetIds)"
+	"FunctionSecurityGroupId=$(other_output "$database_stack" FunctionSecurityGroupId)"
+	"MigrateSecurityGroupId=$(other_output "$database_stack" MigrateSecurityGroupId)"
+	"DatabaseProxyEndpoint=$(other_output "$database_stack" ProxyEndpoint)"
+	"DatabaseProxyResourceId=$(other_output "$database_stack" ProxyResourceId)"
+	"DatabaseEndpoint=$(other_output "$database_stack" DatabaseEndpoint)"
+	"DatabaseResourceId=$(other_output "$database_stack" DatabaseResourceId)"
+	"DatabaseMigrationUser=sluice_migrator"
+)
+case "$STAGE" in
+pr-*)
+	# A database of its own on dev's instance; dev's stack has the alarms.
+	overrides+=("DatabaseName=sluice_${STAGE//-/_}")
+	preview=1
+	;;
+*)
+	overrides+=(
+		"DatabaseName=sluice"
+		"DatabaseInstanceId=$(other_output "$database_stack" DatabaseInstanceId)"
+		"DatabaseProxyName=$(other_output "$database_stack" ProxyName)"
+		"DatabaseConnectionsAlarmThreshold=$(other_output "$database_stack" ProxyConnectionsAlarmThreshold)"
+	)
+	preview=
+	;;
+esac
+
+# deploy_stack TEMPLATE [OVERRIDE...]: one `aws cloudformation deploy`.
+deploy_stack() {
+	local template="$1"
+	shift
+	run_aws cloudformation deploy \
+		--template-file "$template" \
+		--stack-name "$STACK" \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+		--no-fail-on-empty-changeset \
+		${CFN_ROLE_ARN:+--role-arn "$CFN_ROLE_ARN"} \
+		--parameter-overrides "${overrides[@]}" "$@" \
+		--tags "project=sluice" "stage=$STAGE" "commit=$sha"
+}
+
+# The stack update: everything but the serving functions' code.
+held="$build/deploy/$STACK.hold.json"
+deployed="$build/deploy/$STACK.deployed.yaml"
+if [ -n "${DRY_RUN:-}" ]; then
+	echo "# when $STACK exists: its running template, and the new one holding the code of the serving functions"
+	run_aws cloudformation get-template --stack-name "$STACK" --template-stage Original \
+		--query TemplateBody --output text
+	run "${PYTHON:-python3}" scripts/hold-traffic.py "$packaged" "$deployed" "$held"
+	first="$held"
+elif aws_cmd cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then
+	aws_cmd cloudformation get-template --stack-name "$STACK" --template-stage Original \
+		--query TemplateBody --output text >"$deployed"
+	"${PYTHON:-python3}" scripts/hold-traffic.py "$packaged" "$deployed" "$held"
+	first="$held"
+else
+	first="$packaged" # a new stack: no traffic to hold
+fi
+echo "deploy: stack update"
+deploy_stack "$first"
+
+# The migrations, inside the VPC, before any traffic reaches the new code.
+echo "deploy: migrations"
+if [ -n "$preview" ]; then
+	scripts/migrate.sh create-database
+fi
+scripts/migrate.sh up
+
+# The traffic shift: new versions, the aliases move (the canary in prod).
+echo "deploy: traffic shift"
+deploy_stack "$packaged"
 
 run_aws cloudformation describe-stacks \
 	--stack-name "$STACK" \
@@ -111,14 +203,7 @@ else
 	site_url=$(stack_output SiteUrl)
 	if [ "$(stack_output SiteCorsOrigin)" != "$site_url" ]; then
 		echo "deploy: the API's CORS does not name $site_url yet; deploying with SiteOrigin=$site_url"
-		aws_cmd cloudformation deploy \
-			--template-file "$packaged" \
-			--stack-name "$STACK" \
-			--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-			--no-fail-on-empty-changeset \
-			${CFN_ROLE_ARN:+--role-arn "$CFN_ROLE_ARN"} \
-			--parameter-overrides "${overrides[@]}" "SiteOrigin=$site_url" \
-			--tags "project=sluice" "stage=$STAGE" "commit=$sha"
+		deploy_stack "$packaged" "SiteOrigin=$site_url"
 	fi
 fi
 

@@ -7,6 +7,8 @@
 # to delete (seed 004), so every bucket of the stack is emptied first with
 # scripts/empty-bucket.sh. In prod the buckets are DeletionPolicy Retain: they
 # outlive the stack and keep their data, unless EMPTY_RETAINED=1.
+# A preview's own database (sluice_pr_<n> on dev's instance) is dropped
+# through its migrate function before the stack goes.
 # DRY_RUN=1 prints the commands instead. CFN_ROLE_ARN: the service role to delete with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,12 @@ for bucket in $buckets; do
 	fi
 	run scripts/empty-bucket.sh "$bucket"
 done
+
+# A preview's database on dev's instance goes first, while its migrate
+# function still exists to drop it.
+case "$STAGE" in
+pr-*) run scripts/migrate.sh drop-database ;;
+esac
 
 run_aws cloudformation delete-stack --stack-name "$STACK" ${CFN_ROLE_ARN:+--role-arn "$CFN_ROLE_ARN"}
 run_aws cloudformation wait stack-delete-complete --stack-name "$STACK"

@@ -1,4 +1,5 @@
-"""The deploy and teardown scripts (mk/deploy.mk, scripts/deploy.sh, destroy.sh).
+"""The deploy and teardown scripts (mk/deploy.mk, scripts/deploy.sh, destroy.sh,
+migrate.sh, hold-traffic.py).
 
 There is no AWS here: `make deploy DRY_RUN=1` must print the exact awscli
 commands for a preview and for prod, `make destroy` must refuse prod without
@@ -48,14 +49,58 @@ class DeployDryRunTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         lines = commands(result.stdout)
         aws = [argv for argv in lines if argv[0] == "aws"]
+        migrations = [["lambda", "invoke"]] * (2 if stage.startswith("pr-") else 1)
+        # The stack update, the migrations, then the traffic shift.
         self.assertEqual([argv[1:3] for argv in aws],
-                         [["cloudformation", "package"], ["cloudformation", "deploy"],
-                          ["cloudformation", "describe-stacks"]] +
+                         [["cloudformation", "package"], ["cloudformation", "get-template"],
+                          ["cloudformation", "deploy"]] + migrations +
+                         [["cloudformation", "deploy"], ["cloudformation", "describe-stacks"]] +
                          [["s3", "sync"]] * 4 + [["s3", "cp"]] * 2 +
                          [["cloudfront", "create-invalidation"]])
         self.assertEqual(lines[0], ["make", "package"])
-        self.site = aws[3:]
-        return dict(zip(["package", "deploy", "outputs"], aws))
+        n = len(migrations)
+        self.site = aws[5 + n:]
+        self.update, self.shift = aws[2], aws[3 + n]
+        self.migrate = aws[3:3 + n]
+        self.hold = next(argv for argv in lines if "scripts/hold-traffic.py" in argv)
+        return dict(zip(["package", "deploy", "outputs"], [aws[0], self.shift, aws[4 + n]]))
+
+    def test_migrate_between_update_and_traffic_shift(self):
+        """The migrate function runs after the stack update that carries it and
+        before the deploy that moves the aliases; a preview creates its database first."""
+        for stage in ("prod", "pr-42"):
+            with self.subTest(stage=stage):
+                self.dry_run(stage)
+                self.assertEqual(option(self.update, "--template-file"), [self.hold[-1]])
+                self.assertEqual(self.hold[-3], option(self.shift, "--template-file")[0])
+                self.assertTrue(self.hold[-3].endswith(".packaged.yaml"), self.hold)
+                payloads = [option(argv, "--payload")[0] for argv in self.migrate]
+                want = ['{"command":"up"}']
+                if stage.startswith("pr-"):
+                    want.insert(0, '{"command":"create-database"}')
+                self.assertEqual(payloads, want)
+                for argv in self.migrate:
+                    self.assertEqual(option(argv, "--function-name"),
+                                     ["MIGRATE_FUNCTION_OF_sluice-" + stage])
+                    self.assertEqual(option(argv, "--cli-read-timeout"), ["330"])
+                # Both deploys carry the same parameters.
+                self.assertEqual(option(self.update, "--parameter-overrides"),
+                                 option(self.shift, "--parameter-overrides"))
+
+    def test_database_parameters(self):
+        """Previews get a database of their own on dev's instance and no database
+        alarms; prod reads its own environment's stacks."""
+        overrides = option(self.dry_run("pr-42")["deploy"], "--parameter-overrides")
+        self.assertIn("DatabaseName=sluice_pr_42", overrides)
+        self.assertIn("DatabaseProxyEndpoint=sluice-database-dev.ProxyEndpoint", overrides)
+        self.assertIn("FunctionSubnetIds=sluice-network-dev.PrivateSubnetIds", overrides)
+        self.assertIn("DatabaseMigrationUser=sluice_migrator", overrides)
+        self.assertFalse([o for o in overrides if o.startswith("DatabaseInstanceId=")], overrides)
+        overrides = option(self.dry_run("prod")["deploy"], "--parameter-overrides")
+        self.assertIn("DatabaseName=sluice", overrides)
+        self.assertIn("DatabaseInstanceId=sluice-database-prod.DatabaseInstanceId", overrides)
+        self.assertIn("MigrateSecurityGroupId=sluice-database-prod.MigrateSecurityGroupId",
+                      overrides)
 
     def test_site_upload(self):
         """Hashed assets immutable, the pages no-cache and last, two paths invalidated."""
@@ -85,7 +130,7 @@ class DeployDryRunTest(unittest.TestCase):
                          option(cmd["package"], "--output-template-file"))
         self.assertEqual(option(deploy, "--capabilities"),
                          ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
-        self.assertEqual(option(deploy, "--parameter-overrides"),
+        self.assertEqual(option(deploy, "--parameter-overrides")[:3],
                          ["Stage=pr-42", "LogLevel=DEBUG", "LogRetentionDays=7"])
         tags = option(deploy, "--tags")
         self.assertEqual(tags[:2], ["project=sluice", "stage=pr-42"])
@@ -98,7 +143,7 @@ class DeployDryRunTest(unittest.TestCase):
         self.assertEqual(option(deploy, "--stack-name"), ["sluice-prod"])
         self.assertEqual(option(deploy, "--capabilities"),
                          ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
-        self.assertEqual(option(deploy, "--parameter-overrides"),
+        self.assertEqual(option(deploy, "--parameter-overrides")[:4],
                          ["Stage=prod", "LogLevel=INFO", "LogRetentionDays=365",
                           "AlarmEmail=oncall@example.com"])
         self.assertIn("stage=prod", option(deploy, "--tags"))
@@ -137,8 +182,68 @@ class DestroyGuardTest(unittest.TestCase):
         lines = result.stdout.splitlines()
         self.assertTrue(lines[0].startswith("scripts/empty-bucket.sh"), lines)
         self.assertEqual(lines[1:], [
+            "scripts/migrate.sh drop-database",
             "aws cloudformation delete-stack --stack-name sluice-pr-42",
             "aws cloudformation wait stack-delete-complete --stack-name sluice-pr-42"])
+
+
+class HoldTrafficTest(unittest.TestCase):
+    """scripts/hold-traffic.py: the first stack update keeps the serving
+    functions' running code and carries everything else."""
+
+    NEW = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://artifacts/sluice-prod/new
+      AutoPublishAlias: live
+      Environment: {Variables: {PGHOST: !Ref Host}}
+  Fresh:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://artifacts/sluice-prod/new, AutoPublishAlias: live}
+  Migrate:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://artifacts/sluice-prod/new, Timeout: 300}
+"""
+    OLD = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://artifacts/sluice-prod/old, AutoPublishAlias: live}
+  Migrate:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://artifacts/sluice-prod/old}
+"""
+
+    def test_serving_code_is_held(self):
+        import json
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [os.path.join(tmp, n) for n in ("new.yaml", "old.yaml", "hold.json")]
+            for path, text in zip(paths, (self.NEW, self.OLD)):
+                with open(path, "w") as f:
+                    f.write(text)
+            result = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/hold-traffic.py"),
+                                     *paths], capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn("Api keep their running code", result.stdout)
+            with open(paths[2]) as f:
+                held = json.load(f)["Resources"]
+        self.assertEqual(held["Api"]["Properties"]["CodeUri"], "s3://artifacts/sluice-prod/old")
+        self.assertEqual(held["Api"]["Properties"]["Environment"],
+                         {"Variables": {"PGHOST": {"Ref": "Host"}}})
+        self.assertEqual(held["Fresh"]["Properties"]["CodeUri"], "s3://artifacts/sluice-prod/new")
+        self.assertEqual(held["Migrate"]["Properties"]["CodeUri"], "s3://artifacts/sluice-prod/new")
+
+
+class MigrateScriptTest(unittest.TestCase):
+    def test_unknown_command_is_refused(self):
+        result = subprocess.run([os.path.join(ROOT, "scripts/migrate.sh"), "drop-everything"],
+                                env=dict(os.environ, STAGE="pr-42", DRY_RUN="1"),
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("unknown command", result.stderr)
 
 
 def free_port():

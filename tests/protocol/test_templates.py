@@ -31,7 +31,8 @@ def sluice_has_check():
 class CfnLintTest(unittest.TestCase):
     def test_templates_exist(self):
         names = [os.path.basename(t) for t in TEMPLATES]
-        for name in ("template.yaml", "bootstrap.yaml", "pipeline.yaml"):
+        for name in ("template.yaml", "bootstrap.yaml", "pipeline.yaml", "network.yaml",
+                     "database.yaml"):
             self.assertIn(name, names)
 
     def test_zero_errors(self):
@@ -49,6 +50,26 @@ class SluiceCheckTest(unittest.TestCase):
         result = run([SLUICE, "check", "infra/"])
         self.assertEqual(result.returncode, 0,
                          "sluice check infra/ reported findings:\n" + result.stdout + result.stderr)
+
+    def test_with_aws_parameters(self):
+        """Resources behind conditions (the GitLab and CircleCI identities, the
+        runner fallback, the API domain, prod's standby and third zone) are
+        judged too, with the parameters that turn them on: zero errors, and
+        every suppression carries its reason."""
+        params = os.path.join(ROOT, "tests", "fixtures", "params")
+        for template, values in (("bootstrap.yaml", "bootstrap-all.json"),
+                                 ("template.yaml", "template-aws.json"),
+                                 ("database.yaml", "database-prod.json"),
+                                 ("network.yaml", "network-prod.json")):
+            with self.subTest(template=template):
+                result = run([SLUICE, "check", "--show-suppressed", "--parameters",
+                              os.path.join(params, values), os.path.join("infra", template)])
+                self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+                self.assertIn("0 errors", result.stdout)
+        result = run([SLUICE, "check", "--show-suppressed", "--parameters",
+                      os.path.join(params, "bootstrap-all.json"), "infra/bootstrap.yaml"])
+        for rule in ("IAM-009", "SM-002"):
+            self.assertIn("suppressed " + rule, result.stdout)
 
     def test_sarif_report(self):
         result = run([SLUICE, "check", "--format", "sarif", "infra/"])
