@@ -9,8 +9,9 @@ environment apart from the variables Lambda gives a custom runtime
 (AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT) and the --env ones,
 hands it one event (an API Gateway v2 `GET /health` unless --event), and
 answers the next `next` with a 500, which ends the runtime. Exits 0 when the
-command posted a 200 response for the event, or, with --expect-error, a
-function error whose body contains TEXT.
+command posted a 200 response for the event (with --expect-response, a
+response containing TEXT), or, with --expect-error, a function error whose
+body contains TEXT.
 """
 
 import argparse
@@ -110,6 +111,8 @@ def main():
     parser.add_argument("--event", help="the event, as JSON (default: GET /health)")
     parser.add_argument("--env", action="append", default=[], help="K=V for the command")
     parser.add_argument("--expect-error", help="want a function error containing this text")
+    parser.add_argument("--expect-response",
+                        help="want a response containing this text (instead of statusCode 200)")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
 
@@ -150,6 +153,12 @@ def main():
     want = PREFIX + "/invocation/%s/response" % REQUEST_ID
     for path, _, body in server.posts:
         if path != want:
+            continue
+        if args.expect_response is not None:
+            if args.expect_response in body.decode(errors="replace"):
+                print("runtime-standin: %s answered %s: %s" % (
+                    args.command[0], REQUEST_ID, body.decode(errors="replace")[:300]))
+                return 0
             continue
         try:
             status = json.loads(body).get("statusCode")

@@ -4,6 +4,14 @@
  * database is. Its event is {"command": "up" | "status" | "plan"} ("up"
  * when absent); its answer {"command", "applied", "version", "pending",
  * "unknown", "output"}, where "output" is what `sluice migrate` would print.
+ *
+ * A preview stage has a database of its own on dev's instance
+ * (docs/database.md): "create-database" creates PGDATABASE when it is missing
+ * and "drop-database" drops it (WITH (FORCE): a preview's leftover sessions
+ * must not keep it alive), both from the maintenance database "postgres".
+ * Only a name of the previews' shape, sluice_pr_[a-z0-9_]*, is touched: the
+ * function can never drop dev's or prod's database by a wrong setting. The
+ * answer is {"command", "database", "changed"}.
  * A failure is a function error "Migrate.Failed" (or "Migrate.Changed" for a
  * changed file) whose message names the file, the line and PostgreSQL's
  * reason, so that the pipeline's step fails with it.
@@ -59,6 +67,108 @@ static int token_for(struct db *cfg, struct buf *token, const char **out)
 	return err;
 }
 
+/* A preview's database: "sluice_pr_" and [a-z0-9_], within PostgreSQL's 63-byte names. */
+static bool preview_database(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 63 || strncmp(name, "sluice_pr_", 10) || n == 10)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * create-database / drop-database on `conn` (connected to "postgres"):
+ * `*changed` tells whether the database was created or dropped. The name is
+ * checked by preview_database(), so quoting it is enough.
+ */
+static int preview_command(PGconn *conn, const char *command, const char *name, bool *changed,
+			   char *why, size_t why_len)
+{
+	const char *params[1] = {name};
+	char sql[128];
+	PGresult *res;
+	bool exists;
+
+	res = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL, params,
+			   NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(why, why_len, "%s", PQerrorMessage(conn));
+		PQclear(res);
+		return ERR_REMOTE;
+	}
+	exists = PQntuples(res) > 0;
+	PQclear(res);
+	*changed = !strcmp(command, "create-database") ? !exists : exists;
+	if (!*changed)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 !strcmp(command, "create-database")
+			 ? "CREATE DATABASE \"%s\""
+			 : "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)",
+		 name);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		snprintf(why, why_len, "%s: %s", sql, PQerrorMessage(conn));
+		PQclear(res);
+		return ERR_REMOTE;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* The preview commands, from the environment's PGDATABASE, with the answer in `response`. */
+static int preview_handle(const char *command, struct buf *response, struct lambda_error *lerr)
+{
+	char name[64], why[512];
+	const char *password;
+	struct buf token;
+	struct db cfg;
+	PGconn *conn = NULL;
+	bool changed = false;
+	json_t *answer;
+	int err, rc = 0;
+
+	if (db_init(&cfg, why, sizeof(why)))
+		return lambda_fail(lerr, "Runtime.ConfigError", "%s", why);
+	if (!preview_database(cfg.cfg.dbname)) {
+		rc = lambda_fail(
+			lerr, "Migrate.BadDatabase",
+			"%s touches only a preview's database (sluice_pr_...), not \"%.63s\"",
+			command, cfg.cfg.dbname);
+		db_release(&cfg);
+		return rc;
+	}
+	snprintf(name, sizeof(name), "%s", cfg.cfg.dbname);
+	buf_init(&token, RDS_TOKEN_MAX);
+	err = token_for(&cfg, &token, &password);
+	db_release(&cfg);
+	if (!err)
+		err = migrate_connect("dbname=postgres", password, &conn, why, sizeof(why));
+	if (!err)
+		err = preview_command(conn, command, name, &changed, why, sizeof(why));
+	if (err) {
+		rc = lambda_fail(lerr, "Migrate.Failed", "%s", why[0] ? why : err_str(err));
+		goto done;
+	}
+	answer = json_pack("{s:s,s:s,s:b}", "command", command, "database", name, "changed",
+			   changed);
+	err = answer ? jsonx_dump(answer, response, 0) : ERR_NOMEM;
+	json_decref(answer);
+	if (err)
+		rc = lambda_fail(lerr, "Runtime.Error", "%s", err_str(err));
+done:
+	if (conn)
+		PQfinish(conn);
+	explicit_bzero(token.ptr, token.len);
+	buf_release(&token);
+	return rc;
+}
+
 struct run {
 	const char *command;
 	struct migrate_result res;
@@ -100,11 +210,17 @@ static int migrate_handle(void *state, const char *event, size_t event_len,
 
 	if (!run.command)
 		run.command = "up";
+	if (!strcmp(run.command, "create-database") || !strcmp(run.command, "drop-database")) {
+		rc = preview_handle(run.command, response, lerr);
+		json_decref(ev);
+		return rc;
+	}
 	if (strcmp(run.command, "up") && strcmp(run.command, "status") &&
 	    strcmp(run.command, "plan")) {
 		json_decref(ev);
 		return lambda_fail(lerr, "Migrate.BadCommand",
-				   "command must be \"up\", \"status\" or \"plan\"");
+				   "command must be \"up\", \"status\", \"plan\", "
+				   "\"create-database\" or \"drop-database\"");
 	}
 	migrate_set_init(&set);
 	buf_init(&token, RDS_TOKEN_MAX);

@@ -494,6 +494,49 @@ class LocalMigrationsTest(unittest.TestCase):
         finally:
             self.write("0002_preferences.sql", original)
 
+    def preview_command(self, command, database, expect_error=None, expect=None):
+        """The migrate function (build/bootstrap, Handler migrate) under the
+        Runtime API stand-in, against the local instance as the pipeline's
+        preview step runs it."""
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        args = [sys.executable, os.path.join(root, "scripts", "runtime-standin.py"),
+                "--handler", "migrate", "--event", json.dumps({"command": command})]
+        for kv in ("PGHOST=127.0.0.1", "PGPORT=%d" % self.pg_port, "PGUSER=postgres",
+                   "PGDATABASE=" + database, "PGSSLMODE=disable", "AWS_REGION=us-east-1",
+                   "AWS_ACCESS_KEY_ID=sluice", "AWS_SECRET_ACCESS_KEY=sluice-local",
+                   "MIGRATIONS_DIR=" + self.migrations):
+            args += ["--env", kv]
+        if expect_error:
+            args += ["--expect-error", expect_error]
+        if expect:
+            args += ["--expect-response", expect]
+        args += ["--", os.path.join(self.cloud.build_dir, "bootstrap")]
+        return subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+    def databases(self):
+        pg = self.superuser()
+        rows = pg.query("SELECT datname FROM pg_database WHERE datname LIKE 'sluice_pr_%'")
+        pg.close()
+        return sorted(r[0] for r in rows)
+
+    def test_e_preview_database_created_and_dropped(self):
+        # The second run finds it there (or gone) and changes nothing.
+        for changed in ("true", "false"):
+            r = self.preview_command("create-database", "sluice_pr_7",
+                                     expect='"changed":%s' % changed)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.databases(), ["sluice_pr_7"])
+        for changed in ("true", "false"):
+            r = self.preview_command("drop-database", "sluice_pr_7",
+                                     expect='"changed":%s' % changed)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.databases(), [])
+        # A database that is not a preview's is never touched, whatever the setting says.
+        for name in ("sluice", "postgres", "sluice_pr_", "sluice_pr_7;drop"):
+            r = self.preview_command("drop-database", name, expect_error="Migrate.BadDatabase")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.applied()[:4], [1, 2, 3, 4])
+
     def test_d_plan_changes_nothing(self):
         self.write("0008_plan.sql", "CREATE TABLE plan_t (x int);\n")
         self.write("0009_index.sql", "-- sluice:no-transaction\n"
