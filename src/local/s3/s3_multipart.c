@@ -61,7 +61,7 @@ void s3_op_create_upload(struct s3_req *r)
 		return;
 	meta = s3_user_meta(r);
 	err = meta ? s3_upload_create(bk, str_make(r->key.ptr, r->key.len),
-				      s3_header(r, "Content-Type"), meta, id)
+				      s3_header(r, "Content-Type"), meta, CHECKSUM_NONE, false, id)
 		   : ERR_NOMEM;
 	json_decref(meta);
 	if (err) {
@@ -229,14 +229,14 @@ void s3_op_complete_upload(struct s3_req *r)
 			s3_malformed_xml(r);
 		goto out;
 	}
-	if ((err = s3_upload_parts(bk, id, &parts, &np)))
+	if ((err = s3_upload_parts(bk, id, CHECKSUM_NONE, &parts, &np)))
 		goto fail;
 	err = s3_multipart_etag(c, parts, np, etag, &code);
 	if (code) {
 		parts_refused(r, code);
 		goto out;
 	}
-	if (err || (err = s3_upload_complete(bk, id, c->numbers, c->n, etag, &o)))
+	if (err || (err = s3_upload_complete(bk, id, c->numbers, c->n, etag, NULL, &o)))
 		goto fail;
 	complete_answer(r, bk, o);
 	goto out;
@@ -328,7 +328,8 @@ void s3_op_list_parts(struct s3_req *r)
 	}
 	if (!need_upload(r, bk, &up))
 		return;
-	if ((err = s3_upload_parts(bk, str_from(s3_qget(r, "uploadId")), &parts, &np))) {
+	if ((err = s3_upload_parts(bk, str_from(s3_qget(r, "uploadId")), CHECKSUM_NONE, &parts,
+				   &np))) {
 		s3_internal_error(r, err);
 	} else {
 		buf_init(&b, S3_LIST_ANSWER_CAP);
