@@ -246,6 +246,9 @@ class HostileS3ChecksumsTest(HostileS3Base):
         self.assertEqual((g["ChecksumCRC32"], g["ChecksumType"]), (crc, "FULL_OBJECT"))
         h = self.s3.head_object(Bucket=self.bucket, Key="default", ChecksumMode="ENABLED")
         self.assertEqual((h["ChecksumCRC32"], h["ChecksumType"]), (crc, "FULL_OBJECT"))
+        listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix="default")["Contents"][0]
+        self.assertEqual((listed["ChecksumAlgorithm"], listed["ChecksumType"]),
+                         (["CRC32"], "FULL_OBJECT"))
         # Only when asked, and only for the whole object (a range that is all of it counts).
         self.assertEqual(self.checksum_headers("default"), {})
         on = {"x-amz-checksum-mode": "ENABLED"}

@@ -98,7 +98,7 @@ static void md5_mismatch(struct s3_req *r, const uint8_t want[MD5_LEN], const ui
 
 	/* AWS reflects the expected digest in hex and the calculated one in base64 (Swift s3api).
 	 */
-	buf_init(&b64, 2 * MD5_LEN);
+	buf_init(&b64, (size_t)2 * MD5_LEN); /* 24 characters of base64 */
 	s3_error_begin(r, &b, "BadDigest",
 		       "The Content-MD5 you specified did not match what we received.");
 	hex_lower(hex, want, MD5_LEN);

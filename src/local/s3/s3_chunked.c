@@ -309,7 +309,7 @@ static bool trailer_signature_ok(const struct s3_req *r, const struct chunk_sink
 	unsigned char mac[SHA256_LEN];
 	struct buf sts;
 
-	if (sig.len != 2 * SHA256_LEN)
+	if (sig.len != sizeof(mine) - 1)
 		return false;
 	sha256_hex(canonical->ptr, canonical->len, hash);
 	buf_init(&sts, S3_CHUNK_STS_CAP);
@@ -337,20 +337,21 @@ static bool take_trailers(struct s3_req *r, const struct chunk_sink *s, struct s
 	char want[S3_CHECKSUM_HEADER_MAX] = "";
 	struct s3_trailer t;
 	struct buf canonical;
-	bool ok = false;
+	bool ok = false, malformed;
 	int err;
 
 	if (d->trailer)
 		s3_checksum_header_name(d->alg, want);
 	buf_init(&canonical, lines.len + 2); /* never longer than the lines, or "\n" */
 	err = s3_trailer_read(lines, str_from(want), &t, signed_trailer ? &canonical : NULL);
-	if (err == ERR_PARSE || (!s3_payload_trailers(r) && lines.len))
-		s3_malformed_trailer(r);
-	else if (err)
+	/* What the signature covers is judged first; then what the trailers say. */
+	malformed = err == ERR_PARSE || (!s3_payload_trailers(r) && lines.len);
+	if (!malformed && err)
 		s3_internal_error(r, err);
-	else if (signed_trailer && !trailer_signature_ok(r, s, &canonical, t.signature))
+	else if (!malformed && signed_trailer &&
+		 !trailer_signature_ok(r, s, &canonical, t.signature))
 		signature_mismatch(r);
-	else if (t.other || (want[0] && !t.found))
+	else if (malformed || t.other || (want[0] && !t.found))
 		s3_malformed_trailer(r);
 	else if (want[0] && checksum_decode(d->alg, t.value, d->value))
 		s3_invalid_checksum_value(r, d->alg, true);

@@ -293,9 +293,14 @@ int s3_multipart_checksum(const struct s3_complete_req *c, const struct s3_part 
 	for (size_t i = 0; i < c->n && !err; i++) {
 		const struct s3_part *p = find_part(parts, np, c->numbers[i]);
 
-		if (!p)
-			err = ERR_INVAL; /* s3_multipart_etag() accepted the list: cannot happen */
-		else if (part_checksum_refused(c, i, p, alg, composite, why), why->code)
+		if (!p) { /* s3_multipart_etag() accepted the list: it cannot happen */
+			why->code = "InvalidPart";
+			why->at = i;
+			err = ERR_INVAL;
+			break;
+		}
+		part_checksum_refused(c, i, p, alg, composite, why);
+		if (why->code)
 			err = ERR_INVAL;
 		else if (composite)
 			checksum_update(&acc, p->sum, checksum_len(use));
@@ -467,7 +472,7 @@ static void complete_checked(struct s3_req *r, struct s3_bucket *bk, const struc
 {
 	struct str id = str_from(s3_qget(r, "uploadId"));
 	struct s3_checksum asserted, sum;
-	struct s3_parts_refusal why;
+	struct s3_parts_refusal why = {0};
 	const struct s3_object *o;
 	struct s3_part *parts = NULL;
 	char etag[S3_ETAG_MAX], lower[S3_CHECKSUM_HEADER_MAX];
@@ -482,18 +487,24 @@ static void complete_checked(struct s3_req *r, struct s3_bucket *bk, const struc
 		return;
 	/* An upload created without an algorithm gets S3's default, CRC64NVME, full-object. */
 	err = s3_upload_parts(bk, id, up->alg ? up->alg : CHECKSUM_CRC64NVME, &parts, &np);
-	if (!err && (err = s3_multipart_etag(c, parts, np, etag, &why)) == ERR_INVAL)
+	if (!err)
+		err = s3_multipart_etag(c, parts, np, etag, &why);
+	if (!err)
+		err = s3_multipart_checksum(c, parts, np, up->alg, up->composite, &sum, &why);
+	if (why.code) {
 		parts_refused(r, c, parts, np, up, &why);
-	else if (!err && (err = s3_multipart_checksum(c, parts, np, up->alg, up->composite, &sum,
-						      &why)) == ERR_INVAL)
-		parts_refused(r, c, parts, np, up, &why);
-	else if (!err && asserted.alg && up->alg && !asserted_matches(&asserted, &sum)) {
+	} else if (!err && asserted.alg && up->alg && !asserted_matches(&asserted, &sum)) {
 		s3_checksum_header_name(asserted.alg, lower);
 		s3_checksum_mismatch(r, lower + strlen("x-amz-checksum-"));
-	} else if (!err && !(err = s3_upload_complete(bk, id, c->numbers, c->n, etag, &sum, &o)))
-		complete_answer(r, bk, o);
-	if (err && err != ERR_INVAL)
-		s3_internal_error(r, err);
+	} else {
+		/* Every check passed: the commit point. */
+		if (!err)
+			err = s3_upload_complete(bk, id, c->numbers, c->n, etag, &sum, &o);
+		if (err)
+			s3_internal_error(r, err);
+		else
+			complete_answer(r, bk, o);
+	}
 	free(parts);
 }
 
