@@ -1037,6 +1037,32 @@ static void test_http_requests(void **state)
 	buf_release(&a.body);
 }
 
+/*
+ * A key that is not UTF-8 or holds a NUL is InvalidURI whatever the method
+ * (a GET was NoSuchKey), and the answer is XML: the bytes show as U+FFFD.
+ */
+static void test_http_keys_not_utf8(void **state)
+{
+	static const struct xml_limits lim = {
+		.max_doc = BODY_MAX, .max_text = 4096, .max_depth = 4};
+	static const struct xml_handler none = {NULL, NULL};
+	static const char *const targets[] = {"/bucket/a%00b", "/bucket/a%FFb", "/bucket/%C3%28"};
+	struct rig *g = *state;
+	struct answer a;
+
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+		call(g, EVHTTP_REQ_GET, targets[i], NULL, SECRET, &a);
+		assert_int_equal(a.status, 400);
+		assert_non_null(strstr(a.body.ptr, "<Code>InvalidURI</Code>"));
+		assert_non_null(strstr(a.body.ptr, "\xef\xbf\xbd"));
+		assert_int_equal(xml_read(a.body.ptr, a.body.len, &lim, &none, NULL), 0);
+		buf_release(&a.body);
+	}
+	call(g, EVHTTP_REQ_DELETE, "/bucket/a%00b", NULL, SECRET, &a);
+	assert_int_equal(a.status, 400);
+	buf_release(&a.body);
+}
+
 static void test_http_create_bucket_configuration(void **state)
 {
 	struct rig *g = *state;
@@ -1088,6 +1114,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_requests, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_http_create_bucket_configuration, rig_setup,
 						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_http_keys_not_utf8, rig_setup, rig_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
