@@ -5,7 +5,8 @@
 # `make run` builds it before starting `sluice dev`, which mirrors web/dist into
 # the local copy of the site bucket; `make test` builds it for the browser suite.
 
-# The local CloudFront front (src/local/web/) compresses as CloudFront does.
+# The local CloudFront front (src/local/web/) compresses as CloudFront does;
+# core/checksum.c takes CRC-32 from zlib too.
 LIBS += $(shell pkg-config --libs zlib libbrotlienc 2>/dev/null || echo -lz -lbrotlienc)
 
 .PHONY: web
