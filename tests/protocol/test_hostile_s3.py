@@ -447,6 +447,8 @@ class HostileS3TrailersTest(HostileS3Base):
              400, "MalformedTrailerError", MALFORMED_TRAILER),
             ([b"x-amz-checksum-crc32:" + crc], None, None, 400, "MalformedTrailerError",
              MALFORMED_TRAILER),
+            ([b"x-amz-checksum-crc32:" + crc, b"x-amz-trailer-signature:" + b"0" * 64],
+             "x-amz-checksum-crc32", None, 400, "MalformedTrailerError", MALFORMED_TRAILER),
             ([b"x-amz-checksum-crc32:not=base-64"], "x-amz-checksum-crc32", None, 400,
              "InvalidRequest", "Value for x-amz-checksum-crc32 trailing header is invalid."),
             ([b"x-amz-checksum-crc32:" + crc], "x-amz-checksum-crc32, x-amz-checksum-sha256",

@@ -692,6 +692,7 @@ static void test_trailer_read(void **state)
 	assert_false(t.other);
 	assert_true(str_eq_cstr(t.value, "y/Q5Jg=="));
 	assert_true(str_eq_cstr(t.signature, "abc"));
+	assert_true(t.has_signature);
 	assert_string_equal(canon.ptr, "x-amz-checksum-crc32:y/Q5Jg==\n");
 
 	/* The last of a repeated trailer counts; another one is noted. */
@@ -702,6 +703,7 @@ static void test_trailer_read(void **state)
 	assert_true(str_eq_cstr(t.value, "y/Q5Jg=="));
 	assert_true(t.other);
 	assert_int_equal(t.signature.len, 0);
+	assert_false(t.has_signature);
 
 	/* None: not found, and a signature covers a newline. */
 	buf_reset(&canon);

@@ -128,6 +128,7 @@ int s3_trailer_read(struct str lines, struct str want, struct s3_trailer *out,
 			return ERR_PARSE;
 		if (str_ieq_cstr(name, "x-amz-trailer-signature")) {
 			out->signature = value;
+			out->has_signature = true;
 			continue;
 		}
 		if (canonical) { /* "name:value\n", the name in lower case */
@@ -351,7 +352,8 @@ static bool take_trailers(struct s3_req *r, const struct chunk_sink *s, struct s
 	else if (!malformed && signed_trailer &&
 		 !trailer_signature_ok(r, s, &canonical, t.signature))
 		signature_mismatch(r);
-	else if (malformed || t.other || (want[0] && !t.found))
+	else if (malformed || t.other || (want[0] && !t.found) ||
+		 (!signed_trailer && t.has_signature))
 		s3_malformed_trailer(r);
 	else if (want[0] && checksum_decode(d->alg, t.value, d->value))
 		s3_invalid_checksum_value(r, d->alg, true);

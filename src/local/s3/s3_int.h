@@ -387,6 +387,7 @@ struct s3_trailer {
 	bool found;	      /* the wanted trailer is there */
 	bool other;	      /* a trailer other than the wanted one and the signature */
 	struct str signature; /* x-amz-trailer-signature's value, empty when absent */
+	bool has_signature;   /* x-amz-trailer-signature is there (maybe empty) */
 };
 
 /*
