@@ -59,8 +59,7 @@ void s3_checksum_mismatch(struct s3_req *r, const char *shown)
 {
 	char msg[128];
 
-	/* Swift s3api and Ceph s3-tests, against AWS: "The CRC32 you specified did not match ..."
-	 */
+	/* Swift s3api and Ceph s3-tests, against AWS: "The CRC32 you specified ..." */
 	snprintf(msg, sizeof(msg), "The %s you specified did not match the calculated checksum.",
 		 shown);
 	s3_reply_error(r, 400, "BadDigest", msg);
@@ -96,8 +95,7 @@ static void md5_mismatch(struct s3_req *r, const uint8_t want[MD5_LEN], const ui
 	char hex[2 * MD5_LEN + 1];
 	struct buf b, b64;
 
-	/* AWS reflects the expected digest in hex and the calculated one in base64 (Swift s3api).
-	 */
+	/* AWS gives the expected digest in hex, the calculated one in base64 (Swift s3api). */
 	buf_init(&b64, (size_t)2 * MD5_LEN); /* 24 characters of base64 */
 	s3_error_begin(r, &b, "BadDigest",
 		       "The Content-MD5 you specified did not match what we received.");
@@ -159,8 +157,7 @@ static void trailer_decl_read(const char *v, struct trailer_decl *t)
 	bool first = true;
 
 	memset(t, 0, sizeof(*t));
-	/* "x-amz-checksum-crc32," and "x-amz-checksum-crc32, " pass on AWS; ",x-amz-..." does not.
-	 */
+	/* AWS takes "x-amz-checksum-crc32," and "...crc32, ", not ",x-amz-checksum-crc32". */
 	while (rest.len || first) {
 		struct str item;
 

@@ -322,8 +322,7 @@ void s3_op_get_object(struct s3_req *r, bool head)
 	}
 	len = o->size ? end - start + 1 : 0;
 	object_headers(r, o);
-	/* The checksum is the whole object's: S3 sends it for a range only when that is all of it.
-	 */
+	/* The whole object's checksum: for a range, only when that is all of it, as S3. */
 	if (mode > 0 && len == o->size)
 		s3_checksum_headers(r, &o->checksum);
 	if (ranged) {
