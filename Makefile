@@ -19,7 +19,7 @@ CC       ?= gcc
 PYTHON   ?= python3
 SANITIZE ?=
 
-PKGS := jansson libfyaml libcurl libevent expat libcrypto sqlite3 libpq
+PKGS := jansson libfyaml libcurl libevent expat libcrypto sqlite3 libpq zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -3,7 +3,8 @@
  * the same bytes are read as DeleteObjects, CompleteMultipartUpload and
  * CreateBucketConfiguration bodies. What they accept must keep the bounds
  * s3_int.h documents: 1..1,000 NUL-separated keys no longer than the body,
- * 1..10,000 parts numbered 1..10,000, NUL-terminated ETags and regions.
+ * 1..10,000 parts numbered 1..10,000, NUL-terminated ETags and regions, part
+ * checksums of a known algorithm and a NUL-terminated echo of refused ones.
  */
 #include "core/common.h"
 
@@ -30,8 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (size_t i = 0; i < complete.n; i++)
 			if (complete.numbers[i] < 1 || complete.numbers[i] > S3_MAX_PARTS ||
-			    strnlen(complete.etags[i], S3_ETAG_MAX) == S3_ETAG_MAX)
+			    strnlen(complete.etags[i], S3_ETAG_MAX) == S3_ETAG_MAX ||
+			    complete.sum_alg[i] > CHECKSUM_ALG_LAST)
 				abort();
+		if (strnlen(complete.bad_checksums, S3_BAD_CHECKSUMS_MAX) == S3_BAD_CHECKSUMS_MAX)
+			abort();
 	}
 	if (s3_parse_create_bucket(body, size, &cb) == 0 &&
 	    strnlen(cb.location, sizeof(cb.location)) == sizeof(cb.location))

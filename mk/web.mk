@@ -5,8 +5,9 @@
 # `make run` builds it before starting `sluice dev`, which mirrors web/dist into
 # the local copy of the site bucket; `make test` builds it for the browser suite.
 
-# The local CloudFront front (src/local/web/) compresses as CloudFront does.
-LIBS += $(shell pkg-config --libs zlib libbrotlienc 2>/dev/null || echo -lz -lbrotlienc)
+# The local CloudFront front (src/local/web/) compresses as CloudFront does
+# (Brotli here; zlib is in the Makefile's PKGS, core/checksum.c uses it too).
+LIBS += $(shell pkg-config --libs libbrotlienc 2>/dev/null || echo -lbrotlienc)
 
 .PHONY: web
 

@@ -1,6 +1,7 @@
 /*
  * Encodings and digests: base64, hex, percent-encoding, SHA-256, HMAC-SHA256
  * and MD5 (OpenSSL libcrypto underneath), and a constant-time comparison.
+ * The checksums S3 verifies (CRCs, SHA-1) are in core/checksum.h.
  * Appending functions write to a struct buf and leave it unchanged on error.
  */
 #ifndef SLUICE_CORE_ENC_H
@@ -13,6 +14,7 @@
 #include "core/buf.h"
 
 #define SHA256_LEN 32
+#define SHA1_LEN   20
 #define MD5_LEN	   16
 
 /* Append the standard base64 (RFC 4648 section 4, padded) of `data`. */

@@ -504,32 +504,166 @@ static void test_multipart_etag(void **state)
 		{.number = 1, .size = S3_MIN_PART_SIZE, .etag = "0cc175b9c0f1b6a831c399e269772661"},
 		{.number = 2, .size = 1, .etag = "92eb5ffee6ae2fec3ad71c777531578f"}};
 	char etag[S3_ETAG_MAX];
-	const char *code;
+	struct s3_parts_refusal why;
 
 	c->n = 2;
 	c->numbers[0] = 1;
 	c->numbers[1] = 2;
 	snprintf(c->etags[0], S3_ETAG_MAX, "%s", parts[0].etag);
 	snprintf(c->etags[1], S3_ETAG_MAX, "%s", parts[1].etag);
-	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &code), 0);
-	assert_null(code);
+	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &why), 0);
+	assert_null(why.code);
 	/* MD5 of the two binary MD5s ("a" and "b"), then the part count. */
 	assert_string_equal(etag, "96e024ba2074fe77e8e965ba43a704be-2");
 
 	c->numbers[1] = 1;
-	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &code), ERR_INVAL);
-	assert_string_equal(code, "InvalidPartOrder");
+	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &why), ERR_INVAL);
+	assert_string_equal(why.code, "InvalidPartOrder");
 	c->numbers[1] = 3;
-	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &code), ERR_INVAL);
-	assert_string_equal(code, "InvalidPart");
+	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &why), ERR_INVAL);
+	assert_string_equal(why.code, "InvalidPart");
+	assert_int_equal(why.at, 1);
 	c->numbers[1] = 2;
 	c->etags[1][0] = '0';
-	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &code), ERR_INVAL);
-	assert_string_equal(code, "InvalidPart");
+	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &why), ERR_INVAL);
+	assert_string_equal(why.code, "InvalidPart");
 	c->etags[1][0] = '9';
 	parts[0].size = S3_MIN_PART_SIZE - 1;
-	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &code), ERR_INVAL);
-	assert_string_equal(code, "EntityTooSmall");
+	assert_int_equal(s3_multipart_etag(c, parts, 2, etag, &why), ERR_INVAL);
+	assert_string_equal(why.code, "EntityTooSmall");
+	assert_int_equal(why.at, 0);
+	free(c);
+}
+
+/*
+ * The object checksum of a multipart upload, as S3 computes it: COMPOSITE is
+ * the algorithm over the parts' checksums, "-<parts>" (Ceph's s3-tests give
+ * the one-part values for "123456789"); FULL_OBJECT is the CRC of the bytes.
+ * And the parts' checksums a Complete lists, checked as S3 checks them.
+ */
+static void test_multipart_checksum(void **state)
+{
+	struct s3_complete_req *c = calloc(1, sizeof(*c));
+	struct s3_part parts[2] = {{.number = 1, .size = 4}, {.number = 2, .size = 5}};
+	struct s3_parts_refusal why;
+	struct s3_checksum sum;
+
+	assert_non_null(c);
+	c->n = 1;
+	c->numbers[0] = 1;
+	parts[0].size = 9;
+	static const struct {
+		enum checksum_alg alg;
+		const char *composite_1;
+	} one[] = {
+		{CHECKSUM_CRC32, "7kxlUA==-1"},
+		{CHECKSUM_CRC32C, "pzJFoA==-1"},
+		{CHECKSUM_SHA1, "zGcEPHvP9e6lVmvZsfPHT9mlz10=-1"},
+		{CHECKSUM_SHA256, "KSsNAHVmgy25S/rmic1w0at3KBH9RLn0nYVQ7p6mpJQ=-1"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(one); i++) {
+		checksum_of(one[i].alg, "123456789", 9, parts[0].sum);
+		c->sum_alg[0] = (uint8_t)one[i].alg;
+		memcpy(c->sums[0], parts[0].sum, CHECKSUM_MAX_LEN);
+		assert_int_equal(s3_multipart_checksum(c, parts, 1, one[i].alg, true, &sum, &why),
+				 0);
+		assert_string_equal(sum.value, one[i].composite_1);
+		assert_true(sum.composite);
+		assert_int_equal(sum.alg, one[i].alg);
+	}
+
+	/* Two parts, "1234" and "56789": full-object CRCs combine to the CRC of all nine bytes. */
+	c->n = 2;
+	c->numbers[1] = 2;
+	parts[0].size = 4;
+	c->sum_alg[0] = c->sum_alg[1] = CHECKSUM_NONE;
+	checksum_of(CHECKSUM_CRC32, "1234", 4, parts[0].sum);
+	checksum_of(CHECKSUM_CRC32, "56789", 5, parts[1].sum);
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_CRC32, false, &sum, &why), 0);
+	assert_string_equal(sum.value, "y/Q5Jg==");
+	assert_false(sum.composite);
+	/* An upload created without an algorithm: CRC64NVME, full-object, as S3 gives any object.
+	 */
+	checksum_of(CHECKSUM_CRC64NVME, "1234", 4, parts[0].sum);
+	checksum_of(CHECKSUM_CRC64NVME, "56789", 5, parts[1].sum);
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_NONE, true, &sum, &why), 0);
+	assert_string_equal(sum.value, "rosUhgp5mIg=");
+	assert_int_equal(sum.alg, CHECKSUM_CRC64NVME);
+	assert_false(sum.composite);
+	/* ... which takes no part checksums in the Complete. */
+	c->sum_alg[1] = CHECKSUM_CRC32;
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_NONE, false, &sum, &why),
+			 ERR_INVAL);
+	assert_string_equal(why.code, "InvalidPart");
+	assert_int_equal(why.at, 1);
+
+	/* A composite upload: each part must list its checksum, of the upload's algorithm. */
+	checksum_of(CHECKSUM_CRC32, "1234", 4, parts[0].sum);
+	checksum_of(CHECKSUM_CRC32, "56789", 5, parts[1].sum);
+	c->sum_alg[0] = CHECKSUM_CRC32;
+	memcpy(c->sums[0], parts[0].sum, 4);
+	c->sum_alg[1] = CHECKSUM_NONE;
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_CRC32, true, &sum, &why),
+			 ERR_INVAL);
+	assert_string_equal(why.code, "InvalidRequest");
+	assert_int_equal(why.at, 1);
+	c->sum_alg[1] = CHECKSUM_SHA1;
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_CRC32, true, &sum, &why),
+			 ERR_INVAL);
+	assert_string_equal(why.code, "BadDigest");
+	assert_int_equal(why.alg, CHECKSUM_SHA1);
+	c->sum_alg[1] = CHECKSUM_CRC32;
+	memcpy(c->sums[1], parts[0].sum, 4); /* part 1's value for part 2 */
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_CRC32, true, &sum, &why),
+			 ERR_INVAL);
+	assert_string_equal(why.code, "InvalidPart");
+	memcpy(c->sums[1], parts[1].sum, 4);
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_CRC32, true, &sum, &why), 0);
+	assert_true(sum.composite);
+	assert_non_null(strstr(sum.value, "-2"));
+	/* A full-object upload does not need them, and checks those listed. */
+	c->sum_alg[0] = CHECKSUM_NONE;
+	assert_int_equal(s3_multipart_checksum(c, parts, 2, CHECKSUM_CRC32, false, &sum, &why), 0);
+	assert_string_equal(sum.value, "y/Q5Jg==");
+	free(c);
+}
+
+/* A part's Checksum<ALG> in a Complete body: decoded, or echoed when S3 would refuse it. */
+static void test_complete_body_checksums(void **state)
+{
+	static const char body[] =
+		"<CompleteMultipartUpload>"
+		"<Part><PartNumber>1</PartNumber><ETag>a</ETag><ChecksumCRC32>y/Q5Jg==</"
+		"ChecksumCRC32>"
+		"</Part>"
+		"<Part><PartNumber>2</PartNumber><ETag>b</ETag><ChecksumXXHASH64>x</"
+		"ChecksumXXHASH64>"
+		"</Part>"
+		"<Part><PartNumber>3</PartNumber><ETag>c</ETag><ChecksumSHA1>y/Q5Jg==</"
+		"ChecksumSHA1>"
+		"<ChecksumCRC32>y/Q5Jg==</ChecksumCRC32></Part>"
+		"<Part><PartNumber>4</PartNumber><ChecksumCRC32C>4waSgx==</ChecksumCRC32C></Part>"
+		"</CompleteMultipartUpload>";
+	struct s3_complete_req *c = malloc(sizeof(*c));
+
+	assert_non_null(c);
+	assert_int_equal(s3_parse_complete(S(body), c), 0);
+	assert_int_equal(c->n, 4);
+	assert_int_equal(c->sum_alg[0], CHECKSUM_CRC32);
+	assert_memory_equal(c->sums[0], "\xcb\xf4\x39\x26", 4);
+	assert_int_equal(c->sum_alg[1], CHECKSUM_NONE); /* an algorithm we do not have: skipped */
+	assert_int_equal(c->sum_alg[2], CHECKSUM_NONE);
+	assert_int_equal(c->sum_alg[3], CHECKSUM_NONE);
+	/* The first part S3 refuses, its checksums in S3's order (Ceph's s3-tests, against AWS). */
+	assert_string_equal(c->bad_checksums, "CRC32:y/Q5Jg==;SHA1:y/Q5Jg==;");
+
+	assert_int_equal(
+		s3_parse_complete(S("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+				    "<ChecksumCRC32C>4waSgx==</ChecksumCRC32C></Part>"
+				    "</CompleteMultipartUpload>"),
+				  c),
+		0);
+	assert_string_equal(c->bad_checksums, "CRC32C:4waSgx==;");
 	free(c);
 }
 
@@ -541,6 +675,46 @@ static int collect_chunk(void *ctx, struct str data, struct str sig)
 
 	buf_put(b, data.ptr, data.len);
 	return buf_error(b);
+}
+
+/* The trailers S3 reads after the last chunk, and what a trailer signature covers. */
+static void test_trailer_read(void **state)
+{
+	struct s3_trailer t;
+	struct buf canon;
+
+	buf_init(&canon, 256);
+	assert_int_equal(s3_trailer_read(STR_LIT("X-Amz-Checksum-CRC32 : y/Q5Jg== \r\n"
+						 "x-amz-trailer-signature:abc\r\n"),
+					 STR_LIT("x-amz-checksum-crc32"), &t, &canon),
+			 0);
+	assert_true(t.found);
+	assert_false(t.other);
+	assert_true(str_eq_cstr(t.value, "y/Q5Jg=="));
+	assert_true(str_eq_cstr(t.signature, "abc"));
+	assert_true(t.has_signature);
+	assert_string_equal(canon.ptr, "x-amz-checksum-crc32:y/Q5Jg==\n");
+
+	/* The last of a repeated trailer counts; another one is noted. */
+	assert_int_equal(s3_trailer_read(STR_LIT("x-amz-checksum-crc32:AAAAAA==\r\n"
+						 "x-amz-checksum-crc32:y/Q5Jg==\r\nbonus:x\r\n"),
+					 STR_LIT("x-amz-checksum-crc32"), &t, NULL),
+			 0);
+	assert_true(str_eq_cstr(t.value, "y/Q5Jg=="));
+	assert_true(t.other);
+	assert_int_equal(t.signature.len, 0);
+	assert_false(t.has_signature);
+
+	/* None: not found, and a signature covers a newline. */
+	buf_reset(&canon);
+	assert_int_equal(s3_trailer_read(STR_NULL, STR_LIT("x-amz-checksum-crc32"), &t, &canon), 0);
+	assert_false(t.found);
+	assert_string_equal(canon.ptr, "\n");
+
+	static const char *const bad[] = {"no colon\r\n", ":no name\r\n", "a:b\n", "a:b"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(s3_trailer_read(str_from(bad[i]), STR_NULL, &t, NULL), ERR_PARSE);
+	buf_release(&canon);
 }
 
 static void test_chunked_decode(void **state)
@@ -562,6 +736,24 @@ static void test_chunked_decode(void **state)
 			 ERR_PARSE); /* signed chunks need a chunk-signature */
 	assert_int_equal(s3_chunked_decode(S("5\r\nhel"), false, 64, collect_chunk, &b, &trailer),
 			 ERR_PARSE);
+	/* S3 takes a body that ends where the final empty line would be (Swift s3api, on AWS). */
+	buf_reset(&b);
+	assert_int_equal(
+		s3_chunked_decode(S("5\r\nhello\r\n0\r\n"), false, 64, collect_chunk, &b, &trailer),
+		0);
+	assert_int_equal(trailer.len, 0);
+	assert_int_equal(
+		s3_chunked_decode(S("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n"), false,
+				  64, collect_chunk, &b, &trailer),
+		0);
+	assert_int_equal(trailer.len, strlen("x-amz-checksum-crc32:NhCmhg==\r\n"));
+	/* ... but not a trailer line cut short, nor bytes after the end. */
+	assert_int_equal(s3_chunked_decode(S("0\r\nx-amz-checksum-crc32:NhCmhg=="), false, 64,
+					   collect_chunk, &b, &trailer),
+			 ERR_PARSE);
+	assert_int_equal(
+		s3_chunked_decode(S("0\r\n\r\nextra"), false, 64, collect_chunk, &b, &trailer),
+		ERR_PARSE);
 	buf_release(&b);
 }
 
@@ -847,6 +1039,32 @@ static void test_http_requests(void **state)
 	buf_release(&a.body);
 }
 
+/*
+ * A key that is not UTF-8 or holds a NUL is InvalidURI whatever the method
+ * (a GET was NoSuchKey), and the answer is XML: the bytes show as U+FFFD.
+ */
+static void test_http_keys_not_utf8(void **state)
+{
+	static const struct xml_limits lim = {
+		.max_doc = BODY_MAX, .max_text = 4096, .max_depth = 4};
+	static const struct xml_handler none = {NULL, NULL};
+	static const char *const targets[] = {"/bucket/a%00b", "/bucket/a%FFb", "/bucket/%C3%28"};
+	struct rig *g = *state;
+	struct answer a;
+
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+		call(g, EVHTTP_REQ_GET, targets[i], NULL, SECRET, &a);
+		assert_int_equal(a.status, 400);
+		assert_non_null(strstr(a.body.ptr, "<Code>InvalidURI</Code>"));
+		assert_non_null(strstr(a.body.ptr, "\xef\xbf\xbd"));
+		assert_int_equal(xml_read(a.body.ptr, a.body.len, &lim, &none, NULL), 0);
+		buf_release(&a.body);
+	}
+	call(g, EVHTTP_REQ_DELETE, "/bucket/a%00b", NULL, SECRET, &a);
+	assert_int_equal(a.status, 400);
+	buf_release(&a.body);
+}
+
 static void test_http_create_bucket_configuration(void **state)
 {
 	struct rig *g = *state;
@@ -888,6 +1106,9 @@ int main(void)
 		cmocka_unit_test(test_list_caps_at_1000),
 		cmocka_unit_test(test_list_write),
 		cmocka_unit_test(test_multipart_etag),
+		cmocka_unit_test(test_multipart_checksum),
+		cmocka_unit_test(test_complete_body_checksums),
+		cmocka_unit_test(test_trailer_read),
 		cmocka_unit_test(test_chunked_decode),
 		cmocka_unit_test_setup_teardown(test_http_overcap_answer_is_an_error, rig_setup,
 						rig_teardown),
@@ -895,6 +1116,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_requests, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_http_create_bucket_configuration, rig_setup,
 						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_http_keys_not_utf8, rig_setup, rig_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

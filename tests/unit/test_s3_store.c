@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/enc.h"
 #include "core/str.h"
 #include "local/s3/s3_store.h"
 
@@ -268,7 +269,9 @@ static void test_multipart(void **state)
 	struct s3_writer w;
 	size_t n = 0;
 
-	assert_int_equal(s3_upload_create(f->b, STR_LIT("big"), "text/plain", NULL, id), 0);
+	assert_int_equal(s3_upload_create(f->b, STR_LIT("big"), "text/plain", NULL, CHECKSUM_NONE,
+					  false, id),
+			 0);
 	assert_int_equal(strlen(id), S3_UPLOAD_ID_LEN);
 	assert_int_equal(s3_upload_get(f->b, str_from(id), &up), 0);
 	assert_string_equal(up.key, "big");
@@ -286,7 +289,7 @@ static void test_multipart(void **state)
 		assert_int_equal(s3_writer_commit_part(&w, str_from(id), in[i].number), 0);
 		s3_writer_abort(&w);
 	}
-	assert_int_equal(s3_upload_parts(f->b, str_from(id), &parts, &n), 0);
+	assert_int_equal(s3_upload_parts(f->b, str_from(id), CHECKSUM_NONE, &parts, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(parts[i].number, (int)i + 1);
@@ -294,7 +297,7 @@ static void test_multipart(void **state)
 	assert_int_equal(parts[2].size, 4);
 	free(parts);
 
-	assert_int_equal(s3_upload_complete(f->b, str_from(id), numbers, 2, "etag-2", &o), 0);
+	assert_int_equal(s3_upload_complete(f->b, str_from(id), numbers, 2, "etag-2", NULL, &o), 0);
 	assert_string_equal(o->etag, "etag-2");
 	assert_string_equal(o->content_type, "text/plain");
 	get(f->b, "big", got, sizeof(got));
@@ -302,7 +305,8 @@ static void test_multipart(void **state)
 	assert_int_equal(s3_upload_get(f->b, str_from(id), &up), ERR_NOTFOUND);
 
 	/* Abort removes an upload; unknown and malformed ids are simply not found. */
-	assert_int_equal(s3_upload_create(f->b, STR_LIT("other"), NULL, NULL, id2), 0);
+	assert_int_equal(
+		s3_upload_create(f->b, STR_LIT("other"), NULL, NULL, CHECKSUM_NONE, false, id2), 0);
 	assert_int_equal(s3_upload_abort(f->b, str_from(id2)), 0);
 	assert_int_equal(s3_upload_abort(f->b, str_from(id2)), ERR_NOTFOUND);
 	assert_int_equal(s3_upload_get(f->b, STR_LIT("../../etc"), &up), ERR_NOTFOUND);
@@ -353,6 +357,145 @@ static void test_reopen_keeps_objects_and_sweeps_leftovers(void **state)
 	json_decref(meta);
 }
 
+/* The sidecar of `key` as text, read into `out` (`cap` bytes); its path into `path`. */
+static void read_sidecar(const struct fixture *f, const char *key, char *path, size_t pcap,
+			 char *out, size_t cap)
+{
+	char hash[65];
+	ssize_t n;
+	int fd;
+
+	sha256_hex(key, strlen(key), hash);
+	snprintf(path, pcap, "%s/bucket/o-%s.json", f->root, hash);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, out, cap - 1);
+	close(fd);
+	assert_true(n > 0);
+	out[n] = '\0';
+}
+
+/*
+ * Every object gets a checksum: CRC64NVME unless the writer was told
+ * another, or the caller set one (a multipart composite) after ending the
+ * write. It is in the sidecar and comes back after a reopen; a sidecar with a
+ * checksum this version does not know keeps its object, without a checksum.
+ */
+static void test_checksums(void **state)
+{
+	struct fixture *f = *state;
+	const struct s3_object *o = put(f->b, "default", "123456789", NULL);
+	struct s3_checksum c;
+	struct s3_writer w;
+	char path[256], text[2048];
+
+	assert_int_equal(o->checksum.alg, CHECKSUM_CRC64NVME);
+	assert_false(o->checksum.composite);
+	assert_string_equal(o->checksum.value, "rosUhgp5mIg=");
+
+	/* Another algorithm, chosen before the first byte; the digests are there before the commit.
+	 */
+	assert_int_equal(s3_writer_begin(f->b, &w), 0);
+	assert_int_equal(s3_writer_use(&w, CHECKSUM_SHA256), 0);
+	assert_int_equal(s3_writer_write(&w, "1234", 4), 0);
+	assert_int_equal(s3_writer_use(&w, CHECKSUM_CRC32), ERR_INVAL);
+	assert_int_equal(s3_writer_write(&w, "56789", 5), 0);
+	assert_int_equal(s3_writer_end(&w), 0);
+	assert_int_equal(s3_writer_end(&w), 0);
+	assert_int_equal(s3_writer_write(&w, "0", 1), ERR_INVAL);
+	assert_string_equal(w.md5_hex, "25f9e794323b453885f5181f1b624d0b");
+	assert_string_equal(w.checksum.value, "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=");
+	assert_int_equal(s3_writer_commit(&w, STR_LIT("sha"), NULL, NULL, NULL, &o), 0);
+	assert_int_equal(o->checksum.alg, CHECKSUM_SHA256);
+
+	/* The caller's checksum (a composite of two CRC32 parts). */
+	assert_int_equal(s3_writer_begin(f->b, &w), 0);
+	assert_int_equal(s3_writer_write(&w, "xy", 2), 0);
+	assert_int_equal(s3_writer_end(&w), 0);
+	assert_true(s3_checksum_from_text(CHECKSUM_CRC32, STR_LIT("7kxlUA==-2"), &w.checksum));
+	assert_int_equal(s3_writer_commit(&w, STR_LIT("composite"), NULL, NULL, "e-2", NULL), 0);
+
+	s3_store_close(f->st);
+	assert_int_equal(s3_store_open(f->root, &f->st), 0);
+	f->b = s3_store_bucket(f->st, STR_LIT("bucket"));
+	o = s3_bucket_find(f->b, STR_LIT("composite"));
+	assert_int_equal(o->checksum.alg, CHECKSUM_CRC32);
+	assert_true(o->checksum.composite);
+	assert_string_equal(o->checksum.value, "7kxlUA==-2");
+	o = s3_bucket_find(f->b, STR_LIT("sha"));
+	assert_string_equal(o->checksum.value, "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=");
+	assert_false(o->checksum.composite);
+
+	/* An algorithm this version does not know: the object stays, without a checksum. */
+	read_sidecar(f, "default", path, sizeof(path), text, sizeof(text));
+	char *alg = strstr(text, "\"CRC64NVME\"");
+	assert_non_null(alg);
+	memcpy(alg + 1, "XXHASH128", 9);
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	s3_store_close(f->st);
+	assert_int_equal(s3_store_open(f->root, &f->st), 0);
+	f->b = s3_store_bucket(f->st, STR_LIT("bucket"));
+	o = s3_bucket_find(f->b, STR_LIT("default"));
+	assert_non_null(o);
+	assert_int_equal(o->checksum.alg, CHECKSUM_NONE);
+	assert_int_equal(o->size, 9);
+
+	/* The text forms S3 uses: "<base64>" and "<base64>-<1..10000>". */
+	assert_true(s3_checksum_from_text(CHECKSUM_CRC32, STR_LIT("y/Q5Jg=="), &c));
+	assert_false(c.composite);
+	assert_true(s3_checksum_from_text(CHECKSUM_SHA1,
+					  STR_LIT("zGcEPHvP9e6lVmvZsfPHT9mlz10=-10000"), &c));
+	assert_true(c.composite);
+	static const char *const bad[] = {"y/Q5Jg==-0", "y/Q5Jg==-a", "y/Q5Jg==-10001", "y/Q5Jg==-",
+					  "-1",		"y/Q5Jh==",   "y/Q5Jg==-1-2"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_false(s3_checksum_from_text(CHECKSUM_CRC32, str_from(bad[i]), &c));
+		assert_int_equal(c.alg, CHECKSUM_NONE);
+	}
+	assert_false(s3_checksum_from_text(CHECKSUM_NONE, STR_LIT("y/Q5Jg=="), &c));
+}
+
+/* An upload keeps its checksum algorithm and type; its parts are listed with their checksums. */
+static void test_multipart_checksums(void **state)
+{
+	struct fixture *f = *state;
+	char id[S3_UPLOAD_ID_LEN + 1];
+	struct s3_part *parts = NULL;
+	uint8_t want[CHECKSUM_MAX_LEN];
+	struct s3_upload up;
+	struct s3_writer w;
+	size_t n = 0;
+
+	assert_int_equal(
+		s3_upload_create(f->b, STR_LIT("k"), NULL, NULL, CHECKSUM_CRC32C, true, id), 0);
+	assert_int_equal(s3_upload_get(f->b, str_from(id), &up), 0);
+	assert_int_equal(up.alg, CHECKSUM_CRC32C);
+	assert_true(up.composite);
+	s3_upload_release(&up);
+	assert_int_equal(s3_writer_begin(f->b, &w), 0);
+	assert_int_equal(s3_writer_use(&w, CHECKSUM_NONE), 0);
+	assert_int_equal(s3_writer_write(&w, "123456789", 9), 0);
+	assert_int_equal(s3_writer_commit_part(&w, str_from(id), 7), 0);
+	s3_writer_abort(&w);
+	assert_int_equal(s3_upload_parts(f->b, str_from(id), CHECKSUM_CRC32C, &parts, &n), 0);
+	assert_int_equal(n, 1);
+	checksum_of(CHECKSUM_CRC32C, "123456789", 9, want);
+	assert_memory_equal(parts[0].sum, want, 4);
+	free(parts);
+
+	assert_int_equal(s3_upload_create(f->b, STR_LIT("k"), NULL, NULL, CHECKSUM_NONE, false, id),
+			 0);
+	assert_int_equal(s3_upload_get(f->b, str_from(id), &up), 0);
+	assert_int_equal(up.alg, CHECKSUM_NONE);
+	s3_upload_release(&up);
+	assert_int_equal(
+		s3_upload_create(f->b, STR_LIT("k"), NULL, NULL, (enum checksum_alg)99, false, id),
+		ERR_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +506,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_buckets, setup, teardown),
 		cmocka_unit_test(test_bucket_names),
 		cmocka_unit_test_setup_teardown(test_multipart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checksums, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart_checksums, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_objects_and_sweeps_leftovers,
 						setup, teardown),
 	};

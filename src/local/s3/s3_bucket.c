@@ -205,6 +205,10 @@ static void write_contents(struct buf *b, const struct s3_list_page *p, const st
 	s3_xml_key(b, "Key", o->key, o->key_len, p->url);
 	xml_els(b, "LastModified", t);
 	xml_elf(b, "ETag", "\"%s\"", o->etag);
+	if (o->checksum.alg) { /* S3 lists the algorithm and the type, never the value */
+		xml_els(b, "ChecksumAlgorithm", checksum_name(o->checksum.alg));
+		xml_els(b, "ChecksumType", o->checksum.composite ? "COMPOSITE" : "FULL_OBJECT");
+	}
 	xml_elf(b, "Size", "%" PRIu64, o->size);
 	if (p->owner)
 		buf_puts(b, OWNER_XML);

@@ -10,6 +10,13 @@
  * The decoder works on the whole body in memory (evhttp has read it, capped
  * at S3_MAX_BODY) and returns slices of it: nothing is copied but the bytes
  * that go to disk. Every size in the framing is checked before use.
+ *
+ * After the last chunk come the trailers ("Signature calculations for
+ * trailing headers"): the checksum that x-amz-trailer announced, and with
+ * STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER an x-amz-trailer-signature that
+ * chains from the last chunk's signature over the canonical trailers. The
+ * checksum is taken here and compared by the operation (s3_checksum.c), after
+ * the whole body is written and before anything is committed.
  */
 #include "core/common.h"
 
@@ -75,7 +82,11 @@ static int chunk_header(struct str line, uint64_t *size, struct str *sig)
 	return 0;
 }
 
-/* Trailer lines "name:value", then an empty line, then nothing. */
+/*
+ * Trailer lines "name:value", then an empty line, then nothing. The body may
+ * also end where the empty line would be: S3 accepts that (Swift s3api's
+ * input-error tests, run against AWS), and so do we.
+ */
 static int trailer_lines(const char *in, size_t len, size_t pos, struct str *trailer)
 {
 	size_t start = pos;
@@ -84,7 +95,11 @@ static int trailer_lines(const char *in, size_t len, size_t pos, struct str *tra
 		struct str line;
 		size_t before = pos;
 
-		if (pos >= len || next_line(in, len, &pos, &line))
+		if (pos == len) {
+			*trailer = str_make(in + start, pos - start);
+			return 0;
+		}
+		if (next_line(in, len, &pos, &line))
 			return ERR_PARSE;
 		if (line.len == 0) {
 			*trailer = str_make(in + start, before - start);
@@ -94,6 +109,47 @@ static int trailer_lines(const char *in, size_t len, size_t pos, struct str *tra
 			return ERR_PARSE;
 	}
 	return pos == len ? 0 : ERR_PARSE;
+}
+
+int s3_trailer_read(struct str lines, struct str want, struct s3_trailer *out,
+		    struct buf *canonical)
+{
+	memset(out, 0, sizeof(*out));
+	while (lines.len) {
+		struct str line, name, value;
+		bool found;
+
+		lines = str_split(lines, '\n', &line, &found);
+		if (!found || !line.len || line.ptr[line.len - 1] != '\r')
+			return ERR_PARSE;
+		value = str_trim(str_split(str_make(line.ptr, line.len - 1), ':', &name, &found));
+		name = str_trim(name);
+		if (!found || !name.len)
+			return ERR_PARSE;
+		if (str_ieq_cstr(name, "x-amz-trailer-signature")) {
+			out->signature = value;
+			out->has_signature = true;
+			continue;
+		}
+		if (canonical) { /* "name:value\n", the name in lower case */
+			for (size_t i = 0; i < name.len; i++)
+				buf_putc(canonical, (char)(name.ptr[i] >= 'A' && name.ptr[i] <= 'Z'
+								   ? name.ptr[i] - 'A' + 'a'
+								   : name.ptr[i]));
+			buf_putc(canonical, ':');
+			buf_put(canonical, value.ptr, value.len);
+			buf_putc(canonical, '\n');
+		}
+		if (want.len && str_ieq(name, want)) {
+			out->value = value; /* the last one counts, as on AWS */
+			out->found = true;
+		} else {
+			out->other = true;
+		}
+	}
+	if (canonical && !canonical->len)
+		buf_putc(canonical, '\n'); /* no trailers: the hash of a newline, as SDKs sign it */
+	return canonical ? buf_error(canonical) : 0;
 }
 
 int s3_chunked_decode(const char *in, size_t len, bool signed_chunks, uint64_t max_decoded,
@@ -135,8 +191,9 @@ struct chunk_sink {
 	struct s3_writer *w;
 	bool verify;
 	unsigned char key[SHA256_LEN];
-	char prev[2 * SHA256_LEN + 1];
-	struct buf sts_prefix; /* "AWS4-HMAC-SHA256-PAYLOAD\n<date>\n<scope>\n" */
+	char prev[2 * SHA256_LEN + 1]; /* the last chunk's signature once decoded */
+	struct buf sts_prefix;	       /* "AWS4-HMAC-SHA256-PAYLOAD\n<date>\n<scope>\n" */
+	const char *date;
 	bool bad_signature;
 };
 
@@ -187,6 +244,7 @@ static bool sink_verify(struct s3_req *r, struct chunk_sink *s)
 		return false;
 	}
 	s->verify = true;
+	s->date = date;
 	if (sigv4_signing_key(r->srv->secret, r->authz.date, r->authz.region, r->authz.service,
 			      s->key)) {
 		s3_internal_error(r, ERR_INVAL);
@@ -204,14 +262,19 @@ static bool sink_verify(struct s3_req *r, struct chunk_sink *s)
 	return true;
 }
 
+static void signature_mismatch(struct s3_req *r)
+{
+	s3_reply_error(r, 403, "SignatureDoesNotMatch",
+		       "The request signature we calculated does not match the signature you "
+		       "provided. Check your key and signing method.");
+}
+
 /* Answer the outcome of decoding a chunked body; true when it was all well. */
 static bool chunked_outcome(struct s3_req *r, const struct chunk_sink *s, int err,
 			    long long declared)
 {
 	if (s->bad_signature) {
-		s3_reply_error(r, 403, "SignatureDoesNotMatch",
-			       "The request signature we calculated does not match the signature "
-			       "you provided. Check your key and signing method.");
+		signature_mismatch(r);
 		return false;
 	}
 	if (err == ERR_TOOLARGE) {
@@ -236,9 +299,77 @@ static bool chunked_outcome(struct s3_req *r, const struct chunk_sink *s, int er
 	return true;
 }
 
-static bool receive_chunked(struct s3_req *r, struct s3_writer *w, bool signed_chunks)
+/*
+ * The trailer signature: HMAC of "AWS4-HMAC-SHA256-TRAILER\n<date>\n<scope>\n
+ * <last chunk's signature>\n<hex SHA-256 of the canonical trailers>".
+ */
+static bool trailer_signature_ok(const struct s3_req *r, const struct chunk_sink *s,
+				 const struct buf *canonical, struct str sig)
+{
+	char hash[2 * SHA256_LEN + 1], mine[2 * SHA256_LEN + 1];
+	unsigned char mac[SHA256_LEN];
+	struct buf sts;
+
+	if (sig.len != sizeof(mine) - 1)
+		return false;
+	sha256_hex(canonical->ptr, canonical->len, hash);
+	buf_init(&sts, S3_CHUNK_STS_CAP);
+	buf_putf(&sts, "AWS4-HMAC-SHA256-TRAILER\n%s\n%.*s\n%s\n%s", s->date,
+		 STR_FMT(r->authz.scope), s->prev, hash);
+	if (buf_error(&sts)) {
+		buf_release(&sts);
+		return false;
+	}
+	hmac_sha256(s->key, sizeof(s->key), sts.ptr, sts.len, mac);
+	buf_release(&sts);
+	hex_lower(mine, mac, sizeof(mac));
+	return ct_equal(mine, sig.ptr, sizeof(mine) - 1);
+}
+
+/*
+ * Take the trailers `lines` of a decoded body: nothing but the checksum
+ * x-amz-trailer announced (and the trailer signature of a signed-trailer
+ * payload, verified here) is accepted, as on AWS; its value goes to `d`.
+ * False after answering.
+ */
+static bool take_trailers(struct s3_req *r, const struct chunk_sink *s, struct str lines,
+			  bool signed_trailer, struct s3_digests *d)
+{
+	char want[S3_CHECKSUM_HEADER_MAX] = "";
+	struct s3_trailer t;
+	struct buf canonical;
+	bool ok = false, malformed;
+	int err;
+
+	if (d->trailer)
+		s3_checksum_header_name(d->alg, want);
+	buf_init(&canonical, lines.len + 2); /* never longer than the lines, or "\n" */
+	err = s3_trailer_read(lines, str_from(want), &t, signed_trailer ? &canonical : NULL);
+	/* What the signature covers is judged first; then what the trailers say. */
+	malformed = err == ERR_PARSE || (!s3_payload_trailers(r) && lines.len);
+	if (!malformed && err)
+		s3_internal_error(r, err);
+	else if (!malformed && signed_trailer &&
+		 !trailer_signature_ok(r, s, &canonical, t.signature))
+		signature_mismatch(r);
+	else if (malformed || t.other || (want[0] && !t.found) ||
+		 (!signed_trailer && t.has_signature))
+		s3_malformed_trailer(r);
+	else if (want[0] && checksum_decode(d->alg, t.value, d->value))
+		s3_invalid_checksum_value(r, d->alg, true);
+	else {
+		d->has_value = want[0] != '\0';
+		ok = true;
+	}
+	buf_release(&canonical);
+	return ok;
+}
+
+static bool receive_chunked(struct s3_req *r, struct s3_writer *w, bool signed_chunks,
+			    struct s3_digests *d)
 {
 	const char *dlen = s3_header(r, "x-amz-decoded-content-length");
+	const char *sha = s3_header(r, "x-amz-content-sha256");
 	struct chunk_sink sink = {.w = w};
 	long long declared = -1;
 	struct str trailer;
@@ -261,12 +392,21 @@ static bool receive_chunked(struct s3_req *r, struct s3_writer *w, bool signed_c
 	}
 	err = s3_chunked_decode(r->body, r->body_len, signed_chunks, S3_MAX_OBJECT_SIZE, on_chunk,
 				&sink, &trailer);
-	ok = chunked_outcome(r, &sink, err, declared);
+	ok = chunked_outcome(r, &sink, err, declared) &&
+	     take_trailers(r, &sink, trailer, !strcmp(sha, STREAMING_SIGNED_TRAILER), d);
 	buf_release(&sink.sts_prefix);
 	return ok;
 }
 
-bool s3_receive_body(struct s3_req *r, struct s3_writer *w)
+bool s3_payload_trailers(const struct s3_req *r)
+{
+	const char *sha = s3_header(r, "x-amz-content-sha256");
+
+	return sha &&
+	       (!strcmp(sha, STREAMING_SIGNED_TRAILER) || !strcmp(sha, STREAMING_UNSIGNED_TRAILER));
+}
+
+bool s3_receive_body(struct s3_req *r, struct s3_writer *w, struct s3_digests *d)
 {
 	const char *sha = s3_header(r, "x-amz-content-sha256");
 	bool signed_chunks =
@@ -279,7 +419,7 @@ bool s3_receive_body(struct s3_req *r, struct s3_writer *w)
 		return false;
 	}
 	if (signed_chunks || unsigned_chunks)
-		return receive_chunked(r, w, signed_chunks);
+		return receive_chunked(r, w, signed_chunks, d);
 	if (r->body_len > S3_MAX_OBJECT_SIZE) {
 		entity_too_large(r);
 		return false;

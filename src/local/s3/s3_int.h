@@ -5,7 +5,10 @@
  *   s3_server.c       reads a request into a struct s3_req, routes it, and
  *                     owns the replies and S3's error answers
  *   s3_auth.c         SigV4 verification (header and presigned) with S3's errors
- *   s3_chunked.c      request payloads, aws-chunked framing and chunk signatures
+ *   s3_chunked.c      request payloads, aws-chunked framing, chunk signatures and
+ *                     trailers
+ *   s3_checksum.c     Content-MD5 and x-amz-checksum-*: what a request declares,
+ *                     S3's refusals, the comparison, the answers' checksum headers
  *   s3_request_xml.c  the XML request bodies (DeleteObjects,
  *                     CompleteMultipartUpload, CreateBucketConfiguration)
  *   s3_bucket.c       ListBuckets, bucket operations, ListObjects v1 and v2
@@ -31,6 +34,8 @@
 #include "aws/s3.h"
 #include "aws/sigv4.h"
 #include "core/buf.h"
+#include "core/checksum.h"
+#include "core/enc.h"
 #include "core/str.h"
 #include "local/s3/s3_notify.h"
 #include "local/s3/s3_server.h"
@@ -273,6 +278,88 @@ void s3_iso_time(char out[32], int64_t ms);
  */
 bool s3_authenticate(struct s3_req *r, struct str path, struct str query);
 
+/* ---- s3_checksum.c ---- */
+
+/* "x-amz-checksum-" and the longest algorithm's name, NUL-terminated. */
+#define S3_CHECKSUM_HEADER_MAX 32
+
+/*
+ * The digests a request declares for its payload: Content-MD5, and one
+ * x-amz-checksum-<alg> header or one checksum trailer announced by
+ * x-amz-trailer (whose value arrives after the body).
+ */
+struct s3_digests {
+	bool has_md5;
+	uint8_t md5[MD5_LEN];
+	enum checksum_alg alg; /* the checksum declared, CHECKSUM_NONE for none */
+	bool trailer;	       /* announced by x-amz-trailer */
+	bool has_value;	       /* `value` holds it: from the header, or the trailer once read */
+	uint8_t value[CHECKSUM_MAX_LEN];
+};
+
+/*
+ * Read into `d` the digests request `r` declares, refusing what S3 refuses
+ * before reading the body: a Content-MD5 that is not the base64 of 16 bytes
+ * (400 InvalidDigest); two checksums, an unknown algorithm, a malformed
+ * value, an x-amz-sdk-checksum-algorithm that disagrees or has nothing to
+ * name, an x-amz-trailer that names no checksum (400 InvalidRequest); a
+ * trailer on a payload that cannot carry one (400 MalformedTrailerError); an
+ * algorithm S3 has and we do not (501). With `checksums` false only
+ * Content-MD5 is read (CompleteMultipartUpload: its x-amz-checksum-* is the
+ * object's, not the body's). Returns true, or false after answering.
+ */
+bool s3_digests_read(struct s3_req *r, bool checksums, struct s3_digests *d /* OUT */);
+
+/*
+ * Compare the payload the ended writer `w` received (its MD5 and checksum,
+ * which must be of d->alg when `d` has a value) with `d`: 400 BadDigest as S3
+ * words it for Content-MD5 and for checksums. True, or false after answering.
+ */
+bool s3_digests_verify(struct s3_req *r, const struct s3_digests *d, const struct s3_writer *w);
+
+/* The same for a body held in memory (r->body: DeleteObjects, CompleteMultipartUpload). */
+bool s3_digests_verify_body(struct s3_req *r, const struct s3_digests *d);
+
+/* "x-amz-checksum-<alg>", the algorithm in lower case, into `out`. */
+void s3_checksum_header_name(enum checksum_alg alg, char out[S3_CHECKSUM_HEADER_MAX]);
+
+/* 400 BadDigest "The <shown> you specified did not match the calculated checksum." */
+void s3_checksum_mismatch(struct s3_req *r, const char *shown);
+
+/* 400 InvalidRequest "Value for x-amz-checksum-<alg> [trailing ]header is invalid." */
+void s3_invalid_checksum_value(struct s3_req *r, enum checksum_alg alg, bool trailing);
+
+/* 400 MalformedTrailerError. */
+void s3_malformed_trailer(struct s3_req *r);
+
+/* x-amz-checksum-<alg> and x-amz-checksum-type of `c` on the answer; nothing for none. */
+void s3_checksum_headers(struct s3_req *r, const struct s3_checksum *c);
+
+/* <Checksum<ALG>>value</...><ChecksumType>...</ChecksumType> of `c`; nothing for none. */
+void s3_checksum_xml(struct buf *b, const struct s3_checksum *c);
+
+/*
+ * The x-amz-checksum-<alg> a CompleteMultipartUpload asserts for the object:
+ * its algorithm (CHECKSUM_NONE when there is none) and its text, a slice of
+ * the header, unchecked. False after answering as s3_digests_read() does for
+ * two headers or an algorithm that is not one.
+ */
+bool s3_checksum_asserted(struct s3_req *r, enum checksum_alg *alg /* OUT */,
+			  struct str *value /* OUT */);
+
+/*
+ * x-amz-checksum-algorithm (CopyObject, CreateMultipartUpload) into `alg`,
+ * CHECKSUM_NONE when absent. True, or false after answering 400
+ * InvalidRequest (unknown, or a list) or 501 (an algorithm we do not have).
+ */
+bool s3_checksum_algorithm(struct s3_req *r, enum checksum_alg *alg /* OUT */);
+
+/*
+ * x-amz-checksum-mode of a GetObject or HeadObject: 1 for ENABLED, 0 when
+ * absent, -1 after answering 400 InvalidRequest for another value.
+ */
+int s3_checksum_mode(struct s3_req *r);
+
 /* ---- s3_chunked.c ---- */
 
 /*
@@ -298,14 +385,40 @@ typedef int (*s3_chunk_fn)(void *ctx, struct str data, struct str signature);
 int s3_chunked_decode(const char *in, size_t len, bool signed_chunks, uint64_t max_decoded,
 		      s3_chunk_fn fn, void *ctx, struct str *trailer /* OUT */);
 
+/* The trailers of an aws-chunked body as s3_trailer_read() finds them: slices of its input. */
+struct s3_trailer {
+	struct str value;     /* the wanted trailer's value, trimmed (the last one when repeated) */
+	bool found;	      /* the wanted trailer is there */
+	bool other;	      /* a trailer other than the wanted one and the signature */
+	struct str signature; /* x-amz-trailer-signature's value, empty when absent */
+	bool has_signature;   /* x-amz-trailer-signature is there (maybe empty) */
+};
+
+/*
+ * Read the trailer lines `lines` ("name:value\r\n"..., as s3_chunked_decode()
+ * returns them) for the trailer named `want` (any case; empty: none is
+ * wanted). Names and values are trimmed of spaces and tabs. With `canonical`
+ * (a buffer of at least lines.len + 1 bytes), appends what a trailer
+ * signature covers: "name:value\n" for each trailer but the signature, the
+ * name in lower case, or "\n" when there are none. Returns 0, ERR_PARSE (a
+ * line without CRLF or without a name) or the buffer's error.
+ */
+int s3_trailer_read(struct str lines, struct str want, struct s3_trailer *out /* OUT */,
+		    struct buf *canonical);
+
+/* True when the payload is aws-chunked with trailers (STREAMING-*-TRAILER). */
+bool s3_payload_trailers(const struct s3_req *r);
+
 /*
  * Write the request's payload into `w`: the body as it is, or decoded from
  * aws-chunked framing (x-amz-content-sha256 STREAMING-*), verifying chunk
- * signatures when they are signed and the decoded length when declared.
- * Returns true, or false after answering (EntityTooLarge, IncompleteBody,
- * SignatureDoesNotMatch, NotImplemented, InternalError).
+ * signatures when they are signed, the decoded length when declared, and the
+ * trailers: the checksum `d` announced (its value goes to d->value), the
+ * trailer signature of a signed-trailer payload. Returns true, or false after
+ * answering (EntityTooLarge, IncompleteBody, SignatureDoesNotMatch,
+ * MalformedTrailerError, InvalidRequest, NotImplemented, InternalError).
  */
-bool s3_receive_body(struct s3_req *r, struct s3_writer *w);
+bool s3_receive_body(struct s3_req *r, struct s3_writer *w, struct s3_digests *d);
 
 /* ---- s3_request_xml.c ---- */
 
@@ -325,18 +438,35 @@ struct s3_delete_req {
 int s3_parse_delete(const char *body, size_t len, struct s3_delete_req *out /* OUT */);
 void s3_delete_req_release(struct s3_delete_req *d);
 
+/*
+ * What S3 echoes of a part's refused checksums: "CRC32:<value>;SHA1:<value>;"
+ * for up to the five algorithms, each value cut at S3_CHECKSUM_TEXT_MAX bytes.
+ */
+#define S3_BAD_CHECKSUMS_MAX (CHECKSUM_ALG_LAST * (16 + S3_CHECKSUM_TEXT_MAX))
+
 /* The parts listed by <CompleteMultipartUpload><Part>...</Part>...</CompleteMultipartUpload>. */
 struct s3_complete_req {
 	size_t n; /* 1..S3_MAX_PARTS after a successful parse */
 	int numbers[S3_MAX_PARTS];
 	/* Without quotes; "" when absent or too long to be an ETag (it then matches no part). */
 	char etags[S3_MAX_PARTS][S3_ETAG_MAX];
+	/* The part's Checksum<ALG>, decoded: enum checksum_alg, CHECKSUM_NONE when it lists none.
+	 */
+	uint8_t sum_alg[S3_MAX_PARTS];
+	uint8_t sums[S3_MAX_PARTS][CHECKSUM_MAX_LEN];
+	/*
+	 * The checksums of the first part that lists one S3 cannot read (not the
+	 * base64 of its algorithm's length) or more than one, as S3 echoes them
+	 * in its InvalidArgument answer; "" when every part's is fine.
+	 */
+	char bad_checksums[S3_BAD_CHECKSUMS_MAX];
 };
 
 /*
- * Parse a CompleteMultipartUpload body into `out` (about 500 KiB: allocate
+ * Parse a CompleteMultipartUpload body into `out` (about 1 MiB: allocate
  * it). Every Part needs a PartNumber in 1..S3_MAX_PARTS; order and
- * duplicates are left to the caller (InvalidPartOrder). Returns 0,
+ * duplicates are left to the caller (InvalidPartOrder), and so is a part's
+ * refused checksum (out->bad_checksums). Returns 0,
  * ERR_PARSE (as s3_parse_delete(), or no part, or more than S3_MAX_PARTS),
  * ERR_TOOLARGE or ERR_NOMEM.
  */
@@ -419,6 +549,13 @@ void s3_op_list_objects(struct s3_req *r, bool v2);
 /* Does the If-Match / If-None-Match list `v` name `etag` ("*" names any)? */
 bool s3_etag_matches(const char *v, const char *etag);
 
+/*
+ * Receive the payload into `w` computing the checksum `d` declares (S3's
+ * default CRC64NVME when none), end the write and verify every digest of
+ * `d`: the last step before a commit. True, or false after answering.
+ */
+bool s3_receive_verified(struct s3_req *r, struct s3_writer *w, struct s3_digests *d);
+
 void s3_op_put_object(struct s3_req *r);
 void s3_op_get_object(struct s3_req *r, bool head);
 void s3_op_delete_object(struct s3_req *r);
@@ -428,16 +565,40 @@ void s3_op_copy_object(struct s3_req *r, const char *src);
 
 /* ---- s3_multipart.c ---- */
 
+/* Why CompleteMultipartUpload refuses the parts it lists. */
+struct s3_parts_refusal {
+	const char *code;      /* S3's error code (a static string), NULL when accepted */
+	size_t at;	       /* index in the request of the part refused */
+	enum checksum_alg alg; /* the algorithm of the checksum that part lists */
+};
+
 /*
  * The multipart ETag of the parts `parts[0..np)` that `c` lists: the MD5 of
  * their MD5s, "-<count>". Checks, as S3, that the listed parts are in
  * ascending order, exist with the ETag given, and are all but the last at
- * least S3_MIN_PART_SIZE. Returns 0, or the error S3 answers in `*code`
- * (a static string: InvalidPartOrder, InvalidPart, EntityTooSmall) with
- * ERR_INVAL, or ERR_NOMEM.
+ * least S3_MIN_PART_SIZE. Returns 0, or ERR_INVAL with the refusal in `*why`
+ * (InvalidPartOrder, InvalidPart, EntityTooSmall), or ERR_NOMEM.
  */
 int s3_multipart_etag(const struct s3_complete_req *c, const struct s3_part *parts, size_t np,
-		      char etag[S3_ETAG_MAX] /* OUT */, const char **code /* OUT */);
+		      char etag[S3_ETAG_MAX] /* OUT */, struct s3_parts_refusal *why /* OUT */);
+
+/*
+ * The checksum S3 gives the object completed from the parts `c` lists (which
+ * s3_multipart_etag() accepted), `parts` carrying their checksums of `alg`,
+ * or of CRC64NVME when the upload was created without an algorithm:
+ *   COMPOSITE: `alg` over the parts' checksums concatenated, "-<count>";
+ *   FULL_OBJECT: the CRC of all the bytes, combined from the parts' CRCs;
+ *   no algorithm: CRC64NVME, full-object, as S3 gives every object.
+ * Checks the parts' checksums `c` lists as S3 does: one of the upload's
+ * algorithm must equal the part's (InvalidPart), and a composite upload's
+ * parts must each list one of its algorithm (InvalidRequest when missing,
+ * BadDigest when of another algorithm); an upload without an algorithm
+ * takes none (InvalidPart). Returns 0 and *out, ERR_INVAL with *why, or
+ * ERR_NOMEM.
+ */
+int s3_multipart_checksum(const struct s3_complete_req *c, const struct s3_part *parts, size_t np,
+			  enum checksum_alg alg, bool composite, struct s3_checksum *out /* OUT */,
+			  struct s3_parts_refusal *why /* OUT */);
 
 void s3_op_create_upload(struct s3_req *r);
 void s3_op_upload_part(struct s3_req *r);

@@ -74,15 +74,40 @@ static bool put_conditions(struct s3_req *r, const struct s3_object *cur)
 	return true;
 }
 
+/*
+ * Receive the payload into `w` (computing the checksum `d` declares, or S3's
+ * default) and verify every digest the request declared. This is the last
+ * step before a commit: a payload that fails it is never stored. False after
+ * answering.
+ */
+bool s3_receive_verified(struct s3_req *r, struct s3_writer *w, struct s3_digests *d)
+{
+	int err = d->alg ? s3_writer_use(w, d->alg) : 0;
+
+	if (err) {
+		s3_internal_error(r, err);
+		return false;
+	}
+	if (!s3_receive_body(r, w, d))
+		return false;
+	if ((err = s3_writer_end(w))) {
+		s3_internal_error(r, err);
+		return false;
+	}
+	return s3_digests_verify(r, d, w);
+}
+
 void s3_op_put_object(struct s3_req *r)
 {
 	struct s3_bucket *bk;
 	struct s3_writer w;
+	struct s3_digests d;
 	const struct s3_object *o;
 	json_t *meta;
 	int err;
 
-	if (!s3_only_params(r, NULL) || !(bk = s3_need_bucket(r)) || !s3_key_ok(r))
+	if (!s3_only_params(r, NULL) || !(bk = s3_need_bucket(r)) || !s3_key_ok(r) ||
+	    !s3_digests_read(r, true, &d))
 		return;
 	if (!put_conditions(r, s3_bucket_find(bk, str_make(r->key.ptr, r->key.len))))
 		return;
@@ -90,7 +115,7 @@ void s3_op_put_object(struct s3_req *r)
 		s3_internal_error(r, err);
 		return;
 	}
-	if (!s3_receive_body(r, &w)) {
+	if (!s3_receive_verified(r, &w, &d)) {
 		s3_writer_abort(&w);
 		return;
 	}
@@ -106,6 +131,7 @@ void s3_op_put_object(struct s3_req *r)
 	}
 	s3_notify_created(r, bk, o, "ObjectCreated:Put");
 	s3_set_etag(r, o->etag);
+	s3_checksum_headers(r, &o->checksum);
 	s3_reply_empty(r, 200, "OK");
 }
 
@@ -277,9 +303,10 @@ void s3_op_get_object(struct s3_req *r, bool head)
 	uint64_t start = 0, end, len;
 	bool unsat = false, ranged = false;
 	char num[96];
-	int err;
+	int err, mode;
 
-	if (!s3_only_params(r, allowed) || !(bk = s3_need_bucket(r)))
+	if (!s3_only_params(r, allowed) || !(bk = s3_need_bucket(r)) ||
+	    (mode = s3_checksum_mode(r)) < 0)
 		return;
 	if (!(o = s3_bucket_find(bk, str_make(r->key.ptr, r->key.len)))) {
 		s3_no_such_key(r);
@@ -296,6 +323,9 @@ void s3_op_get_object(struct s3_req *r, bool head)
 	}
 	len = o->size ? end - start + 1 : 0;
 	object_headers(r, o);
+	/* The whole object's checksum: for a range, only when that is all of it, as S3. */
+	if (mode > 0 && len == o->size)
+		s3_checksum_headers(r, &o->checksum);
 	if (ranged) {
 		snprintf(num, sizeof(num), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, end,
 			 o->size);
@@ -360,11 +390,13 @@ void s3_op_delete_objects(struct s3_req *r)
 {
 	static const char *const allowed[] = {"delete", NULL};
 	struct s3_delete_req d;
+	struct s3_digests dg;
 	struct s3_bucket *bk;
 	struct buf b;
 	int err;
 
-	if (!s3_only_params(r, allowed) || !(bk = s3_need_bucket(r)))
+	if (!s3_only_params(r, allowed) || !(bk = s3_need_bucket(r)) ||
+	    !s3_digests_read(r, true, &dg) || !s3_digests_verify_body(r, &dg))
 		return;
 	err = s3_parse_delete(r->body, r->body_len, &d);
 	if (err == ERR_NOMEM) {
@@ -467,21 +499,36 @@ static int copy_bytes(const struct s3_bucket *sb, const struct s3_object *so, st
 	return err;
 }
 
-/* Write the copy of `so` as the request's key. 0 and *out, or an error. */
+/*
+ * Write the copy of `so` as the request's key, with a checksum of `alg`
+ * (x-amz-checksum-algorithm), or, without one, the source's checksum: the
+ * bytes are the same, and S3 copies the value (a multipart object's composite
+ * one included), as it keeps a multipart ETag. 0 and *out, or an error.
+ */
 static int copy_commit(struct s3_req *r, struct s3_bucket *bk, const struct s3_bucket *sb,
-		       const struct s3_object *so, bool replace, const struct s3_object **out)
+		       const struct s3_object *so, bool replace, enum checksum_alg alg,
+		       const struct s3_object **out)
 {
 	const char *ct = replace && s3_header(r, "Content-Type") ? s3_header(r, "Content-Type")
 								 : so->content_type;
 	json_t *meta = replace ? s3_user_meta(r) : json_deep_copy(so->meta);
 	char etag[S3_ETAG_MAX], *ctype = strdup(ct);
+	struct s3_checksum sum = so->checksum;
 	struct s3_writer w;
 	int err = meta && ctype ? s3_writer_begin(bk, &w) : ERR_NOMEM;
 
-	/* A copy keeps a multipart ETag: its bytes are the same. Copy it: `so` may be replaced. */
+	/* Copy what is kept of `so` first: the commit may replace it. */
 	snprintf(etag, sizeof(etag), "%s", so->etag);
+	if (!alg && !sum.alg)
+		alg = CHECKSUM_CRC64NVME; /* a source stored without one gets S3's default */
 	if (!err) {
-		err = copy_bytes(sb, so, &w);
+		err = s3_writer_use(&w, alg);
+		if (!err)
+			err = copy_bytes(sb, so, &w);
+		if (!err)
+			err = s3_writer_end(&w);
+		if (!err && !alg)
+			w.checksum = sum;
 		if (!err)
 			err = s3_writer_commit(&w, str_make(r->key.ptr, r->key.len), ctype, meta,
 					       strchr(etag, '-') ? etag : NULL, out);
@@ -496,12 +543,14 @@ void s3_op_copy_object(struct s3_req *r, const char *src)
 {
 	const struct s3_object *so, *o;
 	struct s3_bucket *bk, *sb = NULL;
+	enum checksum_alg alg;
 	struct buf dec, b;
 	bool replace;
 	char t[32];
 	int err;
 
-	if (!s3_only_params(r, NULL) || !(bk = s3_need_bucket(r)) || !s3_key_ok(r))
+	if (!s3_only_params(r, NULL) || !(bk = s3_need_bucket(r)) || !s3_key_ok(r) ||
+	    !s3_checksum_algorithm(r, &alg))
 		return;
 	buf_init(&dec, S3_COPY_SOURCE_CAP);
 	if (!(so = copy_source(r, src, &dec, &sb)))
@@ -511,7 +560,7 @@ void s3_op_copy_object(struct s3_req *r, const char *src)
 					     str_make(r->key.ptr, r->key.len)),
 			  &replace))
 		goto out;
-	if ((err = copy_commit(r, bk, sb, so, replace, &o))) {
+	if ((err = copy_commit(r, bk, sb, so, replace, alg, &o))) {
 		s3_internal_error(r, err);
 		goto out;
 	}
@@ -521,6 +570,7 @@ void s3_op_copy_object(struct s3_req *r, const char *src)
 	buf_puts(&b, XML_DECL "<CopyObjectResult>");
 	xml_els(&b, "LastModified", t);
 	xml_elf(&b, "ETag", "\"%s\"", o->etag);
+	s3_checksum_xml(&b, &o->checksum);
 	xml_close(&b, "CopyObjectResult");
 	s3_reply_xml(r, 200, &b);
 	buf_release(&b);

@@ -7,8 +7,8 @@
  * fuzz/fuzz_s3_request_xml.c reach them without a socket.
  *
  * Elements are matched by their whole path from the root; the root must be
- * the one S3 expects, and elements we do not know (VersionId, the Checksum*
- * of a part) are skipped, as S3 skips what it does not use.
+ * the one S3 expects, and elements we do not know (VersionId, the checksums
+ * of algorithms we do not have) are skipped, as S3 skips what it does not use.
  */
 #include "core/common.h"
 
@@ -87,6 +87,13 @@ struct complete_state {
 	struct s3_complete_req *c;
 	int number; /* of the Part being read, 0 until its PartNumber */
 	char etag[S3_ETAG_MAX];
+	/* The Part's Checksum<ALG> texts, by algorithm ("" when absent), cut for the echo. */
+	char sums[CHECKSUM_ALG_LAST + 1][S3_CHECKSUM_TEXT_MAX];
+	bool has[CHECKSUM_ALG_LAST + 1];
+	size_t n_sums;
+	bool bad_sum; /* one of them is not the base64 of its algorithm's length */
+	uint8_t sum[CHECKSUM_MAX_LEN];
+	enum checksum_alg sum_alg;
 };
 
 static int complete_open(void *ctx, const struct xml_reader *x, const char *name)
@@ -99,8 +106,49 @@ static int complete_open(void *ctx, const struct xml_reader *x, const char *name
 	if (xml_at(x, "CompleteMultipartUpload/Part")) {
 		s->number = 0;
 		s->etag[0] = '\0';
+		memset(s->has, 0, sizeof(s->has));
+		s->n_sums = 0;
+		s->bad_sum = false;
+		s->sum_alg = CHECKSUM_NONE;
 	}
 	return 0;
+}
+
+/* A <Checksum<ALG>> of a Part: kept for the echo, decoded when it is the only one. */
+static void part_checksum(struct complete_state *s, enum checksum_alg alg, struct str t)
+{
+	size_t n = MIN(str_trim(t).len, sizeof(s->sums[0]) - 1);
+
+	memcpy(s->sums[alg], str_trim(t).ptr, n);
+	s->sums[alg][n] = '\0';
+	s->n_sums += !s->has[alg];
+	s->has[alg] = true;
+	s->sum_alg = alg;
+	s->bad_sum |= checksum_decode(alg, str_trim(t), s->sum) != 0;
+}
+
+/* The Part's checksums at its end: one readable one is the part's; else S3's echo. */
+static void part_checksums_end(struct complete_state *s, size_t i)
+{
+	struct s3_complete_req *c = s->c;
+	struct buf b;
+
+	c->sum_alg[i] = CHECKSUM_NONE;
+	if (s->n_sums == 1 && !s->bad_sum) {
+		c->sum_alg[i] = (uint8_t)s->sum_alg;
+		memcpy(c->sums[i], s->sum, CHECKSUM_MAX_LEN);
+		return;
+	}
+	if (!s->n_sums || c->bad_checksums[0])
+		return;
+	buf_init(&b, sizeof(c->bad_checksums) - 1);
+	for (int a = CHECKSUM_CRC32; a <= CHECKSUM_ALG_LAST; a++)
+		if (s->has[a])
+			buf_putf(&b, "%s:%s;", checksum_name((enum checksum_alg)a), s->sums[a]);
+	/* The buffer is sized for five of them: it cannot fail but for memory. */
+	snprintf(c->bad_checksums, sizeof(c->bad_checksums), "%s",
+		 buf_error(&b) ? "Checksum;" : b.ptr);
+	buf_release(&b);
 }
 
 /* The ETag without quotes; one too long to be an ETag is kept as "": it matches no part. */
@@ -128,11 +176,15 @@ static int complete_close(void *ctx, const struct xml_reader *x, const char *nam
 		s->number = (int)v;
 	} else if (xml_at(x, "CompleteMultipartUpload/Part/ETag")) {
 		part_etag(s->etag, t);
+	} else if (xml_depth(x) == 3 && xml_under(x, "CompleteMultipartUpload/Part") &&
+		   !strncmp(name, "Checksum", 8) && checksum_from_name(str_from(name + 8))) {
+		part_checksum(s, checksum_from_name(str_from(name + 8)), t);
 	} else if (xml_at(x, "CompleteMultipartUpload/Part")) {
 		if (c->n == S3_MAX_PARTS || !s->number)
 			return ERR_PARSE;
 		c->numbers[c->n] = s->number;
 		memcpy(c->etags[c->n], s->etag, sizeof(s->etag));
+		part_checksums_end(s, c->n);
 		c->n++;
 	}
 	return 0;
@@ -145,6 +197,7 @@ int s3_parse_complete(const char *body, size_t len, struct s3_complete_req *out)
 	int err;
 
 	out->n = 0;
+	out->bad_checksums[0] = '\0';
 	err = xml_read(body, len, &body_limits, &h, &s);
 	if (!err && out->n == 0)
 		err = ERR_PARSE;

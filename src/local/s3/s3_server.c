@@ -341,17 +341,29 @@ struct s3_bucket *s3_need_bucket(struct s3_req *r)
 	return b;
 }
 
+/*
+ * A key is UTF-8 without NUL, whatever the operation: S3 answers InvalidURI
+ * for any other, and so do we, before the key is looked up (a GET of one is
+ * not a NoSuchKey). S3's own answer puts the raw bytes in its Resource, which
+ * no XML parser reads (boto3 fails on it); ours goes through the XML writer,
+ * which shows them as U+FFFD.
+ */
+static bool key_decodes(struct s3_req *r)
+{
+	if (memchr(r->key.ptr, '\0', r->key.len) || !utf8_valid(r->key.ptr, r->key.len)) {
+		s3_reply_error(r, 400, "InvalidURI", "Couldn't parse the specified URI.");
+		return false;
+	}
+	return true;
+}
+
 bool s3_key_ok(struct s3_req *r)
 {
 	if (r->key.len > S3_MAX_KEY_LEN) {
 		s3_reply_error(r, 400, "KeyTooLongError", "Your key is too long");
 		return false;
 	}
-	if (memchr(r->key.ptr, '\0', r->key.len) || !utf8_valid(r->key.ptr, r->key.len)) {
-		s3_reply_error(r, 400, "InvalidURI", "Couldn't parse the specified URI.");
-		return false;
-	}
-	return true;
+	return key_decodes(r);
 }
 
 json_t *s3_user_meta(const struct s3_req *r)
@@ -425,6 +437,8 @@ static void route_object(struct s3_req *r)
 {
 	const char *src = s3_header(r, "x-amz-copy-source");
 
+	if (!key_decodes(r))
+		return;
 	if (s3_qhas(r, "versionId")) {
 		s3_not_implemented(r, "Object versioning (versionId)");
 		return;

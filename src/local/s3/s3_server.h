@@ -11,7 +11,10 @@
  * HeadObject, DeleteObject, DeleteObjects, ListObjects (v1 and v2),
  * CopyObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
  * AbortMultipartUpload, ListParts. Any other subresource or parameter is
- * answered 501 NotImplemented rather than guessed at.
+ * answered 501 NotImplemented rather than guessed at. Uploads are checked
+ * against the Content-MD5 and x-amz-checksum-* (headers or aws-chunked
+ * trailers) they carry before anything is stored, and objects keep their
+ * checksum (docs/local-cloud.md, "Integrity: checksums").
  *
  * The files of the endpoint share s3_int.h; this header is all that other
  * modules need.

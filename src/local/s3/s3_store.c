@@ -255,10 +255,59 @@ static int index_put(struct s3_bucket *b, struct s3_object *o, struct s3_object 
 
 static json_t *object_json(const struct s3_object *o)
 {
-	return json_pack("{s:s%, s:I, s:s, s:s, s:O, s:I, s:s}", "key", o->key, o->key_len, "size",
-			 (json_int_t)o->size, "etag", o->etag, "content_type", o->content_type,
-			 "meta", o->meta, "last_modified", (json_int_t)o->last_modified_ms, "data",
-			 o->data_name);
+	json_t *j = json_pack("{s:s%, s:I, s:s, s:s, s:O, s:I, s:s}", "key", o->key, o->key_len,
+			      "size", (json_int_t)o->size, "etag", o->etag, "content_type",
+			      o->content_type, "meta", o->meta, "last_modified",
+			      (json_int_t)o->last_modified_ms, "data", o->data_name);
+	const struct s3_checksum *c = &o->checksum;
+
+	if (j && c->alg &&
+	    json_object_set_new(j, "checksum",
+				json_pack("{s:s, s:s, s:s}", "algorithm", checksum_name(c->alg),
+					  "type", c->composite ? "COMPOSITE" : "FULL_OBJECT",
+					  "value", c->value))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+bool s3_checksum_from_text(enum checksum_alg alg, struct str text, struct s3_checksum *out)
+{
+	uint8_t raw[CHECKSUM_MAX_LEN];
+	long dash = str_index(text, '-');
+	struct str base = dash >= 0 ? str_make(text.ptr, (size_t)dash) : text;
+	long long parts = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (checksum_decode(alg, base, raw) ||
+	    (dash >= 0 && str_to_i64(str_make(text.ptr + dash + 1, text.len - (size_t)dash - 1), 1,
+				     S3_MAX_PARTS, &parts)) ||
+	    text.len >= sizeof(out->value))
+		return false;
+	out->alg = alg;
+	out->composite = dash >= 0;
+	memcpy(out->value, text.ptr, text.len);
+	out->value[text.len] = '\0';
+	return true;
+}
+
+/*
+ * The "checksum" member of a sidecar. A sidecar without one, or with one this
+ * version does not understand, gives an object without a checksum.
+ */
+static void checksum_parse(const json_t *j, struct s3_checksum *out)
+{
+	const char *alg = jsonx_str(j, "algorithm"), *type = jsonx_str(j, "type");
+	json_t *value = json_object_get(j, "value");
+
+	memset(out, 0, sizeof(*out));
+	if (!alg || !type || !json_is_string(value) ||
+	    !s3_checksum_from_text(checksum_from_name(str_from(alg)),
+				   str_make(json_string_value(value), json_string_length(value)),
+				   out) ||
+	    out->composite != !strcmp(type, "COMPOSITE"))
+		memset(out, 0, sizeof(*out));
 }
 
 bool s3_meta_valid(const json_t *meta)
@@ -299,6 +348,7 @@ static struct s3_object *object_parse(const struct buf *text, const char *hash)
 	o->meta = json_incref(meta);
 	o->last_modified_ms = json_integer_value(lm);
 	o->data_name = strdup(data);
+	checksum_parse(json_object_get(j, "checksum"), &o->checksum);
 	json_decref(j);
 	if (!o->key || !o->content_type || !o->data_name) {
 		object_free(o);
@@ -652,6 +702,14 @@ static int data_file_create(const char *dir, char *path, size_t cap)
 	return -1;
 }
 
+/* Free the digests of a write. */
+static void writer_digests_free(struct s3_writer *w)
+{
+	EVP_MD_CTX_free(w->md5);
+	w->md5 = NULL;
+	checksum_release(&w->sum);
+}
+
 int s3_writer_begin(struct s3_bucket *b, struct s3_writer *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -660,30 +718,62 @@ int s3_writer_begin(struct s3_bucket *b, struct s3_writer *w)
 	if (strlen(b->dir) + sizeof("/o-0123456789abcdef.data") > sizeof(w->tmp_path))
 		return ERR_TOOLARGE;
 	w->md5 = EVP_MD_CTX_new();
-	if (!w->md5 || !EVP_DigestInit_ex(w->md5, EVP_md5(), NULL)) {
-		EVP_MD_CTX_free(w->md5);
-		w->md5 = NULL;
+	if (!w->md5 || !EVP_DigestInit_ex(w->md5, EVP_md5(), NULL) ||
+	    checksum_init(&w->sum, CHECKSUM_CRC64NVME)) {
+		writer_digests_free(w);
 		return ERR_NOMEM;
 	}
 	w->fd = data_file_create(b->dir, w->tmp_path, sizeof(w->tmp_path));
 	if (w->fd < 0) {
-		EVP_MD_CTX_free(w->md5);
-		w->md5 = NULL;
+		writer_digests_free(w);
 		return ERR_IO;
 	}
 	return 0;
 }
 
+int s3_writer_use(struct s3_writer *w, enum checksum_alg alg)
+{
+	if (w->size || w->ended)
+		return ERR_INVAL;
+	checksum_release(&w->sum);
+	return checksum_init(&w->sum, alg);
+}
+
 int s3_writer_write(struct s3_writer *w, const void *data, size_t len)
 {
-	if (w->fd < 0)
+	if (w->fd < 0 || w->ended)
 		return ERR_INVAL;
 	if (len == 0)
 		return 0;
 	if (!EVP_DigestUpdate(w->md5, data, len))
 		return ERR_NOMEM;
+	checksum_update(&w->sum, data, len);
 	w->size += len;
 	return write_all(w->fd, data, len);
+}
+
+int s3_writer_end(struct s3_writer *w)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	uint8_t sum[CHECKSUM_MAX_LEN];
+	unsigned int dl = 0;
+	if (w->ended)
+		return 0;
+	if (w->fd < 0 || !w->md5)
+		return ERR_INVAL;
+	if (!EVP_DigestFinal_ex(w->md5, d, &dl) || dl != MD5_LEN)
+		return ERR_NOMEM;
+	hex_lower(w->md5_hex, d, MD5_LEN);
+	memset(&w->checksum, 0, sizeof(w->checksum));
+	if (w->sum.alg) {
+		checksum_final(&w->sum, sum);
+		if (checksum_encode(w->sum.alg, sum, w->checksum.value))
+			return ERR_NOMEM;
+		w->checksum.alg = w->sum.alg;
+	}
+	writer_digests_free(w);
+	w->ended = true;
+	return 0;
 }
 
 void s3_writer_abort(struct s3_writer *w)
@@ -693,20 +783,15 @@ void s3_writer_abort(struct s3_writer *w)
 		unlink(w->tmp_path);
 	}
 	w->fd = -1;
-	EVP_MD_CTX_free(w->md5);
-	w->md5 = NULL;
+	writer_digests_free(w);
 }
 
-/* fsync (when the store syncs) and close the temporary file and finish the MD5. */
+/* End the write (its digests), fsync (when the store syncs) and close the data file. */
 int s3_writer_finish(struct s3_writer *w)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dl = 0;
-	if (w->fd < 0)
-		return ERR_INVAL;
-	if (!EVP_DigestFinal_ex(w->md5, d, &dl) || dl != MD5_LEN)
-		return ERR_NOMEM;
-	hex_lower(w->md5_hex, d, MD5_LEN);
+	int rc = s3_writer_end(w);
+	if (rc)
+		return rc;
 	if (w->bucket->store->fsync && fsync(w->fd))
 		return ERR_IO;
 	close(w->fd);
@@ -719,8 +804,7 @@ void s3_writer_drop(struct s3_writer *w)
 	if (w->fd == -2)
 		unlink(w->tmp_path);
 	w->fd = -1;
-	EVP_MD_CTX_free(w->md5);
-	w->md5 = NULL;
+	writer_digests_free(w);
 }
 
 /*
@@ -730,7 +814,7 @@ void s3_writer_drop(struct s3_writer *w)
  */
 static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, struct str key,
 		       const char *content_type, const json_t *meta, const char *etag,
-		       const struct s3_object **out, bool *taken)
+		       const struct s3_checksum *sum, const struct s3_object **out, bool *taken)
 {
 	char hash[65], side[80];
 	const char *base = strrchr(tmp, '/');
@@ -746,6 +830,7 @@ static int commit_file(struct s3_bucket *b, const char *tmp, uint64_t size, stru
 	o->key_len = key.len;
 	o->size = size;
 	snprintf(o->etag, sizeof(o->etag), "%s", etag);
+	o->checksum = *sum;
 	o->content_type = strdup(content_type ? content_type : "binary/octet-stream");
 	o->meta = meta ? json_deep_copy(meta) : json_object();
 	o->last_modified_ms = time_now_ms();
@@ -791,7 +876,7 @@ int s3_writer_commit(struct s3_writer *w, struct str key, const char *content_ty
 	int rc = s3_writer_finish(w);
 	if (!rc)
 		rc = commit_file(w->bucket, w->tmp_path, w->size, key, content_type, meta,
-				 etag ? etag : w->md5_hex, out, &taken);
+				 etag ? etag : w->md5_hex, &w->checksum, out, &taken);
 	if (taken)
 		w->fd = -1; /* the data file is the object's now (or gone): keep it */
 	s3_writer_drop(w);

@@ -70,9 +70,9 @@ bool s3_key_valid(struct str key);
 bool s3_meta_valid(const json_t *meta);
 
 /*
- * Finish a write: the MD5 into w->md5_hex, fsync when the store syncs, close
- * the data file (which stays, still named by w->tmp_path). 0, ERR_INVAL (not
- * open), ERR_IO or ERR_NOMEM.
+ * Finish a write: s3_writer_end() (the digests), fsync when the store syncs,
+ * close the data file (which stays, still named by w->tmp_path). 0, ERR_INVAL
+ * (not open), ERR_IO or ERR_NOMEM.
  */
 int s3_writer_finish(struct s3_writer *w);
 

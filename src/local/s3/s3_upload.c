@@ -1,7 +1,7 @@
 /*
  * Multipart uploads in the local S3 store (s3_store.h): an upload is a
  * directory <bucket>/.uploads/<id>/ holding upload.json (the key, content
- * type and metadata it will get) and one <nnnnn>.part file per part, each
+ * type, metadata and checksum algorithm it will get) and one <nnnnn>.part file per part, each
  * written through an s3_writer and renamed into place, so that a part is
  * there whole or not at all. Completing concatenates the listed parts into a
  * new object through the same writer (the object's commit is its sidecar's
@@ -10,6 +10,10 @@
  *
  * Upload ids are 32 random hex digits and are checked before they name a
  * path, so a client's id cannot reach outside .uploads.
+ *
+ * A part's checksum is not stored: it is computed again, with its MD5, each
+ * time the parts are listed, from the bytes that were verified when the part
+ * was uploaded, so a part and its checksum cannot disagree after a kill.
  */
 #include "core/common.h"
 
@@ -57,10 +61,11 @@ static char *upload_path(const struct s3_bucket *b, struct str id, const char *f
 }
 
 int s3_upload_create(struct s3_bucket *b, struct str key, const char *content_type,
-		     const json_t *meta, char id[S3_UPLOAD_ID_LEN + 1])
+		     const json_t *meta, enum checksum_alg alg, bool composite,
+		     char id[S3_UPLOAD_ID_LEN + 1])
 {
 	unsigned char rnd[S3_UPLOAD_ID_LEN / 2];
-	if (!s3_key_valid(key) || (meta && !s3_meta_valid(meta)))
+	if (!s3_key_valid(key) || (meta && !s3_meta_valid(meta)) || (alg && !checksum_name(alg)))
 		return ERR_INVAL;
 	if (random_bytes(rnd, sizeof(rnd)))
 		return ERR_IO;
@@ -76,6 +81,10 @@ int s3_upload_create(struct s3_bucket *b, struct str key, const char *content_ty
 	int rc = ERR_NOMEM;
 	buf_init(&text, S3_MAX_SIDECAR);
 	if (!ups || !dir || !j)
+		goto out;
+	if (alg && (json_object_set_new(j, "checksum_algorithm", json_string(checksum_name(alg))) ||
+		    json_object_set_new(j, "checksum_type",
+					json_string(composite ? "COMPOSITE" : "FULL_OBJECT"))))
 		goto out;
 	if ((mkdir(ups, 0755) && errno != EEXIST) || mkdir(dir, 0755)) {
 		rc = ERR_IO;
@@ -109,10 +118,14 @@ int s3_upload_get(struct s3_bucket *b, struct str id, struct s3_upload *out)
 	buf_release(&text);
 	json_t *key = json_object_get(j, "key"), *meta = json_object_get(j, "meta");
 	const char *ct = jsonx_str(j, "content_type");
-	if (!json_is_string(key) || !ct || !s3_meta_valid(meta)) {
+	const char *alg = jsonx_str(j, "checksum_algorithm"), *type = jsonx_str(j, "checksum_type");
+	if (!json_is_string(key) || !ct || !s3_meta_valid(meta) ||
+	    (alg && !checksum_from_name(str_from(alg)))) {
 		json_decref(j);
 		return ERR_IO;
 	}
+	out->alg = alg ? checksum_from_name(str_from(alg)) : CHECKSUM_NONE;
+	out->composite = type && !strcmp(type, "COMPOSITE");
 	out->key = str_dup(str_make(json_string_value(key), json_string_length(key)));
 	out->key_len = json_string_length(key);
 	out->content_type = strdup(ct);
@@ -163,8 +176,8 @@ int s3_writer_commit_part(struct s3_writer *w, struct str id, int number)
 	return rc;
 }
 
-/* MD5 hex of a whole file, streamed. */
-static int file_md5(const char *path, char hex[33], uint64_t *size)
+/* The MD5 hex, the checksum of `alg` and the size of part `p`'s file, streamed. */
+static int part_digests(const char *path, enum checksum_alg alg, struct s3_part *p)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -172,8 +185,11 @@ static int file_md5(const char *path, char hex[33], uint64_t *size)
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char *tmp = malloc(COPY_CHUNK), d[EVP_MAX_MD_SIZE];
 	unsigned int dl = 0;
-	int rc = c && tmp && EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : ERR_NOMEM;
-	*size = 0;
+	struct checksum sum;
+	int rc = checksum_init(&sum, alg);
+	if (!rc && !(c && tmp && EVP_DigestInit_ex(c, EVP_md5(), NULL)))
+		rc = ERR_NOMEM;
+	p->size = 0;
 	while (!rc) {
 		ssize_t r = read(fd, tmp, COPY_CHUNK);
 		if (r < 0 && errno == EINTR)
@@ -182,11 +198,18 @@ static int file_md5(const char *path, char hex[33], uint64_t *size)
 			rc = ERR_IO;
 		if (r <= 0)
 			break;
-		*size += (uint64_t)r;
-		EVP_DigestUpdate(c, tmp, (size_t)r);
+		p->size += (uint64_t)r;
+		if (!EVP_DigestUpdate(c, tmp, (size_t)r))
+			rc = ERR_NOMEM;
+		checksum_update(&sum, tmp, (size_t)r);
 	}
-	if (!rc && EVP_DigestFinal_ex(c, d, &dl))
-		hex_lower(hex, d, MD5_LEN);
+	if (!rc && (!EVP_DigestFinal_ex(c, d, &dl) || dl != MD5_LEN))
+		rc = ERR_NOMEM;
+	if (!rc) {
+		hex_lower(p->etag, d, MD5_LEN);
+		checksum_final(&sum, p->sum);
+	}
+	checksum_release(&sum);
 	EVP_MD_CTX_free(c);
 	free(tmp);
 	close(fd);
@@ -198,7 +221,8 @@ static int part_cmp(const void *a, const void *b)
 	return ((const struct s3_part *)a)->number - ((const struct s3_part *)b)->number;
 }
 
-int s3_upload_parts(struct s3_bucket *b, struct str id, struct s3_part **parts, size_t *n)
+int s3_upload_parts(struct s3_bucket *b, struct str id, enum checksum_alg alg,
+		    struct s3_part **parts, size_t *n)
 {
 	*parts = NULL;
 	*n = 0;
@@ -232,7 +256,7 @@ int s3_upload_parts(struct s3_bucket *b, struct str id, struct s3_part **parts, 
 		char *path = s3_path_join(dir, e->d_name);
 		struct stat sb;
 		p->number = num;
-		rc = path ? file_md5(path, p->etag, &p->size) : ERR_NOMEM;
+		rc = path ? part_digests(path, alg, p) : ERR_NOMEM;
 		if (!rc && stat(path, &sb) == 0)
 			p->last_modified_ms =
 				(int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
@@ -275,7 +299,8 @@ static int append_file(struct s3_writer *w, const char *path, unsigned char *tmp
 }
 
 int s3_upload_complete(struct s3_bucket *b, struct str id, const int *numbers, size_t n,
-		       const char *etag, const struct s3_object **out)
+		       const char *etag, const struct s3_checksum *sum,
+		       const struct s3_object **out)
 {
 	struct s3_upload up;
 	struct s3_writer w;
@@ -286,6 +311,8 @@ int s3_upload_complete(struct s3_bucket *b, struct str id, const int *numbers, s
 	rc = tmp ? s3_writer_begin(b, &w) : ERR_NOMEM;
 	if (rc)
 		goto out;
+	/* The checksum comes from the parts' (the caller's): none to compute over the bytes. */
+	rc = s3_writer_use(&w, CHECKSUM_NONE);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%05d.part", numbers[i]);
@@ -294,10 +321,15 @@ int s3_upload_complete(struct s3_bucket *b, struct str id, const int *numbers, s
 		free(dir);
 	}
 	if (!rc)
+		rc = s3_writer_end(&w);
+	if (!rc) {
+		if (sum)
+			w.checksum = *sum;
 		rc = s3_writer_commit(&w, str_make(up.key, up.key_len), up.content_type, up.meta,
 				      etag, out);
-	else
+	} else {
 		s3_writer_abort(&w);
+	}
 	if (!rc)
 		s3_upload_abort(b, id);
 out:
