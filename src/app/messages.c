@@ -14,6 +14,7 @@
 #include "core/enc.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "lambda/metrics.h"
 
 /* Domain separation of the id derivation from the token's. */
 #define MESSAGES_ID_SALT "sluice-message-id:"
@@ -184,6 +185,8 @@ static int handle_create(struct messages_state *st, struct serve_call *call)
 	m.text_len = json_string_length(text);
 	messages_request_token(rid, token);
 	err = st->store.create(st->store.ctx, st->table, &m, token, deadline);
+	if (!err)
+		metrics_count("MessagesCreated"); /* EMF, lambda/metrics.h */
 	if (!err)
 		err = answer_created(call, &m);
 	else if (err == ERR_PRECONDITION)
