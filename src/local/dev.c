@@ -23,6 +23,7 @@
 #include "lambda/apigw.h"
 #include "local/endpoint.h"
 #include "local/dev.h"
+#include "local/dev_obs.h"
 #include "local/dev_watch.h"
 #include "local/apigw/gateway.h"
 #include "local/lambda/pool.h"
@@ -42,6 +43,7 @@ struct dev {
 	struct aws_endpoint *aws;
 	struct runtime_api *rt;
 	struct gateway *gw;
+	struct dev_obs *obs; /* the local CloudWatch's view of all this (dev_obs.h) */
 	struct dev_app app;
 	struct dev_pool pools[DEV_MAX_FUNCTIONS * 4];
 	size_t npools;
@@ -143,6 +145,7 @@ static int dev_pools_sync(struct dev *d, const struct dev_app *app, bool reload_
 				err_str(err));
 			return err;
 		}
+		dev_obs_pool(d->obs, p);
 		d->pools[d->npools].id = strdup(f->id);
 		d->pools[d->npools].pool = p;
 		d->npools++;
@@ -231,7 +234,8 @@ static void dev_print_banner(struct dev *d)
 			app->routes[i].stage, app->routes[i].stage);
 		break;
 	}
-	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB)\n", d->aws_url);
+	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB, CloudWatch Logs and metrics)\n", d->aws_url);
+	fprintf(f, "  Dashboard      %s/_sluice/\n", d->aws_url);
 	if (d->web && d->site_id)
 		fprintf(f, "  Site           http://127.0.0.1:%u (%s: bucket %s%s%s%s%s)\n",
 			(unsigned)web_front_port(d->web), d->site_id, d->site_bucket,
@@ -495,6 +499,7 @@ static void dev_reload_template(struct dev *d)
 	gateway_set_routes(d->gw, rt);
 	dev_app_release(&d->app);
 	d->app = app;
+	dev_obs_load(d->obs, &d->app, d->o->region);
 	dev_site_reload(d);
 	dev_watch_all(d);
 	log_msg(LVL_INFO, "template reloaded: %zu routes, %zu functions", app.nroutes, app.nfns);
@@ -600,6 +605,7 @@ static void dev_release(struct dev *d)
 	}
 	runtime_api_free(d->rt);
 	aws_endpoint_free(d->aws);
+	dev_obs_free(d->obs); /* after the pools, whose last lines it took */
 	dev_watch_free(d->watch);
 	if (d->sigint)
 		event_free(d->sigint);
@@ -670,6 +676,9 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	}
 	dev_create_buckets(d, &d->app);
 	dev_create_tables(d, &d->app);
+	if ((err = dev_obs_new(aws_endpoint_cloudwatch(d->aws), &d->obs)))
+		return err;
+	dev_obs_load(d->obs, &d->app, o->region);
 	err = runtime_api_new(d->base, o->address, 0, &d->rt);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the Runtime API: %s\n", err_str(err));
@@ -710,6 +719,7 @@ int dev_run(const struct dev_options *o)
 			(unsigned)o->port, err_str(err));
 		goto out;
 	}
+	dev_obs_gateway(d->obs, d->gw);
 	err = dev_site_start(d);
 	if (err)
 		goto out;
