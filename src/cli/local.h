@@ -20,4 +20,11 @@ int cmd_invoke(int argc, char **argv);
 /* `sluice event apigw-v1|apigw-v2 --method M --path P [--body B] [--query Q] [--header K:V]`. */
 int cmd_event(int argc, char **argv);
 
+/*
+ * `sluice logs [--function F] [--request-id ID] [--level L] [--since 10m]
+ * [--follow] [--stage S]`: the functions' logs through the CloudWatch Logs
+ * API, from `sluice dev` (AWS_ENDPOINT_URL) or AWS (src/cli/cmd_logs.c).
+ */
+int cmd_logs(int argc, char **argv);
+
 #endif

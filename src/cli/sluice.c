@@ -16,6 +16,7 @@ static const struct {
 	{"dev", cmd_dev, "run the service locally: API Gateway, Lambda workers, S3"},
 	{"invoke", cmd_invoke, "run one invocation of a function, like sam local invoke"},
 	{"event", cmd_event, "print a sample API Gateway event"},
+	{"logs", cmd_logs, "print the functions' logs from CloudWatch Logs (local or AWS)"},
 };
 
 static void usage(FILE *out)

@@ -234,8 +234,9 @@ static void dev_print_banner(struct dev *d)
 			app->routes[i].stage, app->routes[i].stage);
 		break;
 	}
-	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB, CloudWatch Logs and metrics)\n", d->aws_url);
-	fprintf(f, "  Dashboard      %s/_sluice/\n", d->aws_url);
+	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB)\n", d->aws_url);
+	fprintf(f, "  CloudWatch     %s (Logs, metrics, alarms); dashboard %s/_sluice/\n",
+		d->aws_url, d->aws_url);
 	if (d->web && d->site_id)
 		fprintf(f, "  Site           http://127.0.0.1:%u (%s: bucket %s%s%s%s%s)\n",
 			(unsigned)web_front_port(d->web), d->site_id, d->site_bucket,

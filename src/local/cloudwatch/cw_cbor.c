@@ -141,8 +141,9 @@ static int decode_container(struct cbor_in *in, unsigned major, unsigned info, i
 			in->p++;
 			break;
 		}
-		if (major == 5 && (err = decode(in, depth + 1, &k)) == 0 && !json_is_string(k))
-			err = fail(in, "a map key that is not a text string");
+		if (major == 5 && (err = decode(in, depth + 1, &k)) == 0 &&
+		    (!json_is_string(k) || memchr(json_string_value(k), 0, json_string_length(k))))
+			err = fail(in, "a map key that is not a text string without NUL");
 		if (!err)
 			err = decode(in, depth + 1, &v);
 		if (!err && major == 4 && json_array_append_new(c, v))

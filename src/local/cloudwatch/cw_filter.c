@@ -559,6 +559,12 @@ int cw_filter_parse(const char *pattern, size_t len, struct cw_filter **out, cha
 	if (!(f = calloc(1, sizeof(*f))))
 		return ERR_NOMEM;
 	arena_init(&f->a, CW_FILTER_ARENA);
+	/* strtol() and strtod() need a terminator: parse a NUL-terminated copy. */
+	if (!(pattern = arena_strndup(&f->a, pattern, len))) {
+		cw_filter_free(f);
+		return ERR_NOMEM;
+	}
+	len = strlen(pattern); /* a NUL inside ends the pattern */
 	ps = (struct parser){f, pattern, pattern + len, why, why_len, 0};
 	skip_space(&ps);
 	if (ps.p == ps.end)
@@ -787,18 +793,33 @@ static size_t split_fields(const char *msg, size_t len, struct bound *out, size_
 	return n;
 }
 
-/* Bind pattern fields [pi..) to event fields [ei..), trying every length for "...". */
+/* Every field's condition against the event as bound. */
+static bool conditions_hold(const struct cw_filter *f, const struct bound *ev, size_t nev)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (f->fields[i].cond >= 0 && !eval(f, f->fields[i].cond, NULL, ev, nev))
+			return false;
+	return true;
+}
+
+/*
+ * Bind pattern fields [pi..) to event fields [ei..), trying every length for
+ * "..." (whose fields get no name), until the conditions hold.
+ */
 static bool bind_fields(const struct cw_filter *f, size_t pi, struct bound *ev, size_t ei,
 			size_t nev, int depth)
 {
 	if (pi == f->nfields)
-		return ei == nev;
+		return ei == nev && conditions_hold(f, ev, nev);
 	if (depth > 4)
 		return false;
 	if (!f->fields[pi].name) {
-		for (size_t k = ei; k <= nev; k++)
+		for (size_t k = ei; k <= nev; k++) {
+			for (size_t x = ei; x < nev; x++)
+				ev[x].name = NULL;
 			if (bind_fields(f, pi + 1, ev, k, nev, depth + 1))
 				return true;
+		}
 		return false;
 	}
 	if (ei == nev)
@@ -811,12 +832,7 @@ static bool space_match(const struct cw_filter *f, const char *msg, size_t len, 
 			size_t *nev)
 {
 	*nev = split_fields(msg, len, ev, CW_FILTER_EVENT_FIELD);
-	if (!bind_fields(f, 0, ev, 0, *nev, 0))
-		return false;
-	for (size_t i = 0; i < f->nfields; i++)
-		if (f->fields[i].cond >= 0 && !eval(f, f->fields[i].cond, NULL, ev, *nev))
-			return false;
-	return true;
+	return bind_fields(f, 0, ev, 0, *nev, 0);
 }
 
 bool cw_filter_match(const struct cw_filter *f, const char *msg, size_t len)

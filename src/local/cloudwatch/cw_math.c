@@ -148,6 +148,16 @@ static void skip(struct mparse *m)
 		m->p++;
 }
 
+/* Take `c` (after spaces); false, with nothing taken, when something else is there. */
+static bool take(struct mparse *m, char c)
+{
+	skip(m);
+	if (*m->p != c)
+		return false;
+	m->p++;
+	return true;
+}
+
 static int expr(struct mparse *m, struct mval *out);
 
 /* Every timestamp of the query's series, sorted, for FILL. */
@@ -261,10 +271,9 @@ static int call(struct mparse *m, const char *fn, struct mval *out)
 			break;
 		m->p++;
 	}
-	if (list && *m->p++ != ']')
+	if (list && !take(m, ']'))
 		err = merr(m, "a list is closed with ]");
-	skip(m);
-	if (!err && *m->p++ != ')')
+	if (!err && !take(m, ')'))
 		err = merr(m, "%s( is not closed", fn);
 	if (err)
 		goto done;
@@ -305,9 +314,10 @@ static int factor_inner(struct mparse *m, struct mval *out)
 		m->p++;
 		if (expr(m, out))
 			return m->err;
-		skip(m);
-		if (*m->p++ != ')')
+		if (!take(m, ')')) {
+			mval_release(out);
 			return merr(m, "a parenthesis is not closed");
+		}
 	} else if (*m->p == '-') {
 		m->p++;
 		if (factor(m, out))
