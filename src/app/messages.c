@@ -9,6 +9,7 @@
  */
 #include "core/common.h"
 
+#include "app/client_events.h"
 #include "app/messages.h"
 #include "app/serve.h"
 #include "core/enc.h"
@@ -24,12 +25,13 @@ struct messages_state {
 	struct messages_store store;
 };
 
-enum { R_CREATE, R_COUNT, R_GET };
+enum { R_CREATE, R_COUNT, R_GET, R_CLIENT_EVENTS };
 
 static const struct route messages_routes[] = {
 	{"POST", "/messages", R_CREATE},
 	{"GET", "/messages", R_COUNT},
 	{"GET", "/messages/{id}", R_GET},
+	{"POST", "/client-events", R_CLIENT_EVENTS}, /* the website's health: client_events.h */
 };
 
 /* POST /messages bodies: at most 64 KiB of UTF-8 JSON. */
@@ -254,6 +256,8 @@ static int messages_dispatch(void *state, struct serve_call *call)
 		return handle_count(st, call);
 	case R_GET:
 		return handle_get(st, call);
+	case R_CLIENT_EVENTS:
+		return client_events_handle(call);
 	default:
 		return ERR_INVAL;
 	}

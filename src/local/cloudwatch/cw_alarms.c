@@ -9,6 +9,11 @@
  * is INSUFFICIENT_DATA), notBreaching, breaching, ignore (keep the state).
  * A change of state is logged, kept in the alarm's history and pushed to
  * the dashboard. Alarm actions (SNS) are not run locally.
+ *
+ * An alarm on a namespace nothing local publishes (AWS/ namespaces other
+ * than AWS/Lambda and AWS/ApiGateway, CloudWatchSynthetics) is kept, shown
+ * by DescribeAlarms, and never evaluated: it stays INSUFFICIENT_DATA with a
+ * reason that says why, instead of firing on data that cannot exist here.
  */
 #include "core/common.h"
 
@@ -33,7 +38,8 @@ struct alarm {
 	char cmp[48], missing[16];
 	char state[24], reason[512];
 	int64_t updated, transitioned, configured;
-	json_t *history; /* [{Timestamp, HistorySummary, HistoryData}], newest last */
+	json_t *history;   /* [{Timestamp, HistorySummary, HistoryData}], newest last */
+	char unlocal[128]; /* a namespace no local service publishes, or "" */
 };
 
 struct cw_alarms {
@@ -153,6 +159,35 @@ static int check_spec(const json_t *in, struct alarm *a, struct cw_error *e)
 	return 0;
 }
 
+/* AWS/Lambda, AWS/ApiGateway and custom namespaces have local data; the others cannot. */
+static bool published_locally(const char *ns)
+{
+	if (!ns)
+		return true;
+	if (!strcmp(ns, "AWS/Lambda") || !strcmp(ns, "AWS/ApiGateway"))
+		return true;
+	return strncmp(ns, "AWS/", 4) && strcmp(ns, "CloudWatchSynthetics");
+}
+
+/* The first namespace of the alarm that nothing local publishes, into `out` ("" when none). */
+static void find_unlocal(const json_t *in, char *out, size_t cap)
+{
+	const json_t *metrics = json_object_get(in, "Metrics");
+	const char *ns = jsonx_str(in, "Namespace");
+
+	out[0] = '\0';
+	if (!published_locally(ns))
+		snprintf(out, cap, "%s", ns);
+	for (size_t i = 0; !out[0] && i < json_array_size(metrics); i++) {
+		ns = jsonx_str(
+			json_object_get(json_object_get(json_array_get(metrics, i), "MetricStat"),
+					"Metric"),
+			"Namespace");
+		if (!published_locally(ns))
+			snprintf(out, cap, "%s", ns);
+	}
+}
+
 int cw_alarms_put(struct cloudwatch *cw, const json_t *in, struct cw_error *e)
 {
 	struct cw_alarms *as = cw->alarms;
@@ -175,6 +210,7 @@ int cw_alarms_put(struct cloudwatch *cw, const json_t *in, struct cw_error *e)
 		return ERR_NOMEM;
 	}
 	a.configured = time_now_ms();
+	find_unlocal(in, a.unlocal, sizeof(a.unlocal));
 	if (old) {
 		/* Keep the state: a changed template does not reset what is happening. */
 		memcpy(a.state, old->state, sizeof(a.state));
@@ -188,7 +224,12 @@ int cw_alarms_put(struct cloudwatch *cw, const json_t *in, struct cw_error *e)
 		return 0;
 	}
 	snprintf(a.state, sizeof(a.state), "INSUFFICIENT_DATA");
-	snprintf(a.reason, sizeof(a.reason), "Unchecked: Initial alarm creation");
+	if (a.unlocal[0])
+		snprintf(a.reason, sizeof(a.reason),
+			 "Not evaluated locally: nothing in sluice dev publishes %s metrics.",
+			 a.unlocal);
+	else
+		snprintf(a.reason, sizeof(a.reason), "Unchecked: Initial alarm creation");
 	a.updated = a.transitioned = a.configured;
 	if (ALLOC_GROW(as->a, as->n + 1, as->alloc)) {
 		alarm_release(&a);
@@ -344,7 +385,8 @@ void cw_alarms_evaluate(struct cloudwatch *cw, int64_t now_ms)
 		return;
 	as->last_eval = now_ms;
 	for (size_t i = 0; i < as->n; i++)
-		evaluate(cw, &as->a[i], now_ms);
+		if (!as->a[i].unlocal[0])
+			evaluate(cw, &as->a[i], now_ms);
 }
 
 /* ---- describing ---- */
