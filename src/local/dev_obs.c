@@ -183,6 +183,15 @@ static json_t *to_json(const struct dev_app *app, const char *region, const stru
 	}
 }
 
+/* A log group resource's name: its LogGroupName (what Ref gives then), else its local Ref. */
+static char *log_group_name(const struct dev_app *app, const char *region, const char *id)
+{
+	const struct template_resource *r = template_resource(app->t, id);
+	char *name = r ? resolve(app, region, tval_get(r->props, "LogGroupName")) : NULL;
+
+	return name ? name : ref_name(app, region, id);
+}
+
 static void load_log_groups(struct dev_obs *o, const struct dev_app *app, const char *region)
 {
 	const struct template *t = app->t;
@@ -194,9 +203,7 @@ static void load_log_groups(struct dev_obs *o, const struct dev_app *app, const 
 
 		if (strcmp(r->type, "AWS::Logs::LogGroup") || r->cond_value == TCOND_FALSE)
 			continue;
-		name = resolve(app, region, tval_get(r->props, "LogGroupName"));
-		if (!name)
-			name = ref_name(app, region, r->id);
+		name = log_group_name(app, region, r->id);
 		tval_int(tval_get(r->props, "RetentionInDays"), &days);
 		if (name)
 			cw_log_group(o->cw, name, days > 0 ? (int)days : 0);
@@ -207,8 +214,8 @@ static void load_log_groups(struct dev_obs *o, const struct dev_app *app, const 
 /* A log group named by a Ref or by GetAtt X.Arn ("arn:...:log-group:<name>:*"). */
 static char *group_of(const struct dev_app *app, const char *region, const struct tval *v)
 {
-	if (v && v->kind == TVAL_UNKNOWN && v->unk == TUNK_GETATT && v->ref)
-		return ref_name(app, region, v->ref);
+	if (v && v->kind == TVAL_UNKNOWN && v->ref && (v->unk == TUNK_GETATT || v->unk == TUNK_REF))
+		return log_group_name(app, region, v->ref);
 	if (v && v->kind == TVAL_STRING && strstr(v->text, ":log-group:")) {
 		const char *p = strstr(v->text, ":log-group:") + 11;
 
