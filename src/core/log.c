@@ -254,16 +254,33 @@ static int format_line(struct buf *line, enum log_level lvl, const char *ts, jso
 }
 
 /*
- * Before an error line: the DEBUG lines the invocation kept, after a note
- * of those that did not fit. Appended to `out` (sticky).
+ * Before an error line: the DEBUG lines the invocation kept, formatted now
+ * with their own timestamps, the newest that fit in LOG_DEBUG_BUFFER_MAX
+ * bytes, after a note of those that did not. Appended to `out` (sticky).
  */
-static void put_kept_lines(struct buf *out, const char *ts)
+static void put_kept_lines(struct buf *out, const char *now)
 {
-	struct buf kept;
+	static struct logctx_record rec[LOGCTX_RECORDS_MAX];
+	struct buf lines[LOGCTX_RECORDS_MAX];
 	unsigned dropped;
+	size_t n = logctx_take(rec, &dropped), from = n, total = 0;
 
-	buf_init(&kept, LOG_DEBUG_BUFFER_MAX);
-	dropped = logctx_take(&kept);
+	for (size_t i = 0; i < n; i++) {
+		char ts[32];
+		json_t *msg = lossy_string(rec[i].message, strlen(rec[i].message));
+
+		buf_init(&lines[i], LOG_DEBUG_BUFFER_MAX);
+		time_rfc3339(ts, rec[i].ts_ms, 1);
+		if (!msg || format_line(&lines[i], LVL_DEBUG, ts, msg, rec[i].fields) ||
+		    buf_addch(&lines[i], '\n'))
+			buf_reset(&lines[i]);
+		json_decref(msg);
+		free(rec[i].message);
+		json_decref(rec[i].fields);
+	}
+	while (from > 0 && total + lines[from - 1].len <= LOG_DEBUG_BUFFER_MAX)
+		total += lines[--from].len;
+	dropped += (unsigned)from;
 	if (dropped) {
 		char note[128];
 		json_t *msg;
@@ -272,12 +289,15 @@ static void put_kept_lines(struct buf *out, const char *ts)
 			 "%u earlier debug lines of this invocation did not fit in the buffer",
 			 dropped);
 		msg = json_string(note);
-		if (msg && !format_line(out, LVL_DEBUG, ts, msg, NULL))
+		if (msg && !format_line(out, LVL_DEBUG, now, msg, NULL))
 			buf_putc(out, '\n');
 		json_decref(msg);
 	}
-	buf_put(out, kept.ptr, kept.len);
-	buf_release(&kept);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= from)
+			buf_put(out, lines[i].ptr, lines[i].len);
+		buf_release(&lines[i]);
+	}
 }
 
 void log_emit(enum log_level lvl, const char *message, json_t *fields)
@@ -288,10 +308,16 @@ void log_emit(enum log_level lvl, const char *message, json_t *fields)
 	bool keep;
 	int err;
 
+
 	if (!log_wanted(lvl, &keep))
 		goto done;
 	if (!message)
 		message = "";
+	if (keep) {
+		/* Kept for an error, formatted only if one comes: log_ctx.c. */
+		logctx_keep(time_now_ms(), strdup(message), fields);
+		return;
+	}
 	msg = lossy_string(message, strlen(message));
 	if (!msg)
 		goto done;
@@ -312,9 +338,7 @@ void log_emit(enum log_level lvl, const char *message, json_t *fields)
 	}
 	if (!err)
 		err = buf_addch(&line, '\n');
-	if (!err && keep) {
-		logctx_buffer(line.ptr, line.len);
-	} else if (!err && lvl >= LVL_ERROR && logctx_buffering()) {
+	if (!err && lvl >= LVL_ERROR && logctx_buffering()) {
 		/* The invocation's kept DEBUG lines first, in the same write. */
 		buf_init(&all, LOG_LINE_MAX + LOG_DEBUG_BUFFER_MAX + 1024);
 		put_kept_lines(&all, ts);
@@ -332,14 +356,15 @@ done:
 
 void log_write_raw(const char *line, size_t len)
 {
-	struct buf b;
+	FILE *f = output();
 
-	buf_init(&b, LOG_LINE_MAX);
-	buf_put(&b, line, len);
-	buf_putc(&b, '\n');
-	if (!buf_error(&b))
-		write_line(output(), &b);
-	buf_release(&b);
+	if (len > LOG_LINE_MAX)
+		return;
+	flockfile(f);
+	fwrite(line, 1, len, f);
+	fputc('\n', f);
+	fflush(f);
+	funlockfile(f);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

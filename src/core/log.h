@@ -20,12 +20,14 @@
  *
  * Debug lines of an invocation are kept, not lost: between
  * log_invocation_begin() and log_invocation_end(), a DEBUG line that the
- * level filters out is formatted into a bounded buffer (LOG_DEBUG_BUFFER_MAX,
- * the oldest lines go first), and the first ERROR or FATAL line of the
- * invocation writes them, in order and with their own timestamps, before
- * itself. So the detail is there when something fails, and only the cost of
- * formatting a few lines is paid otherwise (Powertools calls this log
- * buffering, flushed on error). At DEBUG they are written as they come.
+ * level filters out is kept as it was given (its message and fields, not
+ * formatted), and the first ERROR or FATAL line of the invocation writes
+ * them, in order and with their own timestamps, before itself: the newest
+ * that fit in LOG_DEBUG_BUFFER_MAX bytes, after a note of how many older
+ * ones did not. So the detail is there when something fails, and an
+ * invocation that ends well pays a copy of each message (Powertools calls
+ * this log buffering, flushed on error). At DEBUG they are written as they
+ * come.
  */
 #ifndef SLUICE_CORE_LOG_H
 #define SLUICE_CORE_LOG_H
@@ -92,8 +94,9 @@ bool log_debug_wanted(void);
 
 /*
  * Write `len` bytes of `line` and a newline to the log output as they are,
- * in one write (an Embedded Metric Format document, which must be the whole
- * line). Lines over 256 KiB are dropped, as Lambda would cut them.
+ * in one write (Embedded Metric Format documents, which must be whole
+ * lines; several may be given separated by newlines). More than 256 KiB is
+ * dropped, as Lambda would cut it.
  */
 void log_write_raw(const char *line, size_t len);
 

@@ -5,9 +5,11 @@
  * memcpy for them, not six jansson members), and the buffer of DEBUG lines
  * kept for an error.
  *
- * The buffer holds whole lines. When a new line does not fit, the oldest
- * lines are dropped until it does (the ones nearest the error matter most)
- * and the count of dropped lines is said once when the buffer is written.
+ * Kept DEBUG lines are records (time, message, fields), formatted only when
+ * an error writes them (log.c), so an invocation that ends well pays a copy
+ * of each message. Past LOGCTX_RECORDS_MAX the oldest goes (the ones nearest
+ * the error matter most); log.c bounds the written lines to
+ * LOG_DEBUG_BUFFER_MAX bytes and says how many older ones did not fit.
  */
 #include "core/common.h"
 
@@ -33,8 +35,9 @@ static struct {
 	bool in_invocation, cold_start;
 	char fragment[LOGCTX_FRAGMENT_MAX];
 	size_t fragment_len;
-	char debug[LOG_DEBUG_BUFFER_MAX];
-	size_t debug_len;
+	struct buf scratch; /* where render() builds the fragment */
+	struct logctx_record rec[LOGCTX_RECORDS_MAX];
+	size_t first, nrec; /* a ring: rec[first], ... nrec of them */
 	unsigned dropped;
 } ctx = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -64,7 +67,17 @@ static void put_string(struct buf *b, const char *s)
 	buf_putc(b, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
+		size_t run = i;
 
+		/* Ids are plain ASCII: copy runs of it at once. */
+		while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			buf_put(b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
@@ -94,29 +107,32 @@ static void put_member(struct buf *b, const char *key, const char *value)
 {
 	if (!value[0])
 		return;
-	buf_putf(b, ",\"%s\":", key);
+	buf_puts(b, ",\"");
+	buf_puts(b, key);
+	buf_puts(b, "\":");
 	put_string(b, value);
 }
 
 /* Render the fragment again; the caller holds the lock. */
 static void render(void)
 {
-	struct buf b;
+	struct buf *b = &ctx.scratch; /* kept between renders: no allocation after the first */
 
-	buf_init(&b, sizeof(ctx.fragment) - 1);
-	put_member(&b, "service", ctx.service);
+	if (!b->cap)
+		buf_init(b, sizeof(ctx.fragment) - 1);
+	buf_reset(b);
+	put_member(b, "service", ctx.service);
 	if (ctx.in_invocation)
-		buf_puts(&b, ctx.cold_start ? ",\"cold_start\":true" : ",\"cold_start\":false");
-	put_member(&b, "function_name", ctx.function_name);
-	put_member(&b, "function_request_id", ctx.request_id);
-	put_member(&b, "xray_trace_id", ctx.trace_id);
-	put_member(&b, "correlation_id", ctx.correlation_id);
+		buf_puts(b, ctx.cold_start ? ",\"cold_start\":true" : ",\"cold_start\":false");
+	put_member(b, "function_name", ctx.function_name);
+	put_member(b, "function_request_id", ctx.request_id);
+	put_member(b, "xray_trace_id", ctx.trace_id);
+	put_member(b, "correlation_id", ctx.correlation_id);
 	ctx.fragment_len = 0;
-	if (!buf_error(&b)) {
-		memcpy(ctx.fragment, b.ptr, b.len);
-		ctx.fragment_len = b.len;
+	if (!buf_error(b)) {
+		memcpy(ctx.fragment, b->ptr, b->len);
+		ctx.fragment_len = b->len;
 	}
-	buf_release(&b);
 }
 
 /* The Root of an X-Ray trace header ("Root=1-...;Parent=...;Sampled=1"), or "". */
@@ -161,6 +177,19 @@ void log_set_service(const char *service, const char *function_name)
 	pthread_mutex_unlock(&ctx.lock);
 }
 
+/* Forget the kept lines; the caller holds the lock. */
+static void drop_records(void)
+{
+	for (size_t i = 0; i < ctx.nrec; i++) {
+		struct logctx_record *r = &ctx.rec[(ctx.first + i) % LOGCTX_RECORDS_MAX];
+
+		free(r->message);
+		json_decref(r->fields);
+	}
+	ctx.first = ctx.nrec = 0;
+	ctx.dropped = 0;
+}
+
 void log_invocation_begin(const struct log_invocation *inv)
 {
 	pthread_mutex_lock(&ctx.lock);
@@ -169,8 +198,7 @@ void log_invocation_begin(const struct log_invocation *inv)
 	ctx.correlation_id[0] = '\0';
 	ctx.cold_start = inv && inv->cold_start;
 	ctx.in_invocation = true;
-	ctx.debug_len = 0;
-	ctx.dropped = 0;
+	drop_records();
 	render();
 	pthread_mutex_unlock(&ctx.lock);
 }
@@ -180,8 +208,7 @@ void log_invocation_end(void)
 	pthread_mutex_lock(&ctx.lock);
 	ctx.request_id[0] = ctx.trace_id[0] = ctx.correlation_id[0] = '\0';
 	ctx.in_invocation = ctx.cold_start = false;
-	ctx.debug_len = 0;
-	ctx.dropped = 0;
+	drop_records();
 	render();
 	pthread_mutex_unlock(&ctx.lock);
 }
@@ -205,37 +232,43 @@ bool logctx_buffering(void)
 	return ctx.in_invocation; /* a racy read is harmless: the function has one thread */
 }
 
-void logctx_buffer(const char *line, size_t len)
+void logctx_keep(int64_t ts_ms, char *message, json_t *fields)
 {
-	pthread_mutex_lock(&ctx.lock);
-	if (len > sizeof(ctx.debug)) {
-		ctx.dropped++;
-		goto out;
-	}
-	while (ctx.debug_len + len > sizeof(ctx.debug)) {
-		/* Drop the oldest line. */
-		char *nl = memchr(ctx.debug, '\n', ctx.debug_len);
-		size_t first = nl ? (size_t)(nl - ctx.debug) + 1 : ctx.debug_len;
+	struct logctx_record *r;
 
-		memmove(ctx.debug, ctx.debug + first, ctx.debug_len - first);
-		ctx.debug_len -= first;
+	pthread_mutex_lock(&ctx.lock);
+	if (!ctx.in_invocation || !message) {
+		pthread_mutex_unlock(&ctx.lock);
+		free(message);
+		json_decref(fields);
+		return;
+	}
+	if (ctx.nrec == LOGCTX_RECORDS_MAX) {
+		r = &ctx.rec[ctx.first];
+		free(r->message);
+		json_decref(r->fields);
+		ctx.first = (ctx.first + 1) % LOGCTX_RECORDS_MAX;
+		ctx.nrec--;
 		ctx.dropped++;
 	}
-	memcpy(ctx.debug + ctx.debug_len, line, len);
-	ctx.debug_len += len;
-out:
+	r = &ctx.rec[(ctx.first + ctx.nrec++) % LOGCTX_RECORDS_MAX];
+	r->ts_ms = ts_ms;
+	r->message = message;
+	r->fields = fields;
 	pthread_mutex_unlock(&ctx.lock);
 }
 
-unsigned logctx_take(struct buf *out)
+size_t logctx_take(struct logctx_record *out, unsigned *dropped)
 {
-	unsigned dropped;
+	size_t n;
 
 	pthread_mutex_lock(&ctx.lock);
-	buf_put(out, ctx.debug, ctx.debug_len);
-	dropped = ctx.dropped;
-	ctx.debug_len = 0;
+	n = ctx.nrec;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ctx.rec[(ctx.first + i) % LOGCTX_RECORDS_MAX];
+	*dropped = ctx.dropped;
+	ctx.first = ctx.nrec = 0;
 	ctx.dropped = 0;
 	pthread_mutex_unlock(&ctx.lock);
-	return dropped;
+	return n;
 }

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "core/buf.h"
 
 /* The longest request id kept for a line (Lambda's are 36-byte UUIDs). */
@@ -31,13 +34,31 @@ bool logctx_is_key(const char *k);
 /* True when a DEBUG line that the level filters out is to be kept for a later error. */
 bool logctx_buffering(void);
 
-/* Keep one formatted line (with its newline) for a later error; the oldest go first. */
-void logctx_buffer(const char *line, size_t len);
+/*
+ * A DEBUG line kept for a later error, not formatted: keeping one costs a
+ * copy of its message, so an invocation that ends well pays almost nothing
+ * for its debug lines; they are formatted only when an error writes them.
+ */
+struct logctx_record {
+	int64_t ts_ms;
+	char *message;	/* owned */
+	json_t *fields; /* one reference, or NULL */
+};
+
+/* The most kept lines; past it the oldest goes. */
+#define LOGCTX_RECORDS_MAX 256
 
 /*
- * Move the kept lines into `out` (sticky buf_put()) and forget them.
- * Returns how many older lines did not fit and were dropped.
+ * Keep one line: `message` (malloc'd) and the reference of `fields` are
+ * taken, also when the invocation is over (they are then freed at once).
  */
-unsigned logctx_take(struct buf *out);
+void logctx_keep(int64_t ts_ms, char *message, json_t *fields);
+
+/*
+ * Move the kept lines, oldest first, to `out` (room for LOGCTX_RECORDS_MAX);
+ * returns their number, and in `*dropped` how many older ones were dropped.
+ * The caller frees each message and drops each reference.
+ */
+size_t logctx_take(struct logctx_record *out, unsigned *dropped);
 
 #endif

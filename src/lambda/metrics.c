@@ -34,7 +34,17 @@ static struct {
 	struct metric m[METRICS_MAX];
 	unsigned n;
 	bool cold_start;
-} mx = {.ns = METRICS_DEFAULT_NAMESPACE, .service = METRICS_DEFAULT_SERVICE};
+} mx; /* zero-initialised (bss, not 70 KB of the binary): "" means the default */
+
+static const char *ns_of(void)
+{
+	return mx.ns[0] ? mx.ns : METRICS_DEFAULT_NAMESPACE;
+}
+
+static const char *service_of(void)
+{
+	return mx.service[0] ? mx.service : METRICS_DEFAULT_SERVICE;
+}
 
 const char *metrics_unit_name(enum metrics_unit unit)
 {
@@ -146,11 +156,11 @@ static void put_document(struct buf *b, int64_t now_ms, const struct metric *ms,
 		 "{\"_aws\":{\"Timestamp\":%" PRId64
 		 ",\"CloudWatchMetrics\":[{\"Namespace\":\"%s\","
 		 "\"Dimensions\":[[%s\"service\"]],\"Metrics\":[",
-		 now_ms, mx.ns, with_function ? "\"function_name\"," : "");
+		 now_ms, ns_of(), with_function ? "\"function_name\"," : "");
 	for (unsigned i = from; i < to; i++)
 		buf_putf(b, "%s{\"Name\":\"%s\",\"Unit\":\"%s\"}", i > from ? "," : "", ms[i].name,
 			 metrics_unit_name(ms[i].unit));
-	buf_putf(b, "]}]},\"service\":\"%s\"", mx.service);
+	buf_putf(b, "]}]},\"service\":\"%s\"", service_of());
 	if (with_function)
 		buf_putf(b, ",\"function_name\":\"%s\"", mx.function_name);
 	for (unsigned i = from; i < to; i++) {
@@ -187,19 +197,16 @@ int metrics_render(struct buf *out, int64_t now_ms)
 
 void metrics_flush(void)
 {
-	struct buf b;
-	size_t start = 0;
+	static struct buf b; /* kept between invocations: no allocation after the first */
 
 	if (!mx.n && !mx.cold_start)
 		return;
-	buf_init(&b, METRICS_DOCUMENT_MAX * (METRICS_MAX / METRICS_PER_DOCUMENT + 2));
-	if (metrics_render(&b, time_now_ms()) == 0) {
-		for (size_t i = 0; i < b.len; i++) {
-			if (b.ptr[i] != '\n')
-				continue;
-			log_write_raw(b.ptr + start, i - start);
-			start = i + 1;
-		}
-	}
-	buf_release(&b);
+	if (!b.cap)
+		buf_init(&b, METRICS_DOCUMENT_MAX * (METRICS_MAX / METRICS_PER_DOCUMENT + 2));
+	buf_reset(&b);
+	/* One write for all the documents, one line each (a line is an event). */
+	if (metrics_render(&b, time_now_ms()) == 0 && b.len)
+		log_write_raw(b.ptr, b.len - 1);
+	if (b.alloc > METRICS_DOCUMENT_MAX)
+		buf_release(&b);
 }
