@@ -49,10 +49,11 @@ static void before(void)
 /* Now, for a request with no AWS call and no business metric (GET /health). */
 static void now_plain(void)
 {
-	struct log_invocation inv = {"8f5e5b1c-1b2a-4c6d-9e0f-123456789abc",
-				     "Root=1-65f0c3a0-0a1b2c3d4e5f60718293a4b5;Parent=53995c3f42cd8ad8;"
-				     "Sampled=0",
-				     false};
+	struct log_invocation inv = {
+		"8f5e5b1c-1b2a-4c6d-9e0f-123456789abc",
+		"Root=1-65f0c3a0-0a1b2c3d4e5f60718293a4b5;Parent=53995c3f42cd8ad8;"
+		"Sampled=0",
+		false};
 
 	log_invocation_begin(&inv);
 	log_set_correlation_id("c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
@@ -64,10 +65,11 @@ static void now_plain(void)
 /* Now, for POST /messages: one AWS call's DEBUG line kept, one business metric. */
 static void now_full(void)
 {
-	struct log_invocation inv = {"8f5e5b1c-1b2a-4c6d-9e0f-123456789abc",
-				     "Root=1-65f0c3a0-0a1b2c3d4e5f60718293a4b5;Parent=53995c3f42cd8ad8;"
-				     "Sampled=0",
-				     false};
+	struct log_invocation inv = {
+		"8f5e5b1c-1b2a-4c6d-9e0f-123456789abc",
+		"Root=1-65f0c3a0-0a1b2c3d4e5f60718293a4b5;Parent=53995c3f42cd8ad8;"
+		"Sampled=0",
+		false};
 
 	log_invocation_begin(&inv);
 	log_set_correlation_id("c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
@@ -75,7 +77,8 @@ static void now_full(void)
 		log_emit(LVL_DEBUG, "aws call",
 			 json_pack("{s:s,s:s,s:i,s:i,s:f,s:s}", "service", "dynamodb", "operation",
 				   "TransactWriteItems", "status", 200, "attempts", 1, "durationMs",
-				   3.21, "awsRequestId", "Q8B2N3KJ4LP5M6N7O8P9Q0R1S2T3U4V5W6X7Y8Z9A0B1C2D3"));
+				   3.21, "awsRequestId",
+				   "Q8B2N3KJ4LP5M6N7O8P9Q0R1S2T3U4V5W6X7Y8Z9A0B1C2D3"));
 	metrics_count("MessagesCreated");
 	request_line();
 	metrics_flush();
@@ -156,14 +159,15 @@ static int bench_filter(long lines)
 		default:
 			snprintf(msg, sizeof(msg),
 				 "{\"timestamp\":\"2026-01-01T00:00:00.000Z\",\"level\":\"INFO\","
-				 "\"message\":\"request\",\"method\":\"GET\",\"route\":\"GET /health\","
+				 "\"message\":\"request\",\"method\":\"GET\",\"route\":\"GET "
+				 "/health\","
 				 "\"status\":200,\"durationMs\":0.1,\"service\":\"sluice\","
 				 "\"cold_start\":false,\"function_name\":\"ObjectsFunction\","
 				 "\"function_request_id\":\"%s\",\"correlation_id\":\"%s\"}",
 				 rid, rid);
 		}
-		cw_log(cw, "/aws/lambda/ObjectsFunction", "2026/01/01/[$LATEST]0123", now - lines + i,
-		       msg, strlen(msg), NULL);
+		cw_log(cw, "/aws/lambda/ObjectsFunction", "2026/01/01/[$LATEST]0123",
+		       now - lines + i, msg, strlen(msg), NULL);
 	}
 	snprintf(want, sizeof(want),
 		 "{\"logGroupName\":\"/aws/lambda/ObjectsFunction\",\"filterPattern\":"

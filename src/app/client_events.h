@@ -31,7 +31,7 @@
 
 #include "app/serve.h"
 
-#define CLIENT_EVENTS_BODY_MAX (16 * 1024)
+#define CLIENT_EVENTS_BODY_MAX ((size_t)16 * 1024)
 #define CLIENT_EVENTS_MAX      20
 #define CLIENT_EVENTS_TEXT_MAX 256
 /* A load time past this is no page load worth a datapoint (a tab left in the background). */

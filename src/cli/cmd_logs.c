@@ -363,7 +363,8 @@ static int round_trip(struct cwlogs_client *c, const struct logs_opts *o,
 
 	for (size_t i = 0; i < ng; i++)
 		failures += read_group(c, &gs[i], from, pattern, &evs, &n, &alloc) != 0;
-	qsort(evs, n, sizeof(*evs), cmp_event);
+	if (n)
+		qsort(evs, n, sizeof(*evs), cmp_event);
 	for (size_t i = 0; i < n; i++) {
 		if (!seen_has(seen, evs[i].ts, evs[i].id))
 			print_event(o, &evs[i]);

@@ -278,6 +278,8 @@ static void put_kept_lines(struct buf *out, const char *now)
 		free(rec[i].message);
 		json_decref(rec[i].fields);
 	}
+	/* cppcheck does not see that from <= n: lines[0..n) were all initialised above. */
+	// cppcheck-suppress uninitvar
 	while (from > 0 && total + lines[from - 1].len <= LOG_DEBUG_BUFFER_MAX)
 		total += lines[--from].len;
 	dropped += (unsigned)from;
@@ -307,7 +309,6 @@ void log_emit(enum log_level lvl, const char *message, json_t *fields)
 	json_t *msg = NULL;
 	bool keep;
 	int err;
-
 
 	if (!log_wanted(lvl, &keep))
 		goto done;

@@ -107,8 +107,9 @@ struct lambda_function {
  * (log_invocation_begin(): request id, trace id, cold start) and the
  * _X_AMZN_TRACE_ID environment variable (unset when the invocation has no
  * trace id), counts a cold start (metrics_cold_start()) on the first, and
- * writes the invocation's metrics (metrics_flush()) before its result. An answer to `next` without a usable request id is logged
- * and asked again. `next` waits without a timeout, as Lambda requires.
+ * writes the invocation's metrics (metrics_flush()) before its result.
+ * An answer to `next` without a usable request id is logged and asked
+ * again. `next` waits without a timeout, as Lambda requires.
  *
  * Returns 0 when `max_invocations` were served, ERR_CONFIG when
  * AWS_LAMBDA_RUNTIME_API is missing or malformed, ERR_HTTP when the Runtime

@@ -23,7 +23,7 @@
 
 #define OBS_NAME_MAX   512
 #define OBS_FORMAT_MAX 4096
-#define OBS_LINE_MAX   (64 * 1024)
+#define OBS_LINE_MAX   ((size_t)64 * 1024)
 #define OBS_DIMS_MAX   4
 
 /* What a function's lines and metrics need. */

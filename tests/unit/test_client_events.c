@@ -195,7 +195,7 @@ static void test_bounds(void **state)
 	/* A body over 16 KiB is refused whole. */
 	buf_reset(&doc);
 	buf_puts(&doc, "{\"events\":[],\"pad\":\"");
-	for (int i = 0; i < CLIENT_EVENTS_BODY_MAX; i++)
+	for (size_t i = 0; i < CLIENT_EVENTS_BODY_MAX; i++)
 		buf_putc(&doc, 'p');
 	buf_puts(&doc, "\"}");
 	r = post(f, doc.ptr, "application/json");

@@ -65,7 +65,7 @@ static int decode(struct cbor_in *in, int depth, json_t **out);
 /* A string (major 2 or 3), definite or made of definite chunks. */
 static int decode_string(struct cbor_in *in, unsigned major, unsigned info, struct buf *b)
 {
-	uint64_t n;
+	uint64_t n = 0;
 	int err;
 
 	if (info == 31) {
@@ -146,10 +146,9 @@ static int decode_container(struct cbor_in *in, unsigned major, unsigned info, i
 			err = fail(in, "a map key that is not a text string without NUL");
 		if (!err)
 			err = decode(in, depth + 1, &v);
-		if (!err && major == 4 && json_array_append_new(c, v))
-			err = ERR_NOMEM;
-		else if (!err && major == 5 &&
-			 json_object_setn_new(c, json_string_value(k), json_string_length(k), v))
+		if (!err && (major == 4 ? json_array_append_new(c, v)
+					: json_object_setn_new(c, json_string_value(k),
+							       json_string_length(k), v)))
 			err = ERR_NOMEM;
 		json_decref(k);
 		if (err) {
@@ -164,7 +163,7 @@ static int decode_container(struct cbor_in *in, unsigned major, unsigned info, i
 /* Major 7: false, true, null, undefined, half, single and double floats. */
 static int decode_simple(struct cbor_in *in, unsigned info, json_t **out)
 {
-	uint64_t bits;
+	uint64_t bits = 0;
 	double d;
 	int err;
 
@@ -207,7 +206,7 @@ static int decode_simple(struct cbor_in *in, unsigned info, json_t **out)
 static int decode(struct cbor_in *in, int depth, json_t **out)
 {
 	unsigned ib, major, info;
-	uint64_t n;
+	uint64_t n = 0;
 	int err;
 
 	*out = NULL;

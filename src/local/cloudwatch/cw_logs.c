@@ -15,6 +15,7 @@
  */
 #include "core/common.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ static char *group_path(const struct cw_logs *s, const char *name, const char *s
 
 	if (!s->dir)
 		return NULL;
-	buf_init(&b, 4 * CW_LOGS_NAME_MAX);
+	buf_init(&b, (size_t)4 * CW_LOGS_NAME_MAX);
 	buf_putf(&b, "%s/", s->dir);
 	buf_set_error(&b, hex_encode(&b, name, strlen(name)));
 	buf_puts(&b, suffix);
@@ -163,6 +164,7 @@ static struct cw_group *group_insert(struct cw_logs *s, const char *name, int64_
 
 	if (found)
 		return s->groups[i];
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
 	if (ALLOC_GROW(s->groups, s->ngroups + 1, s->agroups) || !(g = calloc(1, sizeof(*g))))
 		return NULL;
 	if (!(g->name = strdup(name))) {
@@ -172,6 +174,7 @@ static struct cw_group *group_insert(struct cw_logs *s, const char *name, int64_
 	g->created = created;
 	g->retention_days = retention;
 	g->next_seq = 1;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
 	memmove(&s->groups[i + 1], &s->groups[i], (s->ngroups - i) * sizeof(*s->groups));
 	s->groups[i] = g;
 	s->ngroups++;
@@ -213,6 +216,7 @@ int cw_logs_group_delete(struct cw_logs *s, const char *name)
 		unlink(path);
 	free(path);
 	group_free(s->groups[i]);
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
 	memmove(&s->groups[i], &s->groups[i + 1], (s->ngroups - i - 1) * sizeof(*s->groups));
 	s->ngroups--;
 	return 0;
@@ -404,19 +408,34 @@ static bool take_counted(const char **p, const char *end, struct str *out)
 	return true;
 }
 
+/* A decimal number and the one space after it at `*p`, which moves past both. */
+static bool take_number(const char **p, bool is_signed, long long *out)
+{
+	char *after;
+	long long v;
+
+	if (!isdigit((unsigned char)**p) && !(is_signed && **p == '-'))
+		return false;
+	errno = 0;
+	v = strtoll(*p, &after, 10);
+	if (errno || after == *p || *after != ' ' || (!is_signed && v < 0))
+		return false;
+	*out = v;
+	*p = after + 1;
+	return true;
+}
+
 static void load_records(struct cw_logs *s, struct cw_group *g, const char *p, const char *end)
 {
 	while (p < end) {
-		long long ts, ingest;
-		unsigned long long seq;
-		int used = 0;
+		long long ts, ingest, seq;
 		struct str sn, msg;
 		char name[CW_LOGS_NAME_MAX + 1];
 		long stream;
 
-		if (sscanf(p, "%lld %lld %llu %n", &ts, &ingest, &seq, &used) != 3 || used == 0)
+		if (!take_number(&p, true, &ts) || !take_number(&p, true, &ingest) ||
+		    !take_number(&p, false, &seq))
 			return;
-		p += used;
 		if (!take_counted(&p, end, &sn) || sn.len > CW_LOGS_NAME_MAX ||
 		    !take_counted(&p, end, &msg) || p >= end || *p != '\n')
 			return; /* a record cut short: the rest is lost */
@@ -424,7 +443,7 @@ static void load_records(struct cw_logs *s, struct cw_group *g, const char *p, c
 		memcpy(name, sn.ptr, sn.len);
 		name[sn.len] = '\0';
 		stream = cw_logs_stream(g, name, true, ingest);
-		if (stream < 0 || !store(s, g, stream, ts, ingest, seq, msg.ptr,
+		if (stream < 0 || !store(s, g, stream, ts, ingest, (uint64_t)seq, msg.ptr,
 					 MIN(msg.len, (size_t)CW_LOGS_EVENT_MAX)))
 			return;
 	}
@@ -435,20 +454,21 @@ static void load_file(struct cw_logs *s, const char *path)
 	FILE *f = fopen(path, "r");
 	struct buf b;
 	char line[CW_LOGS_NAME_MAX + 64], name[CW_LOGS_NAME_MAX + 1];
-	long long created;
-	int retention, used = 0;
+	const char *p = line + strlen(CW_LOGS_MAGIC " ");
+	long long created, retention;
 	struct cw_group *g;
 
 	if (!f)
 		return;
 	buf_init(&b, s->max_bytes * 2 + (1u << 20));
 	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, CW_LOGS_MAGIC " %lld %d %n", &created, &retention, &used) != 2 ||
-	    used == 0) {
+	    strncmp(line, CW_LOGS_MAGIC " ", strlen(CW_LOGS_MAGIC " ")) ||
+	    !take_number(&p, true, &created) || !take_number(&p, true, &retention) ||
+	    retention < 0 || retention > INT_MAX) {
 		fclose(f);
 		return;
 	}
-	snprintf(name, sizeof(name), "%s", line + used);
+	snprintf(name, sizeof(name), "%s", p);
 	name[strcspn(name, "\n")] = '\0';
 	for (;;) {
 		char chunk[65536];
@@ -458,7 +478,7 @@ static void load_file(struct cw_logs *s, const char *path)
 			break;
 	}
 	fclose(f);
-	if (cw_logs_name_valid(name) && (g = group_insert(s, name, created, retention))) {
+	if (cw_logs_name_valid(name) && (g = group_insert(s, name, created, (int)retention))) {
 		load_records(s, g, b.ptr, b.ptr + b.len);
 		g->dirty = true; /* rewritten once, which drops a torn tail */
 	}

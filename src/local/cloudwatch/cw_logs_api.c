@@ -14,6 +14,8 @@
  */
 #include "core/common.h"
 
+#include <ctype.h>
+
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "local/cloudwatch/cw_int.h"
@@ -258,7 +260,17 @@ static int op_describe_streams(struct cloudwatch *cw, const json_t *in, json_t *
 	if (order && !strcmp(order, "LastEventTime") && prefix)
 		return cw_fail(e, "InvalidParameterException",
 			       "Cannot order by LastEventTime with a logStreamNamePrefix.");
-	start = jsonx_str(in, "nextToken") ? atoll(jsonx_str(in, "nextToken")) : 0;
+	start = 0;
+	if (jsonx_str(in, "nextToken")) {
+		const char *t = jsonx_str(in, "nextToken");
+		char *after;
+
+		errno = 0;
+		start = strtoll(t, &after, 10);
+		if (errno || after == t || *after || start < 0)
+			return cw_fail(e, "InvalidParameterException",
+				       "The specified nextToken is invalid.");
+	}
 	if (!(idx = calloc(g->nstreams + 1, sizeof(*idx))))
 		return ERR_NOMEM;
 	for (size_t i = 0; i < g->nstreams; i++)
@@ -363,14 +375,22 @@ static bool read_token(const char *t, char *dir, int64_t *ts, uint64_t *seq)
 {
 	long long a;
 	unsigned long long b;
-	int used = 0;
+	char *after;
 
 	*dir = 0;
 	if (t && (t[0] == 'f' || t[0] == 'b') && t[1] == '/') {
 		*dir = t[0];
 		t += 2;
 	}
-	if (!t || sscanf(t, "%lld-%llu%n", &a, &b, &used) != 2 || t[used])
+	if (!t || !*t)
+		return false;
+	errno = 0;
+	a = strtoll(t, &after, 10);
+	if (errno || after == t || *after != '-' || !isdigit((unsigned char)after[1]))
+		return false;
+	t = after + 1;
+	b = strtoull(t, &after, 10);
+	if (errno || *after)
 		return false;
 	*ts = a;
 	*seq = b;

@@ -13,7 +13,7 @@
 #include "core/grow.h"
 #include "local/cloudwatch/cw_metrics.h"
 
-#define CW_METRICS_KEY_MAX (32 * 1024)
+#define CW_METRICS_KEY_MAX ((size_t)32 * 1024)
 
 struct cw_metrics {
 	struct cw_series **all;
@@ -170,7 +170,6 @@ static struct cw_series *series_new(const char *ns, const char *name, const stru
 
 	if (!s)
 		return NULL;
-	s->key = key;
 	s->ns = strdup(ns);
 	s->name = strdup(name);
 	s->unit = strdup(unit);
@@ -188,6 +187,7 @@ static struct cw_series *series_new(const char *ns, const char *name, const stru
 			return NULL;
 		}
 	}
+	s->key = key; /* owned from here: on failure the caller still has it */
 	return s;
 }
 
@@ -219,6 +219,7 @@ int cw_metrics_put(struct cw_metrics *m, const char *ns, const char *name,
 			free(key);
 			return ERR_TOOLARGE;
 		}
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
 		if (ALLOC_GROW(m->all, m->n + 1, m->alloc) ||
 		    !(s = series_new(ns, name, sorted, ndims, unit, key))) {
 			free(key);

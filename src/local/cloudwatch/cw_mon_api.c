@@ -92,7 +92,7 @@ int cw_metric_stat_values(struct cloudwatch *cw, const json_t *ms, int64_t from,
 			       "The statistic %s is not supported (SampleCount, Sum, Average, "
 			       "Minimum, Maximum, pNN).",
 			       stat ? stat : "(none)");
-	if (cw_in_int(ms, "Period", 1, 86400 * 31, 60, &period, e) ||
+	if (cw_in_int(ms, "Period", 1, 86400LL * 31, 60, &period, e) ||
 	    read_dims(json_object_get(metric, "Dimensions"), dims, &nd, e))
 		return 1;
 	s = cw_metrics_find(cw->metrics, ns, name, dims, nd);
@@ -343,7 +343,7 @@ static int op_get_metric_statistics(struct cloudwatch *cw, const json_t *in, jso
 	if (!name)
 		return 1;
 	if (cw_in_time(in, "StartTime", 0, &from, e) || cw_in_time(in, "EndTime", 0, &to, e) ||
-	    cw_in_int(in, "Period", 1, 86400 * 31, 60, &period, e) ||
+	    cw_in_int(in, "Period", 1, 86400LL * 31, 60, &period, e) ||
 	    read_dims(json_object_get(in, "Dimensions"), dims, &nd, e))
 		return 1;
 	if (!json_array_size(stats) && !json_array_size(ext))
@@ -421,7 +421,7 @@ static int op_list_metrics(struct cloudwatch *cw, const json_t *in, json_t **out
 	const json_t *filters = json_object_get(in, "Dimensions");
 	const char *tok = jsonx_str(in, "NextToken");
 	long long start = tok ? strtoll(tok, NULL, 10) : 0, seen = 0, shown = 0;
-	int64_t active = jsonx_str(in, "RecentlyActive") ? time_now_ms() - 3 * 3600 * 1000LL : 0;
+	int64_t active = jsonx_str(in, "RecentlyActive") ? time_now_ms() - 3LL * 3600 * 1000 : 0;
 	size_t n;
 	struct cw_series *const *all = cw_metrics_all(cw->metrics, &n);
 	json_t *list = json_array();

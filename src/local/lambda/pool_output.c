@@ -20,8 +20,8 @@
 #include "core/timeutil.h"
 #include "local/lambda/pool_int.h"
 
-#define POOL_LINE_MAX  (256 * 1024)
-#define POOL_READ_SIZE (64 * 1024)
+#define POOL_LINE_MAX  ((size_t)256 * 1024)
+#define POOL_READ_SIZE ((size_t)64 * 1024)
 
 static uint64_t worker_serial;
 
