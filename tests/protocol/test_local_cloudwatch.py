@@ -1,8 +1,10 @@
 """The local CloudWatch of `sluice dev` (src/local/cloudwatch/) through the
 clients people use: boto3 and awscli for CloudWatch Logs (JSON 1.1) and for
 CloudWatch metrics (botocore speaks Smithy RPC v2 CBOR to it), JSON 1.0 and
-query-protocol requests signed by hand for the older SDKs, and moto as a
-second opinion on the Logs API's shapes.
+query-protocol requests signed by hand for the older SDKs, the AWS SDK for
+JavaScript v3 when SLUICE_JS_SDK_DIR points at an install of it (JSON 1.0;
+not a dependency of the project), and moto as a second opinion on the Logs
+API's shapes.
 
 Checked: the template's log groups (local names, retention), one stream per
 worker named as Lambda names them, START / the function's JSON lines with
@@ -312,6 +314,22 @@ class LocalCloudWatchTest(unittest.TestCase):
                                  {"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(status, 400)
         self.assertIn(b"<Code>InvalidAction</Code>", body)
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(os.environ.get("SLUICE_JS_SDK_DIR", "/nonexistent"),
+                                                    "node_modules", "@aws-sdk", "client-cloudwatch")),
+                         "set SLUICE_JS_SDK_DIR to a folder with @aws-sdk/client-cloudwatch(-logs) installed")
+    def test_javascript_sdk_v3(self):
+        env = dict(os.environ, ENDPOINT=self.cloud.aws_url, KEY_ID=KEY_ID, SECRET=SECRET)
+        r = subprocess.run(["node", os.path.join(ROOT, "tests", "e2e", "cloudwatch_sdk.mjs")], env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        seen = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertGreater(seen["lambdaMetrics"], 0)
+        self.assertEqual(seen["values"], [3])
+        self.assertIn("sluice-dev-FunctionErrorsAlarm", seen["alarms"])
+        self.assertIn("sluice-dev-ObjectsLogs", seen["groups"])
+        self.assertGreater(seen["infoLines"], 0)
+        self.assertEqual((seen["error"], seen["errorStatus"]), ("InvalidParameterValueException", 400))
 
     def test_template_alarms(self):
         alarms = {a["AlarmName"]: a for a in self.cw.describe_alarms()["MetricAlarms"]}
