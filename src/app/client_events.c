@@ -72,16 +72,21 @@ static bool one_load(const json_t *ev)
 {
 	double load = number(ev, "loadMs", CLIENT_EVENTS_LOAD_MAX_MS);
 	double fcp = number(ev, "fcpMs", CLIENT_EVENTS_LOAD_MAX_MS);
+	double sample = number(ev, "sample", 1);
 	json_t *page = text(ev, "page");
 
 	if (load < 0) {
 		json_decref(page);
 		return false;
 	}
+	if (sample < CLIENT_EVENTS_SAMPLE_MIN)
+		sample = 1; /* absent or nonsense: as if every load were reported */
 	log_emit(LVL_INFO, "client page load",
 		 json_pack("{s:{s:s,s:o*,s:f}}", "clientEvent", "type", "load", "page", page,
 			   "loadMs", load));
 	metrics_add("PageLoadTime", METRICS_MILLISECONDS, load);
+	/* The loads this one stands for: a rate of errors per load needs all of them. */
+	metrics_add("PageLoads", METRICS_COUNT, 1 / sample);
 	if (fcp >= 0)
 		metrics_add("FirstContentfulPaint", METRICS_MILLISECONDS, fcp);
 	return true;

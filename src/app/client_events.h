@@ -14,8 +14,10 @@
  * violation is a WARN line "client error" (never ERROR: the site's trouble
  * is not the function's, and its ERROR alarms stay the server's) and one
  * ClientErrors; a load is an INFO line "client page load" and one
- * PageLoadTime (Milliseconds) and FirstContentfulPaint; every accepted event
- * is one ClientEvents. The dashboard (sluice dev) lists the "client error"
+ * PageLoadTime (Milliseconds) and FirstContentfulPaint, and counts
+ * 1 / "sample" PageLoads (the site reports a sample of its loads, and says
+ * which share: ClientErrors / PageLoads is then errors per page load); every
+ * accepted event is one ClientEvents. The dashboard (sluice dev) lists the "client error"
  * lines.
  *
  * Bounded and without personal data: at most CLIENT_EVENTS_BODY_MAX bytes
@@ -36,6 +38,8 @@
 #define CLIENT_EVENTS_TEXT_MAX 256
 /* A load time past this is no page load worth a datapoint (a tab left in the background). */
 #define CLIENT_EVENTS_LOAD_MAX_MS 120000
+/* The smallest share of loads a site may say it samples (one in 1,000). */
+#define CLIENT_EVENTS_SAMPLE_MIN 0.001
 
 /* Answer POST /client-events (see above). Returns 0, or an error of ours. */
 int client_events_handle(struct serve_call *call);

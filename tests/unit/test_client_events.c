@@ -88,7 +88,7 @@ static json_t *body(const json_t *r)
 
 struct seen {
 	int errors, loads, events;
-	double load_ms;
+	double load_ms, page_loads;
 };
 
 static void collect(void *arg, const struct cw_emf_datum *d)
@@ -100,7 +100,9 @@ static void collect(void *arg, const struct cw_emf_datum *d)
 	else if (!strcmp(d->name, "PageLoadTime")) {
 		s->loads++;
 		s->load_ms = d->value;
-	} else if (!strcmp(d->name, "ClientEvents"))
+	} else if (!strcmp(d->name, "PageLoads"))
+		s->page_loads += d->value;
+	else if (!strcmp(d->name, "ClientEvents"))
 		s->events += (int)d->value;
 }
 
@@ -117,6 +119,26 @@ static struct seen metrics(void)
 				 0);
 	buf_release(&b);
 	return s;
+}
+
+/* A load the site sampled stands for 1/sample loads, so errors per load stay a rate. */
+static void test_sampled_loads(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r = post(f,
+			 "{\"events\":[{\"type\":\"load\",\"page\":\"/\",\"loadMs\":500,"
+			 "\"sample\":0.25},{\"type\":\"load\",\"page\":\"/\",\"loadMs\":600,"
+			 "\"sample\":5},{\"type\":\"load\",\"page\":\"/\",\"loadMs\":700,"
+			 "\"sample\":0}]}",
+			 "application/json");
+	struct seen s;
+
+	assert_int_equal(status(r), 202);
+	s = metrics();
+	assert_int_equal(s.loads, 3);
+	/* 4 for the quarter sample; a share out of (0.001, 1] counts as 1. */
+	assert_true(s.page_loads == 6);
+	json_decref(r);
 }
 
 static void test_errors_and_loads(void **state)
@@ -159,6 +181,7 @@ static void test_errors_and_loads(void **state)
 	assert_int_equal(s.errors, 2);
 	assert_int_equal(s.loads, 1);
 	assert_true(s.load_ms == 812);
+	assert_true(s.page_loads == 1); /* no "sample": every load was reported */
 	assert_int_equal(s.events, 3);
 	json_decref(line);
 	json_decref(b);
@@ -234,6 +257,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_errors_and_loads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sampled_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};

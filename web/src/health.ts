@@ -2,7 +2,7 @@
  * The site reports its own health to the API (POST /client-events, which
  * src/app/client_events.h reads): script errors, unhandled rejections and
  * CSP violations, and the page load's timings. The function turns them into
- * log lines and CloudWatch metrics (ClientErrors, PageLoadTime), so the
+ * log lines and CloudWatch metrics (ClientErrors, PageLoadTime, PageLoads), so the
  * site's trouble shows on the stage's dashboard and its alarms.
  *
  * No third-party script (the CSP stays as it is: the API's origin is
@@ -14,7 +14,8 @@
  * is hidden (fetch with keepalive), at most MAX_BATCH a request and
  * MAX_PER_PAGE for the page's life; errors are always reported, page loads
  * for a sample of them (LOAD_SAMPLE, or sessionStorage "sluice.healthSample"
- * for tests). A failed report is dropped, never retried, never an error.
+ * for tests), each saying which share was sampled so that the function can
+ * count every load (PageLoads) and the error rate stays a rate. A failed report is dropped, never retried, never an error.
  */
 import { parseRoute } from "./route";
 
@@ -26,7 +27,7 @@ const LOAD_SAMPLE = 0.25;
 
 type ClientEvent =
   | { type: "error" | "rejection" | "csp"; message: string; source?: string; line?: number; column?: number; page: string }
-  | { type: "load"; page: string; loadMs: number; fcpMs?: number };
+  | { type: "load"; page: string; loadMs: number; fcpMs?: number; sample: number };
 
 const queue: ClientEvent[] = [];
 let sent = 0;
@@ -91,8 +92,9 @@ function sampleRate(): number {
 function reportLoad(): void {
   const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
   const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-  if (!nav || nav.loadEventEnd <= 0 || Math.random() >= sampleRate()) return;
-  const ev: ClientEvent = { type: "load", page: pageOf(location.pathname), loadMs: Math.round(nav.loadEventEnd) };
+  const sample = sampleRate();
+  if (!nav || nav.loadEventEnd <= 0 || Math.random() >= sample) return;
+  const ev: ClientEvent = { type: "load", page: pageOf(location.pathname), loadMs: Math.round(nav.loadEventEnd), sample };
   if (fcp) ev.fcpMs = Math.round(fcp.startTime);
   push(ev);
 }
