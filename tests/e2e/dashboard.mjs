@@ -92,6 +92,7 @@ const watchdog = setTimeout(async () => {
   await cleanup();
   process.exit(2);
 }, DEADLINE_MS);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await cleanup(); process.exit(1); });
 
 /* A page that records console errors, uncaught errors, CSP violations and requests elsewhere. */
 async function newPage() {
