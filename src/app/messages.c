@@ -9,11 +9,13 @@
  */
 #include "core/common.h"
 
+#include "app/client_events.h"
 #include "app/messages.h"
 #include "app/serve.h"
 #include "core/enc.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "lambda/metrics.h"
 
 /* Domain separation of the id derivation from the token's. */
 #define MESSAGES_ID_SALT "sluice-message-id:"
@@ -23,12 +25,13 @@ struct messages_state {
 	struct messages_store store;
 };
 
-enum { R_CREATE, R_COUNT, R_GET };
+enum { R_CREATE, R_COUNT, R_GET, R_CLIENT_EVENTS };
 
 static const struct route messages_routes[] = {
 	{"POST", "/messages", R_CREATE},
 	{"GET", "/messages", R_COUNT},
 	{"GET", "/messages/{id}", R_GET},
+	{"POST", "/client-events", R_CLIENT_EVENTS}, /* the website's health: client_events.h */
 };
 
 /* POST /messages bodies: at most 64 KiB of UTF-8 JSON. */
@@ -185,6 +188,8 @@ static int handle_create(struct messages_state *st, struct serve_call *call)
 	messages_request_token(rid, token);
 	err = st->store.create(st->store.ctx, st->table, &m, token, deadline);
 	if (!err)
+		metrics_count("MessagesCreated"); /* EMF, lambda/metrics.h */
+	if (!err)
 		err = answer_created(call, &m);
 	else if (err == ERR_PRECONDITION)
 		err = answer_existing(st, call, &m, deadline);
@@ -251,6 +256,8 @@ static int messages_dispatch(void *state, struct serve_call *call)
 		return handle_count(st, call);
 	case R_GET:
 		return handle_get(st, call);
+	case R_CLIENT_EVENTS:
+		return client_events_handle(call);
 	default:
 		return ERR_INVAL;
 	}

@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "http/query.h"
+#include "lambda/metrics.h"
 
 /* The longest Content-Type we store (S3 would take more; nobody needs it). */
 #define OBJECTS_CONTENT_TYPE_MAX 255
@@ -379,6 +380,7 @@ static int put_and_answer(struct objects_state *st, struct serve_call *call, con
 	}
 	if (err)
 		return store_failure(call, err, false);
+	metrics_count("ObjectsStored"); /* EMF, lambda/metrics.h */
 	return answer_stored(st, call, name, len, &meta, status);
 }
 

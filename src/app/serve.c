@@ -244,6 +244,7 @@ int serve_event(const struct route *routes, size_t nroutes, const struct serve_h
 		err = serve_error(&call, 400, "InvalidEvent", msg);
 	} else if (!err) {
 		version = call.req.version;
+		log_set_correlation_id(call.req.ctx.request_id); /* Powertools' correlation_id */
 		err = dispatch(routes, nroutes, h, &call);
 	} else {
 		version = APIGW_V1;

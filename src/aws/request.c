@@ -2,6 +2,12 @@
  * One AWS request, signed and sent with retries (see request.h). The S3 and
  * DynamoDB clients differ in how they build a request and read an error
  * answer; the client set-up, signing, sending and the backoff loop are here.
+ *
+ * Observability: each call is one DEBUG line (service, operation, status,
+ * attempts, duration, the service's request id; never a body, a header or
+ * a key), which an invocation keeps for its errors (core/log.h), and each
+ * attempt carries the invocation's X-Ray trace header, unsigned, as the AWS
+ * SDKs send it, so that an endpoint can tell which invocation called.
  */
 #include "core/common.h"
 
@@ -84,7 +90,7 @@ static int sign(const struct aws_client *c, const struct aws_request *r, struct 
 	sigv4_signed_init(&sig);
 	if ((err = sigv4_sign_headers(&req, &p, &sig)))
 		goto done;
-	h = arena_alloc(a, (n + sig.n_headers) * sizeof(*h));
+	h = arena_alloc(a, (n + sig.n_headers + 1) * sizeof(*h)); /* + X-Amzn-Trace-Id */
 	if (!h) {
 		err = ERR_NOMEM;
 		goto done;
@@ -107,6 +113,26 @@ done:
 	return err;
 }
 
+/*
+ * The invocation's trace header (_X_AMZN_TRACE_ID, which the runtime loop
+ * sets) as the last header, when it is printable ASCII. The SDKs leave it
+ * out of the signature (botocore's SIGNED_HEADERS_BLACKLIST), and so do we:
+ * a proxy may rewrite it.
+ */
+static void add_trace_header(struct http_header *h, size_t *n)
+{
+	const char *v = getenv("_X_AMZN_TRACE_ID");
+
+	if (!v || !*v || strlen(v) > 256)
+		return;
+	for (const char *p = v; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return;
+	h[*n].name = "X-Amzn-Trace-Id";
+	h[*n].value = v;
+	(*n)++;
+}
+
 /* Sign and send one attempt. */
 static int send_once(struct aws_client *c, const struct aws_request *r, struct http_response *resp)
 {
@@ -117,6 +143,8 @@ static int send_once(struct aws_client *c, const struct aws_request *r, struct h
 
 	arena_init(&a, AWS_REQUEST_ARENA);
 	err = sign(c, r, &a, &headers, &n);
+	if (!err)
+		add_trace_header(headers, &n);
 	if (!err) {
 		struct http_request req = {
 			.method = r->method,
@@ -154,21 +182,45 @@ bool aws_backoff(const struct aws_retry *policy, int attempt, int64_t deadline_m
 	return true;
 }
 
+/* The call's one DEBUG line: what was called and how it went, nothing of its content. */
+static void log_call(const struct aws_request *req, const struct http_response *resp, int attempts,
+		     int64_t t0, const char *detail)
+{
+	const char *rid = http_response_header(resp, "x-amzn-RequestId");
+	double ms = (double)(time_mono_ns() - t0) / 1e6;
+
+	if (!rid)
+		rid = http_response_header(resp, "x-amz-request-id");
+	log_emit(LVL_DEBUG, "aws call",
+		 json_pack("{s:s,s:s,s:i,s:i,s:f,s:s?,s:s?}", "service", req->service, "operation",
+			   req->op, "status", resp->status, "attempts", attempts, "durationMs",
+			   (double)(int64_t)(ms * 1000) / 1000, "awsRequestId", rid, "error",
+			   detail && *detail ? detail : NULL));
+}
+
 int aws_request_send(struct aws_client *c, const struct aws_request *req,
 		     const struct aws_retry *policy, aws_fail_fn fail, void *ctx,
 		     struct http_response *resp)
 {
+	int64_t t0 = time_mono_ns();
+
 	for (int attempt = 1;; attempt++) {
 		const char *detail = "";
 		bool retry = false;
 		int sent = send_once(c, req, resp), err;
 
-		if (!sent && resp->status >= 200 && resp->status < 300)
+		if (!sent && resp->status >= 200 && resp->status < 300) {
+			if (log_debug_wanted())
+				log_call(req, resp, attempt, t0, NULL);
 			return 0;
+		}
 		err = fail(ctx, sent, resp, &retry, &detail);
 		if (attempt >= policy->max_attempts || !retry ||
-		    !aws_backoff(policy, attempt, req->deadline_ms))
+		    !aws_backoff(policy, attempt, req->deadline_ms)) {
+			if (log_debug_wanted())
+				log_call(req, resp, attempt, t0, sent ? err_name(sent) : detail);
 			return err;
+		}
 		log_msg(LVL_WARN, "%s %s: retrying after %s (status %d %s), attempt %d",
 			req->service, req->op,
 			sent ? http_client_last_error(c->http) : "error answer", resp->status,

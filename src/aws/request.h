@@ -91,7 +91,10 @@ typedef int (*aws_fail_fn)(void *ctx, int err, const struct http_response *resp,
  * caller; reset by each attempt), or the code of the last `fail` call (a
  * signing error, ERR_INVAL or ERR_NOMEM, reaches `fail` as a transport error
  * that was never sent). Each retry is logged at WARN level with the
- * service, the operation and `*detail`.
+ * service, the operation and `*detail`; the whole call is one DEBUG line
+ * ("aws call": service, operation, status, attempts, durationMs,
+ * awsRequestId, error), and every attempt carries the X-Amzn-Trace-Id of
+ * the invocation (_X_AMZN_TRACE_ID), unsigned, as the AWS SDKs send it.
  */
 int aws_request_send(struct aws_client *c, const struct aws_request *req,
 		     const struct aws_retry *policy, aws_fail_fn fail, void *ctx,

@@ -38,4 +38,11 @@ int cmd_migrate(int argc, char **argv);
 int cli_migrate_up(void *ctx, const char *conninfo, const char *dir, FILE *out, char *why,
 		   size_t why_len);
 
+/*
+ * `sluice logs [--function F] [--request-id ID] [--level L] [--since 10m]
+ * [--follow] [--stage S]`: the functions' logs through the CloudWatch Logs
+ * API, from `sluice dev` (AWS_ENDPOINT_URL) or AWS (src/cli/cmd_logs.c).
+ */
+int cmd_logs(int argc, char **argv);
+
 #endif

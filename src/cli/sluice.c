@@ -17,6 +17,7 @@ static const struct {
 	{"invoke", cmd_invoke, "run one invocation of a function, like sam local invoke"},
 	{"event", cmd_event, "print a sample API Gateway event"},
 	{"migrate", cmd_migrate, "apply db/migrations to PostgreSQL (status, plan, up)"},
+	{"logs", cmd_logs, "print the functions' logs from CloudWatch Logs (local or AWS)"},
 };
 
 static void usage(FILE *out)

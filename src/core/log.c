@@ -3,7 +3,8 @@
  * jansson so that every string is escaped, then written with a single
  * fwrite() under the stream's lock: lines from several threads never
  * interleave. A line longer than LOG_LINE_MAX (Lambda cuts events at 256 KiB)
- * is replaced by a shortened one that says so.
+ * is replaced by a shortened one that says so. The keys of an invocation
+ * and its kept DEBUG lines are log_ctx.c's.
  */
 #include "core/common.h"
 
@@ -13,21 +14,20 @@
 #include "core/enc.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/log_int.h"
 #include "core/timeutil.h"
 
-#define LOG_LINE_MAX	   ((size_t)256 * 1024)
-#define LOG_SHORT_MESSAGE  1024
-#define LOG_REQUEST_ID_MAX 128
+#define LOG_LINE_MAX	  ((size_t)256 * 1024)
+#define LOG_SHORT_MESSAGE 1024
 
 static const char *const level_names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
 
 static struct {
-	pthread_mutex_t lock; /* guards out and request_id */
+	pthread_mutex_t lock; /* guards out */
 	enum log_level min;
 	bool json;
 	FILE *out; /* NULL means stderr */
-	char request_id[LOG_REQUEST_ID_MAX];
-} logger = {PTHREAD_MUTEX_INITIALIZER, LVL_INFO, true, NULL, ""};
+} logger = {PTHREAD_MUTEX_INITIALIZER, LVL_INFO, true, NULL};
 
 const char *log_level_name(enum log_level lvl)
 {
@@ -67,6 +67,7 @@ void log_init_from_env(void)
 	int l = log_level_parse(lvl);
 	if (l >= 0)
 		logger.min = (enum log_level)l;
+	log_set_service(getenv("POWERTOOLS_SERVICE_NAME"), getenv("AWS_LAMBDA_FUNCTION_NAME"));
 }
 
 void log_set_output(FILE *f)
@@ -76,16 +77,24 @@ void log_set_output(FILE *f)
 	pthread_mutex_unlock(&logger.lock);
 }
 
-void log_set_request_id(const char *id)
-{
-	pthread_mutex_lock(&logger.lock);
-	snprintf(logger.request_id, sizeof(logger.request_id), "%s", id ? id : "");
-	pthread_mutex_unlock(&logger.lock);
-}
-
 bool log_enabled(enum log_level lvl)
 {
 	return (unsigned)lvl < ARRAY_SIZE(level_names) && lvl >= logger.min;
+}
+
+bool log_debug_wanted(void)
+{
+	return log_enabled(LVL_DEBUG) || logctx_buffering();
+}
+
+/* Written now, kept for an error (a DEBUG line inside an invocation), or dropped. */
+static bool log_wanted(enum log_level lvl, bool *keep)
+{
+	*keep = false;
+	if (log_enabled(lvl))
+		return true;
+	*keep = lvl == LVL_DEBUG && logctx_buffering();
+	return *keep;
 }
 
 /* A JSON string for `s`, with invalid UTF-8 bytes replaced by U+FFFD. */
@@ -117,11 +126,12 @@ static json_t *lossy_string(const char *s, size_t len)
 static bool is_std_key(const char *k)
 {
 	return strcmp(k, "timestamp") == 0 || strcmp(k, "level") == 0 ||
-	       strcmp(k, "message") == 0 || strcmp(k, "requestId") == 0;
+	       strcmp(k, "message") == 0 || logctx_is_key(k);
 }
 
-static int format_json(struct buf *line, const char *ts, const char *level, const char *rid,
-		       json_t *msg, json_t *fields)
+/* The invocation's keys go in before the closing brace, as rendered text. */
+static int format_json(struct buf *line, const char *ts, const char *level, json_t *msg,
+		       json_t *fields)
 {
 	json_t *o = json_object();
 	int err = ERR_NOMEM;
@@ -131,8 +141,6 @@ static int format_json(struct buf *line, const char *ts, const char *level, cons
 	if (json_object_set_new(o, "timestamp", json_string(ts)) ||
 	    json_object_set_new(o, "level", json_string(level)) ||
 	    json_object_set(o, "message", msg))
-		goto out;
-	if (rid[0] && json_object_set_new(o, "requestId", lossy_string(rid, strlen(rid))))
 		goto out;
 	if (json_is_object(fields)) {
 		const char *k;
@@ -144,6 +152,12 @@ static int format_json(struct buf *line, const char *ts, const char *level, cons
 		}
 	}
 	err = jsonx_dump(o, line, 0);
+	if (!err && line->len && line->ptr[line->len - 1] == '}') {
+		buf_truncate(line, line->len - 1);
+		logctx_put_json(line);
+		buf_putc(line, '}');
+		err = buf_error(line);
+	}
 out:
 	json_decref(o);
 	return err;
@@ -184,10 +198,14 @@ static int text_message(struct buf *line, const char *s, size_t n)
 	return err;
 }
 
-static int format_text(struct buf *line, const char *ts, const char *level, const char *rid,
-		       json_t *msg, json_t *fields)
+static int format_text(struct buf *line, const char *ts, const char *level, json_t *msg,
+		       json_t *fields)
 {
-	int err = buf_addf(line, "%s\t%s\t%s\t", ts, rid, level);
+	char rid[LOG_REQUEST_ID_MAX];
+	int err;
+
+	logctx_request_id(rid);
+	err = buf_addf(line, "%s\t%s\t%s\t", ts, rid, level);
 	if (!err)
 		err = text_message(line, json_string_value(msg), json_string_length(msg));
 	if (!err && json_is_object(fields)) {
@@ -215,61 +233,148 @@ static void write_line(FILE *f, const struct buf *line)
 	funlockfile(f);
 }
 
+static FILE *output(void)
+{
+	FILE *out;
+
+	pthread_mutex_lock(&logger.lock);
+	out = logger.out ? logger.out : stderr;
+	pthread_mutex_unlock(&logger.lock);
+	return out;
+}
+
+/* One line of `msg` and `fields` in the current format, newline included. */
+static int format_line(struct buf *line, enum log_level lvl, const char *ts, json_t *msg,
+		       json_t *fields)
+{
+	const char *level = log_level_name(lvl);
+
+	return logger.json ? format_json(line, ts, level, msg, fields)
+			   : format_text(line, ts, level, msg, fields);
+}
+
+/*
+ * Before an error line: the DEBUG lines the invocation kept, formatted now
+ * with their own timestamps, the newest that fit in LOG_DEBUG_BUFFER_MAX
+ * bytes, after a note of those that did not. Appended to `out` (sticky).
+ */
+static void put_kept_lines(struct buf *out, const char *now)
+{
+	static struct logctx_record rec[LOGCTX_RECORDS_MAX];
+	struct buf lines[LOGCTX_RECORDS_MAX];
+	unsigned dropped;
+	size_t n = logctx_take(rec, &dropped), from = n, total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ts[32];
+		json_t *msg = lossy_string(rec[i].message, strlen(rec[i].message));
+
+		buf_init(&lines[i], LOG_DEBUG_BUFFER_MAX);
+		time_rfc3339(ts, rec[i].ts_ms, 1);
+		if (!msg || format_line(&lines[i], LVL_DEBUG, ts, msg, rec[i].fields) ||
+		    buf_addch(&lines[i], '\n'))
+			buf_reset(&lines[i]);
+		json_decref(msg);
+		free(rec[i].message);
+		json_decref(rec[i].fields);
+	}
+	/* cppcheck does not see that from <= n: lines[0..n) were all initialised above. */
+	// cppcheck-suppress uninitvar
+	while (from > 0 && total + lines[from - 1].len <= LOG_DEBUG_BUFFER_MAX)
+		total += lines[--from].len;
+	dropped += (unsigned)from;
+	if (dropped) {
+		char note[128];
+		json_t *msg;
+
+		snprintf(note, sizeof(note),
+			 "%u earlier debug lines of this invocation did not fit in the buffer",
+			 dropped);
+		msg = json_string(note);
+		if (msg && !format_line(out, LVL_DEBUG, now, msg, NULL))
+			buf_putc(out, '\n');
+		json_decref(msg);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i >= from)
+			buf_put(out, lines[i].ptr, lines[i].len);
+		buf_release(&lines[i]);
+	}
+}
+
 void log_emit(enum log_level lvl, const char *message, json_t *fields)
 {
 	char ts[32];
-	char rid[LOG_REQUEST_ID_MAX];
-	struct buf line;
+	struct buf line, all;
 	json_t *msg = NULL;
+	bool keep;
 	int err;
 
-	if (!log_enabled(lvl))
+	if (!log_wanted(lvl, &keep))
 		goto done;
 	if (!message)
 		message = "";
+	if (keep) {
+		/* Kept for an error, formatted only if one comes: log_ctx.c. */
+		logctx_keep(time_now_ms(), strdup(message), fields);
+		return;
+	}
 	msg = lossy_string(message, strlen(message));
 	if (!msg)
 		goto done;
 	time_rfc3339(ts, time_now_ms(), 1);
-	pthread_mutex_lock(&logger.lock);
-	memcpy(rid, logger.request_id, sizeof(rid));
-	FILE *out = logger.out ? logger.out : stderr;
-	pthread_mutex_unlock(&logger.lock);
 
 	buf_init(&line, LOG_LINE_MAX);
-	if (logger.json)
-		err = format_json(&line, ts, log_level_name(lvl), rid, msg, fields);
-	else
-		err = format_text(&line, ts, log_level_name(lvl), rid, msg, fields);
+	err = format_line(&line, lvl, ts, msg, fields);
 	if (err == ERR_TOOLARGE) {
 		/* Too long for one event: keep the start of the message, drop the fields. */
 		json_t *short_msg = lossy_string(message, MIN(strlen(message), LOG_SHORT_MESSAGE));
 		json_t *note = json_pack("{s:b}", "logTruncated", 1);
 		buf_reset(&line);
 		err = ERR_NOMEM;
-		if (short_msg && note && logger.json)
-			err = format_json(&line, ts, log_level_name(lvl), rid, short_msg, note);
-		else if (short_msg && note)
-			err = format_text(&line, ts, log_level_name(lvl), rid, short_msg, note);
+		if (short_msg && note)
+			err = format_line(&line, lvl, ts, short_msg, note);
 		json_decref(short_msg);
 		json_decref(note);
 	}
 	if (!err)
 		err = buf_addch(&line, '\n');
-	if (!err)
-		write_line(out, &line);
+	if (!err && lvl >= LVL_ERROR && logctx_buffering()) {
+		/* The invocation's kept DEBUG lines first, in the same write. */
+		buf_init(&all, LOG_LINE_MAX + LOG_DEBUG_BUFFER_MAX + 1024);
+		put_kept_lines(&all, ts);
+		buf_put(&all, line.ptr, line.len);
+		write_line(output(), buf_error(&all) ? &line : &all);
+		buf_release(&all);
+	} else if (!err) {
+		write_line(output(), &line);
+	}
 	buf_release(&line);
 done:
 	json_decref(msg);
 	json_decref(fields);
 }
 
+void log_write_raw(const char *line, size_t len)
+{
+	FILE *f = output();
+
+	if (len > LOG_LINE_MAX)
+		return;
+	flockfile(f);
+	fwrite(line, 1, len, f);
+	fputc('\n', f);
+	fflush(f);
+	funlockfile(f);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	struct buf b;
 	va_list ap, again;
+	bool keep;
 
-	if (!log_enabled(lvl))
+	if (!log_wanted(lvl, &keep))
 		return;
 	buf_init(&b, LOG_LINE_MAX);
 	va_start(ap, fmt);

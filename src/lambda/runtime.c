@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "lambda/metrics.h"
 #include "lambda/runtime.h"
 
 #define RT_PREFIX	      "/2018-06-01/runtime/"
@@ -62,6 +63,7 @@ struct rt {
 	struct buf reply;
 	struct rt_sink sink;
 	char curl_err[CURL_ERROR_SIZE];
+	bool warm; /* an invocation has been served: the next is not a cold start */
 };
 
 int lambda_fail(struct lambda_error *err, const char *type, const char *fmt, ...)
@@ -441,7 +443,11 @@ static int rt_invoke(struct rt *rt, const struct lambda_function *fn, void *stat
 	if (err)
 		return err;
 	context_from_headers(rt, &ctx);
-	log_set_request_id(ctx.request_id);
+	/* Powertools' keys on every line, DEBUG lines kept for an error, ColdStart once. */
+	log_invocation_begin(&(struct log_invocation){ctx.request_id, ctx.trace_id, !rt->warm});
+	if (!rt->warm)
+		metrics_cold_start();
+	rt->warm = true;
 	lerr.type[0] = lerr.message[0] = '\0';
 	buf_reset(&rt->response);
 
@@ -457,6 +463,7 @@ static int rt_invoke(struct rt *rt, const struct lambda_function *fn, void *stat
 				     "Response payload size (%zu bytes) exceeded maximum allowed "
 				     "payload size (%d bytes).",
 				     rt->response.len, LAMBDA_RESPONSE_MAX);
+	metrics_flush(); /* inside the invocation, before its result, as Powertools does */
 
 	if (failed) {
 		if (!lerr.message[0])
@@ -468,7 +475,7 @@ static int rt_invoke(struct rt *rt, const struct lambda_function *fn, void *stat
 		err = rt_post(rt, path, rt->response.ptr, rt->response.len, NULL);
 	}
 	rt_trim(rt);
-	log_set_request_id(NULL);
+	log_invocation_end();
 	return err;
 }
 
@@ -483,6 +490,7 @@ int lambda_run(const struct lambda_function *fn, long max_invocations)
 	err = rt_init(&rt);
 	if (err)
 		goto out;
+	metrics_init_from_env();
 	if (fn->init) {
 		lerr.type[0] = lerr.message[0] = '\0';
 		if (fn->init(&state, &lerr)) {

@@ -103,10 +103,13 @@ struct lambda_function {
  * API goes away (or, when `max_invocations` > 0, after that many invocations;
  * tests use it). `fn` and its `handle` must not be NULL.
  *
- * For each invocation the loop sets the log request id (log_set_request_id)
- * and the _X_AMZN_TRACE_ID environment variable (unset when the invocation
- * has no trace id). An answer to `next` without a usable request id is logged
- * and asked again. `next` waits without a timeout, as Lambda requires.
+ * For each invocation the loop starts the log's invocation keys
+ * (log_invocation_begin(): request id, trace id, cold start) and the
+ * _X_AMZN_TRACE_ID environment variable (unset when the invocation has no
+ * trace id), counts a cold start (metrics_cold_start()) on the first, and
+ * writes the invocation's metrics (metrics_flush()) before its result.
+ * An answer to `next` without a usable request id is logged and asked
+ * again. `next` waits without a timeout, as Lambda requires.
  *
  * Returns 0 when `max_invocations` were served, ERR_CONFIG when
  * AWS_LAMBDA_RUNTIME_API is missing or malformed, ERR_HTTP when the Runtime

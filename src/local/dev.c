@@ -25,6 +25,7 @@
 #include "local/dev.h"
 #include "local/dev_db.h"
 #include "local/dev_notify.h"
+#include "local/dev_obs.h"
 #include "local/dev_watch.h"
 #include "local/static_file.h"
 #include "local/apigw/gateway.h"
@@ -45,6 +46,7 @@ struct dev {
 	struct aws_endpoint *aws;
 	struct runtime_api *rt;
 	struct gateway *gw;
+	struct dev_obs *obs; /* the local CloudWatch's view of all this (dev_obs.h) */
 	struct dev_app app;
 	struct dev_pool pools[DEV_MAX_FUNCTIONS * 4];
 	size_t npools;
@@ -152,6 +154,7 @@ static int dev_pools_sync(struct dev *d, const struct dev_app *app, bool reload_
 				err_str(err));
 			return err;
 		}
+		dev_obs_pool(d->obs, p);
 		d->pools[d->npools].id = strdup(f->id);
 		d->pools[d->npools].pool = p;
 		d->npools++;
@@ -241,6 +244,8 @@ static void dev_print_banner(struct dev *d)
 		break;
 	}
 	fprintf(f, "  AWS endpoint   %s (S3, DynamoDB)\n", d->aws_url);
+	fprintf(f, "  CloudWatch     %s (Logs, metrics, alarms); dashboard %s/_sluice/\n",
+		d->aws_url, d->aws_url);
 	if (d->web && d->site_id)
 		fprintf(f, "  Site           http://127.0.0.1:%u (%s: bucket %s%s%s%s%s)\n",
 			(unsigned)web_front_port(d->web), d->site_id, d->site_bucket,
@@ -507,6 +512,7 @@ static void dev_reload_template(struct dev *d)
 	gateway_set_routes(d->gw, rt);
 	dev_app_release(&d->app);
 	d->app = app;
+	dev_obs_load(d->obs, &d->app, d->o->region);
 	dev_site_reload(d);
 	if (d->notify && dev_notify_load(d->notify, &d->app))
 		log_msg(LVL_ERROR, "S3 notifications could not be read again");
@@ -618,6 +624,7 @@ static void dev_release(struct dev *d)
 	dev_db_free(d->db);
 	static_file_free(d->vendor_list);
 	template_params_release(&d->local_params);
+	dev_obs_free(d->obs); /* after the pools, whose last lines it took */
 	dev_watch_free(d->watch);
 	if (d->sigint)
 		event_free(d->sigint);
@@ -739,6 +746,9 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	}
 	dev_create_buckets(d, &d->app);
 	dev_create_tables(d, &d->app);
+	if ((err = dev_obs_new(aws_endpoint_cloudwatch(d->aws), &d->obs)))
+		return err;
+	dev_obs_load(d->obs, &d->app, o->region);
 	err = runtime_api_new(d->base, o->address, 0, &d->rt);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the Runtime API: %s\n", err_str(err));
@@ -781,6 +791,7 @@ int dev_run(const struct dev_options *o)
 			(unsigned)o->port, err_str(err));
 		goto out;
 	}
+	dev_obs_gateway(d->obs, d->gw);
 	err = dev_site_start(d);
 	if (err)
 		goto out;

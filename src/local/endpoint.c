@@ -26,7 +26,9 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/uuid.h"
+#include "local/cloudwatch/cw.h"
 #include "local/endpoint.h"
+#include "local/endpoint_calls.h"
 #include "local/dynamodb/ddb_server.h"
 #include "local/s3/s3_notify.h"
 #include "local/s3/s3_server.h"
@@ -44,6 +46,7 @@ struct aws_endpoint {
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct s3_server *s3;
+	struct cloudwatch *cw;	/* CloudWatch Logs and metrics, the /_sluice/ dashboard */
 	struct ddb_server *ddb; /* opened on first use */
 	bool ddb_failed;	/* opening it failed: not tried again */
 	bool fsync;
@@ -257,11 +260,18 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct aws_endpoint *ep = arg;
 	const char *target =
 		evhttp_find_header(evhttp_request_get_input_headers(req), "X-Amz-Target");
+	enum cw_service cw = cw_classify(req);
 
+	if (cw != CW_NONE) {
+		cw_handle(ep->cw, req, cw);
+		return;
+	}
 	if (target && !strncmp(target, "DynamoDB_", 9)) {
+		endpoint_call_begin(ep->cw, req, "dynamodb"); /* the dashboard's view of calls */
 		ddb_request(ep, req, target);
 		return;
 	}
+	endpoint_call_begin(ep->cw, req, "s3");
 	s3_server_handle(ep->s3, req);
 }
 
@@ -307,6 +317,9 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 		rc = ERR_NOMEM;
 		goto fail;
 	}
+	struct cw_config cwc = {data_dir, ep->region, akid, secret, 0, NULL};
+	if ((rc = cw_new(base, &cwc, &ep->cw)))
+		goto fail;
 	ep->http = evhttp_new(base);
 	if (!ep->http) {
 		rc = ERR_NOMEM;
@@ -430,6 +443,11 @@ void aws_endpoint_on_s3_created(struct aws_endpoint *ep,
 		s3_server_on_created(ep->s3, fn, ctx);
 }
 
+struct cloudwatch *aws_endpoint_cloudwatch(struct aws_endpoint *ep)
+{
+	return ep ? ep->cw : NULL;
+}
+
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep)
 {
 	return ep ? ep->port : 0;
@@ -441,6 +459,7 @@ void aws_endpoint_free(struct aws_endpoint *ep)
 		return;
 	/* Answers the requests of an open group commit first (they are owned). */
 	ddb_server_free(ep->ddb);
+	cw_free(ep->cw); /* ends the dashboard's streams while their connections live */
 	if (ep->http)
 		evhttp_free(ep->http);
 	s3_server_free(ep->s3);

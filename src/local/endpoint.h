@@ -29,6 +29,7 @@
 
 struct event_base;
 struct aws_endpoint;
+struct cloudwatch;
 
 /* Defaults used by `sluice dev` when nothing else is configured. */
 #define AWS_ENDPOINT_DEFAULT_ACCESS_KEY_ID "sluice"
@@ -124,6 +125,14 @@ int aws_endpoint_object_put(struct aws_endpoint *ep, const char *bucket, struct 
 struct s3_created;
 void aws_endpoint_on_s3_created(struct aws_endpoint *ep,
 				void (*fn)(void *ctx, const struct s3_created *ev), void *ctx);
+
+/*
+ * The local CloudWatch on this endpoint (src/local/cloudwatch/cw.h): the
+ * Logs and metrics APIs and the /_sluice/ dashboard share its port, told
+ * apart from S3 and DynamoDB by cw_classify(). The orchestration feeds it
+ * (src/local/dev_obs.c). NULL for a NULL ep.
+ */
+struct cloudwatch *aws_endpoint_cloudwatch(struct aws_endpoint *ep);
 
 /* The port actually bound (useful after port 0). 0 for a NULL ep. */
 uint16_t aws_endpoint_port(const struct aws_endpoint *ep);

@@ -86,11 +86,14 @@ class BootstrapTest(unittest.TestCase):
         self.assertEqual(response["statusCode"], 200)
         self.assertEqual(json.loads(response["body"])["status"], "ok")
         # Logs are JSON lines; the request id is cleared once an invocation is answered.
+        # EMF documents (the first invocation's ColdStart) are lines without a message.
         lines = [json.loads(line) for line in self.stderr.decode().splitlines()]
-        refused = [line for line in lines if line["message"] == "Runtime API refused next"]
+        refused = [line for line in lines if line.get("message") == "Runtime API refused next"]
         self.assertEqual(len(refused), 1)
         self.assertEqual(refused[0]["status"], 500)
-        self.assertNotIn("requestId", refused[0])
+        self.assertNotIn("function_request_id", refused[0])
+        emf = [line for line in lines if "_aws" in line]
+        self.assertEqual([doc["ColdStart"] for doc in emf], [1])
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ static void test_json_keys(void **state)
 	assert_string_equal(json_string_value(json_object_get(v, "message")), "hello");
 	assert_int_equal(json_integer_value(json_object_get(v, "status")), 200);
 	assert_string_equal(json_string_value(json_object_get(v, "path")), "/x");
-	assert_null(json_object_get(v, "requestId"));
+	assert_null(json_object_get(v, "function_request_id"));
 	const char *ts = json_string_value(json_object_get(v, "timestamp"));
 	assert_non_null(ts);
 	assert_int_equal(strlen(ts), 24); /* with milliseconds */
@@ -96,14 +96,14 @@ static void test_request_id(void **state)
 	log_set_request_id("8f5e5b1c-1b2a-4c6d-9e0f-123456789abc");
 	log_emit(LVL_WARN, "with id", NULL);
 	json_t *v = take_json_line();
-	assert_string_equal(json_string_value(json_object_get(v, "requestId")),
+	assert_string_equal(json_string_value(json_object_get(v, "function_request_id")),
 			    "8f5e5b1c-1b2a-4c6d-9e0f-123456789abc");
 	assert_string_equal(json_string_value(json_object_get(v, "level")), "WARN");
 	json_decref(v);
 	log_set_request_id("");
 	log_emit(LVL_WARN, "without", NULL);
 	v = take_json_line();
-	assert_null(json_object_get(v, "requestId"));
+	assert_null(json_object_get(v, "function_request_id"));
 	json_decref(v);
 }
 
@@ -159,7 +159,7 @@ static void test_text_format(void **state)
 	log_set_request_id("req-1");
 	log_emit(LVL_INFO, "line one\nline two",
 		 json_pack("{s:i, s:s, s:s, s:b, s:s}", "status", 404, "key", "plain", "spaced",
-			   "a b", "ok", 0, "requestId", "ignored"));
+			   "a b", "ok", 0, "function_request_id", "ignored"));
 	char *s = take();
 	char *tab1 = strchr(s, '\t');
 	assert_non_null(tab1);

@@ -1288,8 +1288,10 @@ static void test_log_line(void **state)
 	assert_int_equal(json_integer_value(json_object_get(l, "status")), 201);
 	assert_true(json_is_number(json_object_get(l, "durationMs")));
 	assert_true(json_number_value(json_object_get(l, "durationMs")) >= 0);
-	assert_string_equal(jsonx_str(l, "requestId"), "lambda-req-1");
+	assert_string_equal(jsonx_str(l, "function_request_id"), "lambda-req-1");
 	assert_string_equal(jsonx_str(l, "apiRequestId"), "c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
+	/* Powertools' correlation_id is the API request id. */
+	assert_string_equal(jsonx_str(l, "correlation_id"), "c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
 	json_decref(l);
 }
 

@@ -230,7 +230,7 @@ static void test_invocations_reach_handler_and_post_responses(void **state)
 	/* The request id stamped the handler's log line, and was cleared after. */
 	fflush(log_stream);
 	assert_non_null(strstr(log_text, "\"message\":\"handling\""));
-	assert_non_null(strstr(log_text, "\"requestId\":\"req-1\""));
+	assert_non_null(strstr(log_text, "\"function_request_id\":\"req-1\""));
 	restub();
 
 	/* Two more on a fresh stub: no trace id unsets the variable, no deadline is "forever". */

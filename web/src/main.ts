@@ -9,6 +9,7 @@
 import "./style.css";
 import { Api, ApiError, Message, NetworkError, loadConfig } from "./api";
 import { MESSAGE_MAX, countChars, describeLength } from "./chars";
+import { reportTo, watchHealth } from "./health";
 import { Route, messagePath, parseRoute } from "./route";
 
 function $<T extends HTMLElement>(id: string): T {
@@ -191,7 +192,9 @@ function wire(): void {
 
 async function start(): Promise<void> {
   try {
-    api = new Api((await loadConfig()).apiUrl);
+    const { apiUrl } = await loadConfig();
+    api = new Api(apiUrl);
+    reportTo(apiUrl); /* the site's own health: health.ts */
   } catch (err) {
     showError(ui.countStatus, "Could not load the site's configuration", err, () => void start());
     return;
@@ -201,5 +204,6 @@ async function start(): Promise<void> {
   render(parseRoute(location.pathname));
 }
 
+watchHealth();
 wire();
 void start();

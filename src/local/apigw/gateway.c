@@ -43,6 +43,8 @@
 #define GW_TIMEOUT_MESSAGE_MAX 160
 /* A connection idle for this long is closed (API Gateway's idle timeout is 10 minutes). */
 #define GW_CONN_TIMEOUT_S 120
+/* The path an observer is told (the dashboard shows it). */
+#define GW_OBS_PATH_MAX 1024
 
 struct gw_call;
 
@@ -54,6 +56,7 @@ struct gateway {
 	struct gw_creds creds;
 	uint32_t rest_timeout_ms, http_timeout_ms;
 	struct gw_call *calls; /* waiting for a function, doubly linked */
+	struct gateway_observer obs;
 };
 
 struct gw_call {
@@ -465,6 +468,43 @@ static void invoke(struct gateway *gw, struct evhttp_request *req, const struct 
 	tv = time_tv_ms(r->version == APIGW_V1 ? gw->rest_timeout_ms : gw->http_timeout_ms);
 	evtimer_add(c->timer, &tv);
 	evhttp_request_own(req);
+	if (gw->obs.invoke)
+		gw->obs.invoke(gw->obs.arg, rid, r, m->route_key, event->ptr, event->len);
+}
+
+/* ---- observers ---- */
+
+/* Once an answer has been written: its status, found again by the request id it carries. */
+static void observe_end(struct evhttp_request *req, void *arg)
+{
+	struct gateway *gw = arg;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	const char *id = evhttp_find_header(h, "apigw-requestid");
+
+	if (!id)
+		id = evhttp_find_header(h, "x-amzn-RequestId");
+	if (id && gw->obs.end)
+		gw->obs.end(gw->obs.arg, id, evhttp_request_get_response_code(req));
+}
+
+static void observe_begin(struct gateway *gw, struct evhttp_request *req, const char *rid)
+{
+	const char *uri = evhttp_request_get_uri(req);
+	char path[GW_OBS_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%.*s", (int)strcspn(uri ? uri : "", "?#"), uri ? uri : "");
+	gw->obs.begin(gw->obs.arg, rid, http_method_name(evhttp_request_get_command(req)), path);
+	evhttp_request_set_on_complete_cb(req, observe_end, gw);
+}
+
+void gateway_set_observer(struct gateway *gw, const struct gateway_observer *obs)
+{
+	if (!gw)
+		return;
+	if (obs)
+		gw->obs = *obs;
+	else
+		memset(&gw->obs, 0, sizeof(gw->obs));
 }
 
 static void gw_handle(struct evhttp_request *req, void *arg)
@@ -480,6 +520,8 @@ static void gw_handle(struct evhttp_request *req, void *arg)
 
 	buf_init(&event, APIGW_EVENT_MAX);
 	uuid_v4(rid);
+	if (gw->obs.begin)
+		observe_begin(gw, req, rid);
 	if (!g) {
 		evhttp_send_error(req, 500, NULL);
 		return;

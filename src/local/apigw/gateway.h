@@ -84,6 +84,26 @@ void gateway_set_routes(struct gateway *gw, struct gateway_routes *routes);
 uint16_t gateway_port(const struct gateway *gw);
 
 /*
+ * Who watches the requests (the local CloudWatch; src/local/dev_obs.c):
+ * `begin` when a request arrives, with its id (API Gateway's request id,
+ * which the function also gets as its invocation id), method and path
+ * (the query cut off); `invoke` when it goes to a function, with the route
+ * and the event; `end` once its answer, any answer, is sent. Strings are
+ * borrowed for the call; any callback may be NULL. A request whose
+ * connection breaks before its answer is written gets no `end`.
+ */
+struct gateway_observer {
+	void *arg;
+	void (*begin)(void *arg, const char *id, const char *method, const char *path);
+	void (*invoke)(void *arg, const char *id, const struct gateway_route_spec *route,
+		       const char *route_key, const char *event, size_t len);
+	void (*end)(void *arg, const char *id, int status);
+};
+
+/* Observe the gateway from now on (NULL stops); `obs` is copied. */
+void gateway_set_observer(struct gateway *gw, const struct gateway_observer *obs);
+
+/*
  * Stop listening and free the gateway. Requests still waiting for their
  * function are answered 503 first. Call it before freeing the pools. NULL is
  * a no-op.

@@ -50,9 +50,18 @@ void report_line(FILE *f, const char *fmt, ...)
 	put(f, &b);
 }
 
+void report_start_text(struct buf *b, const char *request_id)
+{
+	buf_putf(b, "START RequestId: %s Version: $LATEST", request_id ? request_id : "");
+}
+
 void report_start(FILE *f, const char *request_id)
 {
-	report_line(f, "START RequestId: %s Version: $LATEST", request_id ? request_id : "");
+	struct buf b;
+
+	buf_init(&b, REPORT_LINE_MAX);
+	report_start_text(&b, request_id);
+	put(f, &b);
 }
 
 void report_end(FILE *f, const char *request_id)
@@ -88,13 +97,18 @@ void report_report(FILE *f, const struct report *r)
 	put(f, &b);
 }
 
+void report_end_report_text(struct buf *b, const struct report *r)
+{
+	buf_putf(b, "END RequestId: %s\n", r->request_id ? r->request_id : "");
+	add_report(b, r);
+}
+
 void report_end_report(FILE *f, const struct report *r)
 {
 	struct buf b;
 
 	buf_init(&b, 2 * REPORT_LINE_MAX);
-	buf_putf(&b, "END RequestId: %s\n", r->request_id ? r->request_id : "");
-	add_report(&b, r);
+	report_end_report_text(&b, r);
 	put(f, &b);
 }
 

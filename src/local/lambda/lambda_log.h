@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "core/buf.h"
+
 /* The figures of one REPORT line. */
 struct report {
 	const char *request_id;
@@ -45,6 +47,14 @@ void report_report(FILE *f, const struct report *r);
 
 /* END and REPORT together, in one write (what the pool prints when an invocation ends). */
 void report_end_report(FILE *f, const struct report *r);
+
+/*
+ * The same lines as text, appended to `b` with the sticky buf_put*() and
+ * without a final newline (END and REPORT are separated by one), for the
+ * pool's observer (the local CloudWatch Logs).
+ */
+void report_start_text(struct buf *b, const char *request_id);
+void report_end_report_text(struct buf *b, const struct report *r);
 
 /*
  * Any line, with a trailing newline added, in one write: "Task timed out

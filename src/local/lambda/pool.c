@@ -108,9 +108,11 @@ void pool_finish(struct inv *inv, enum pool_result_kind kind, const char *payloa
 			.error_type = etype,
 		};
 
+		pool_output_drain(w); /* its lines before END and REPORT, as on Lambda */
 		w->inv = NULL;
 		snprintf(w->last_rid, sizeof(w->last_rid), "%s", inv->rid);
 		report_end_report(p->log, &r);
+		pool_observe_report(w, &r);
 	}
 	if (!payload) {
 		built = error_json(etype, emsg);
@@ -125,6 +127,7 @@ void pool_finish(struct inv *inv, enum pool_result_kind kind, const char *payloa
 	res.error_message = emsg ? emsg : "";
 	res.init_duration_ms = inv->init_ms;
 	p->stats.invocations++;
+	pool_observe_done(inv, &res);
 	if (inv->done)
 		inv->done(inv->arg, &res);
 	free(built);
@@ -171,6 +174,7 @@ static void assign(struct worker *w, struct inv *inv)
 	w->inv = inv;
 	w->state = W_BUSY;
 	report_start(p->log, inv->rid);
+	pool_observe_start(w, inv);
 	runtime_api_answer_next(w->held, inv->event, inv->len, inv->rid,
 				time_now_ms() + w->gen->timeout_ms, w->gen->arn, inv->trace);
 	w->held = NULL;
@@ -388,7 +392,8 @@ static void timed_out(struct inv *inv)
 	snprintf(msg, sizeof(msg), "Task timed out after %.2f seconds",
 		 (double)w->gen->timeout_ms / 1000.0);
 	time_rfc3339(ts, time_now_ms(), 1);
-	report_line(p->log, "%s %s %s", ts, inv->rid, msg);
+	pool_output_drain(w);
+	pool_platform_line(p, w, inv->rid, "%s %s %s", ts, inv->rid, msg);
 	pool_worker_hwm(w, true);
 	pool_worker_kill(w);
 	pool_finish(inv, POOL_TIMEOUT, NULL, 0, "Sandbox.Timedout", msg, "timeout");

@@ -42,6 +42,7 @@
 #ifndef SLUICE_LOCAL_POOL_H
 #define SLUICE_LOCAL_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -230,6 +231,49 @@ struct pool_stats {
 
 /* Fill `out` (zeros for a NULL pool). */
 void pool_get_stats(const struct pool *pool, struct pool_stats *out /* OUT */);
+
+/* ---- observing a pool (the local CloudWatch; src/local/dev_obs.c wires it) ---- */
+
+/*
+ * One line a worker wrote (its stdout and stderr), or one of the lines the
+ * pool writes for an invocation (START, END and REPORT, "Task timed out",
+ * a runtime's exit). Borrowed for the callback; `text` has no newline.
+ */
+struct pool_line {
+	const char *function;
+	uint64_t worker;	 /* unique in the process, for the stream it goes to */
+	int64_t worker_start_ms; /* when the worker was spawned (Lambda names the stream so) */
+	const char *request_id;	 /* the invocation the worker held, "" between invocations */
+	const char *text;
+	size_t len;
+	int64_t ts_ms;
+	bool platform; /* written by the pool, not the function */
+};
+
+/* An invocation handed to a worker (`start`) or ended (`done`); borrowed. */
+struct pool_invocation {
+	const char *function;
+	const char *request_id;
+	const char *trace_id; /* "Root=1-...;Sampled=0", as the worker got it */
+	uint32_t busy;	      /* the function's invocations running, this one included */
+};
+
+struct pool_observer {
+	void *arg;
+	void (*line)(void *arg, const struct pool_line *l);	     /* may be NULL */
+	void (*start)(void *arg, const struct pool_invocation *inv); /* may be NULL */
+	void (*done)(void *arg, const struct pool_invocation *inv, const struct pool_result *r);
+};
+
+/*
+ * Observe `pool` (NULL `obs` stops). With a `line` callback, workers
+ * started from now on write to a pipe the pool reads, instead of the log
+ * descriptor itself: each line is copied to the log as before and handed to
+ * `line`, the worker's output is read to its end before an invocation's END
+ * and REPORT lines, so the order stays. `done` is called for every result
+ * (throttles included) before the caller's callback. `obs` is copied.
+ */
+void pool_set_observer(struct pool *pool, const struct pool_observer *obs);
 
 /*
  * Kill every worker (SIGKILL, then reaped), answer nothing more: pending

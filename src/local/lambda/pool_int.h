@@ -34,6 +34,8 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include "core/buf.h"
+#include "local/lambda/lambda_log.h"
 #include "local/lambda/pool.h"
 #include "local/lambda/runtime_api.h"
 
@@ -84,6 +86,12 @@ struct worker {
 	uint32_t hwm_mb;
 	int status_fd;	     /* /proc/<pid>/status, opened at the first result; -1 */
 	int64_t hwm_read_ns; /* when hwm_mb was read; 0: never */
+	/* Its output through a pipe when the pool is observed (pool_output.c); -1 otherwise. */
+	int out_rd, out_wr;
+	struct event *out_ev;
+	struct buf out_buf; /* a line not ended yet */
+	uint64_t serial;
+	int64_t spawn_ms;
 	struct event *start_timer;
 	TAILQ_ENTRY(worker) link;
 };
@@ -129,6 +137,7 @@ struct pool {
 	uint64_t next_ticket;
 	uint32_t next_gen;
 	struct pool_stats stats;
+	struct pool_observer obs; /* all NULL when nobody observes */
 };
 
 /* ---- pool.c ---- */
@@ -194,6 +203,34 @@ int pool_events_start(struct pool *p);
 
 /* For pool_free(): SIGKILL, wait for and free every worker, and free the events. */
 void pool_workers_free(struct pool *p);
+
+/* ---- pool_output.c (observed pools) ---- */
+
+/* Before a spawn: the pipe a worker writes to when `line` observes the pool. 0 or ERR_IO. */
+int pool_output_open(struct worker *w);
+
+/* After a spawn: the parent's end is read from the event loop. */
+void pool_output_started(struct worker *w);
+
+/* Read what the worker has written so far (before an invocation's END and REPORT lines). */
+void pool_output_drain(struct worker *w);
+
+/* Close the pipe (the worker is gone); what is left is handed over first. */
+void pool_output_close(struct worker *w);
+
+/*
+ * A line of the pool about an invocation of `w` (may be NULL): written to
+ * the log and, when observed, handed to the observer as a platform line.
+ */
+void pool_platform_line(struct pool *p, struct worker *w, const char *rid, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* START, and END with REPORT, to the observer (the log has them from lambda_log.h already). */
+void pool_observe_start(struct worker *w, struct inv *inv);
+void pool_observe_report(struct worker *w, const struct report *r);
+
+/* Tell the observer an invocation ended (before the caller's callback). */
+void pool_observe_done(struct inv *inv, const struct pool_result *res);
 
 /* ---- pool_reload.c ---- */
 

@@ -171,6 +171,7 @@ static void worker_free(struct worker *w)
 		event_free(w->start_timer);
 	if (w->status_fd >= 0)
 		close(w->status_fd);
+	pool_output_close(w);
 	free(w);
 	g->workers--;
 	pool_gen_maybe_free(g);
@@ -213,7 +214,7 @@ static int spawn_process(struct pool *p, struct gen *g, struct worker *w, char *
 	sigset_t none, dflt;
 	char *self[2] = {g->binary, NULL};
 	char **argv = g->argv ? g->argv : self;
-	int fd = fileno(p->log), rc;
+	int fd = w->out_wr >= 0 ? w->out_wr : fileno(p->log), rc; /* a pipe when observed */
 
 	fflush(p->log);
 	posix_spawn_file_actions_init(&fa);
@@ -254,6 +255,8 @@ int pool_worker_spawn(struct pool *p, struct gen *g, char *why, size_t why_cap)
 	w->status_fd = -1;
 	w->pool = p;
 	w->gen = g;
+	if ((err = pool_output_open(w)) != 0)
+		goto fail;
 	if ((err = runtime_api_register(p->api, &pool_worker_ops, w, &w->id, api_path)) != 0)
 		goto fail;
 	err = ERR_NOMEM;
@@ -263,6 +266,7 @@ int pool_worker_spawn(struct pool *p, struct gen *g, char *why, size_t why_cap)
 		goto fail;
 	rc = spawn_process(p, g, w, env.v);
 	env_free(&env);
+	pool_output_started(w);
 	if (rc != 0) {
 		snprintf(why, why_cap, "fork/exec %s: %s", g->binary, strerror(rc));
 		err = ERR_IO;
@@ -287,6 +291,7 @@ fail:
 		runtime_api_unregister(p->api, w->id);
 	if (w->start_timer)
 		event_free(w->start_timer);
+	pool_output_close(w);
 	free(w);
 	return err;
 }
@@ -351,7 +356,8 @@ static void worker_exited(struct worker *w, int status)
 	} else if (prev == W_BUSY && inv) {
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
 			 inv->rid, how);
-		report_line(p->log, "%s\nRuntime.ExitError", msg);
+		pool_output_drain(w);
+		pool_platform_line(p, w, inv->rid, "%s\nRuntime.ExitError", msg);
 		pool_finish(inv, POOL_EXIT, NULL, 0, "Runtime.ExitError", msg, "error");
 	} else if (prev != W_DYING) {
 		pool_note(p, "worker %ld exited while idle: %s", (long)w->pid, how);
@@ -444,6 +450,7 @@ void pool_workers_free(struct pool *p)
 			event_free(w->start_timer);
 		if (w->status_fd >= 0)
 			close(w->status_fd);
+		pool_output_close(w);
 		free(w);
 	}
 	TAILQ_INIT(&p->workers);

@@ -1,0 +1,264 @@
+// The sluice dev dashboard (/_sluice/) in a real browser: Debian's chromium
+// driven by playwright-core, headless and off the network, against a
+// `sluice dev` this script starts on free ports and stops.
+//
+//   node tests/e2e/dashboard.mjs     (make test runs it through
+//                                     tests/protocol/test_dashboard_browser.py)
+//
+// Scenarios: the page loads with nothing from elsewhere and no CSP
+// violation; requests appear live (the time from an answer reaching the
+// client to its row in the page is measured: the update latency); one
+// request opens with its event, its log lines and its AWS calls; routes are
+// charted; alarms are listed; an error thrown in the website reaches the
+// dashboard through POST /client-events. Environment: SLUICE_BUILD, E2E_OUT
+// (default build/test-logs/e2e), CHROMIUM. Results go to
+// dashboard-results.json; the last line is "e2e: N passed, N failed".
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(new URL("../..", import.meta.url).pathname);
+const BUILD = resolve(ROOT, process.env.SLUICE_BUILD || "build");
+const OUT = resolve(ROOT, process.env.E2E_OUT || join(BUILD, "test-logs", "e2e"));
+const DEADLINE_MS = 90_000;
+const SAMPLES = 20; // requests whose update latency is measured
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+  "--disable-default-apps", "--disable-extensions", "--no-pings",
+];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const assert = (cond, why) => {
+  if (!cond) throw new Error(why);
+};
+
+const ports = { api: await freePort(), aws: await freePort(), web: await freePort() };
+const API = `http://127.0.0.1:${ports.api}`;
+const DASH = `http://127.0.0.1:${ports.aws}/_sluice/`;
+const SITE = `http://127.0.0.1:${ports.web}`;
+const work = await mkdtemp(join(tmpdir(), "sluice-dash-"));
+let proc = null, log = "", context = null;
+
+async function startSluice() {
+  proc = spawn(join(BUILD, "sluice"), [
+    "dev", "--port", String(ports.api), "--aws-port", String(ports.aws), "--web-port", String(ports.web),
+    "--data-dir", join(work, "data"), "--build-dir", BUILD, "--no-watch",
+    "--parameter-overrides", `LocalSiteOrigin=http://127.0.0.1:${ports.web}`,
+  ], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SLUICE_DEV_ALARM_EVAL_MS: "500" } });
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error("sluice dev did not start:\n" + log)), 20_000);
+    proc.stdout.on("data", (c) => {
+      log += c;
+      if (log.includes("sluice dev: ready")) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    proc.stderr.on("data", (c) => { log += c; });
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`sluice dev exited (${code}):\n${log}`));
+    });
+  });
+}
+
+async function cleanup() {
+  await context?.close().catch(() => {});
+  if (proc && proc.exitCode === null) {
+    await new Promise((ok) => {
+      proc.once("exit", ok);
+      proc.kill("SIGTERM");
+      setTimeout(() => proc.kill("SIGKILL"), 5_000).unref();
+    });
+  }
+  await rm(work, { recursive: true, force: true });
+}
+const watchdog = setTimeout(async () => {
+  console.log(`not ok - the suite passed its ${DEADLINE_MS / 1000} s deadline`);
+  await cleanup();
+  process.exit(2);
+}, DEADLINE_MS);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await cleanup(); process.exit(1); });
+
+/* A page that records console errors, uncaught errors, CSP violations and requests elsewhere. */
+async function newPage() {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  page.problems = [];
+  page.elsewhere = [];
+  page.on("console", (m) => { if (m.type() === "error") page.problems.push("console: " + m.text()); });
+  page.on("response", (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()} for ${r.url()}`); });
+  page.on("pageerror", (e) => page.problems.push("page error: " + e.message));
+  page.on("request", (r) => { if (!r.url().startsWith("http://127.0.0.1:")) page.elsewhere.push(r.url()); });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return page;
+}
+
+/* The dashboard, live: rows are timed as they are added (Date.now(), the clock node reads too). */
+async function openDashboard() {
+  const page = await newPage();
+  await page.addInitScript(() => {
+    window.__seen = {};
+    new MutationObserver((muts) => {
+      const now = Date.now();
+      for (const m of muts)
+        for (const n of m.addedNodes)
+          if (n.dataset && n.dataset.id && !(n.dataset.id in window.__seen)) window.__seen[n.dataset.id] = now;
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(DASH);
+  await page.waitForFunction(() => document.body.dataset.live === "connected" && document.body.dataset.ready === "yes");
+  return page;
+}
+
+async function call(method, path, body) {
+  const sent = Date.now();
+  const r = await fetch(API + path, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  await r.arrayBuffer();
+  return { status: r.status, id: r.headers.get("apigw-requestid"), sent, at: Date.now() };
+}
+
+const figures = {};
+const scenarios = [];
+const scenario = (name, fn) => scenarios.push({ name, fn });
+let dash = null;
+
+scenario("the dashboard loads from sluice dev alone, with no console error and no CSP violation", async () => {
+  dash = await openDashboard();
+  const res = await dash.goto(DASH);
+  assert(res.status() === 200, `GET /_sluice/ answered ${res.status()}`);
+  assert((res.headers()["content-security-policy"] || "").includes("default-src 'self'"), "no CSP on the page");
+  await dash.waitForFunction(() => document.body.dataset.live === "connected" && document.body.dataset.ready === "yes");
+  await dash.screenshot({ path: join(OUT, "dashboard-empty.png"), fullPage: true });
+  assert(dash.elsewhere.length === 0, "requests elsewhere: " + dash.elsewhere.join(", "));
+  assert(dash.problems.length === 0, dash.problems.join("\n"));
+});
+
+/*
+ * The update latency: from the moment the client has its answer to the row
+ * in the page (negative: the row came first), and from the moment the
+ * request was sent (the request's own time included).
+ */
+scenario("requests appear live, each within 100 ms of its answer (median)", async () => {
+  const afterAnswer = [], afterSend = [];
+  const median = (v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  for (let i = 0; i < SAMPLES; i++) {
+    const r = await call("GET", "/health");
+    assert(r.status === 200 && r.id, `GET /health answered ${r.status}`);
+    await dash.waitForFunction((id) => id in window.__seen, r.id, { polling: "raf", timeout: 5000 });
+    const seen = await dash.evaluate((id) => window.__seen[id], r.id);
+    afterAnswer.push(seen - r.at);
+    afterSend.push(seen - r.sent);
+  }
+  figures.updateAfterAnswerMedianMs = median(afterAnswer);
+  figures.updateAfterAnswerMaxMs = Math.max(...afterAnswer);
+  figures.updateAfterSendMedianMs = median(afterSend);
+  figures.updateSamples = afterAnswer.length;
+  assert(figures.updateAfterAnswerMedianMs <= 100, `median update latency ${figures.updateAfterAnswerMedianMs} ms`);
+  const row = await dash.textContent(`tr[data-id="${(await call("GET", "/health")).id}"]`, { timeout: 5000 }).catch(() => "");
+  assert(row.includes("/health") && row.includes("200"), `the row reads ${JSON.stringify(row)}`);
+});
+
+scenario("a request opens with its event, its log lines and its DynamoDB call", async () => {
+  const r = await call("POST", "/messages", { message: "from the dashboard test" });
+  assert(r.status === 201, `POST /messages answered ${r.status}`);
+  await dash.click(`tr[data-id="${r.id}"]`);
+  await dash.waitForFunction((id) => document.body.dataset.detail === id, r.id);
+  await dash.waitForFunction(() => document.querySelectorAll("#waterfall .call").length > 0, null, { timeout: 5000 });
+  const event = await dash.textContent("#detail-event");
+  assert(event.includes('"rawPath": "/messages"'), "the event is not shown");
+  assert(event.includes("from the dashboard test"), "the event's body is not shown");
+  const lines = await dash.textContent("#detail-lines");
+  for (const want of [`START RequestId: ${r.id}`, '"message":"request"', "REPORT RequestId"])
+    assert(lines.includes(want), `the log lines lack ${want}`);
+  const calls = await dash.textContent("#waterfall");
+  assert(calls.includes("dynamodb TransactWriteItems"), `the AWS calls read ${JSON.stringify(calls)}`);
+  await dash.screenshot({ path: join(OUT, "dashboard-request.png"), fullPage: true });
+});
+
+scenario("routes are charted with requests, errors and latency", async () => {
+  await call("GET", "/nope");
+  await dash.waitForSelector('[data-route="GET /health"] svg polyline', { state: "attached", timeout: 5000 });
+  const text = await dash.textContent('[data-route="GET /health"]');
+  assert(/\d+ requests, \d+ errors/.test(text) && text.includes("p99"), `the route reads ${JSON.stringify(text)}`);
+});
+
+scenario("the template's alarms are listed with their states", async () => {
+  await dash.waitForSelector('#alarms li[data-alarm="sluice-dev-Api5xxAlarm"]');
+  const states = await dash.$$eval("#alarms li", (lis) => lis.map((li) => [li.dataset.alarm, li.dataset.state]));
+  assert(states.length >= 8, `${states.length} alarms listed`);
+  const canary = states.find(([n]) => n === "sluice-dev-CanaryFailedAlarm");
+  assert(canary && canary[1] === "INSUFFICIENT_DATA", "the canary's alarm is evaluated locally");
+});
+
+scenario("an error thrown in the website reaches the dashboard through /client-events", async () => {
+  const site = await newPage();
+  await site.goto(SITE + "/");
+  await site.waitForFunction(() => document.body.dataset.api === "ready");
+  await site.evaluate(() => setTimeout(() => { throw new Error("e2e: thrown in the site"); }, 0));
+  await site.waitForTimeout(100);
+  await site.close({ runBeforeUnload: true }); // pagehide sends what waits (keepalive)
+  await dash.waitForFunction(() => document.getElementById("client-errors").textContent.includes("e2e: thrown in the site"),
+    null, { timeout: 10000 });
+  await dash.screenshot({ path: join(OUT, "dashboard-client-error.png"), fullPage: true });
+  assert(dash.problems.length === 0, dash.problems.join("\n"));
+});
+
+let failed = 0;
+const results = [];
+const t0 = Date.now();
+try {
+  await mkdir(OUT, { recursive: true });
+  await startSluice();
+  context = await chromium.launchPersistentContext(join(work, "profile"), {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    serviceWorkers: "block",
+  });
+  for (const s of scenarios) {
+    const start = Date.now();
+    try {
+      await s.fn();
+      results.push({ name: s.name, ok: true, ms: Date.now() - start });
+      console.log(`ok - ${s.name} (${Date.now() - start} ms)`);
+    } catch (e) {
+      failed++;
+      results.push({ name: s.name, ok: false, ms: Date.now() - start, error: String(e.stack || e) });
+      console.log(`not ok - ${s.name}: ${e.stack || e}`);
+    }
+  }
+} catch (e) {
+  failed = scenarios.length;
+  console.log(`not ok - the suite could not start: ${e.stack || e}`);
+} finally {
+  figures.suiteSeconds = (Date.now() - t0) / 1000;
+  await writeFile(join(OUT, "dashboard-results.json"), JSON.stringify({ results, figures }, null, 2));
+  await cleanup();
+  clearTimeout(watchdog);
+}
+console.log(`figures: ${JSON.stringify(figures)}`);
+console.log(`e2e: ${scenarios.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
