@@ -14,4 +14,11 @@
  */
 const char *http_method_name(enum evhttp_cmd_type method);
 
+/*
+ * The reason phrase for `status` (RFC 9110 15, and RFC 6585 for 429 and 431,
+ * which libevent 2.1's own table lacks); NULL for a status not listed, which
+ * evhttp_send_reply() then words itself.
+ */
+const char *http_status_phrase(int status);
+
 #endif
