@@ -47,14 +47,15 @@ struct aws_endpoint {
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct s3_server *s3;
-	struct http_guard *guard; /* reads every request before evhttp */
-	struct ddb_server *ddb;	  /* opened on first use */
-	bool ddb_failed;	  /* opening it failed: not tried again */
+	struct ddb_server *ddb; /* opened on first use */
+	bool ddb_failed;	/* opening it failed: not tried again */
 	bool fsync;
 	char *ddb_path;
 	char *access_key_id;
 	char *secret;
 	uint16_t port;
+	/* Reads every request before evhttp does (http/guard.h). */
+	struct http_guard *guard;
 };
 
 /* ---- DynamoDB -------------------------------------------------------------------------- */

@@ -56,11 +56,13 @@ struct gateway;
 /* API Gateway's limits, named once. */
 #define GATEWAY_BODY_MAX	(10u << 20) /* request payload: 10 MB */
 #define GATEWAY_HEAD_MAX	10240	    /* request line + header values (the quota's words) */
-#define GATEWAY_HEAD_RAW_MAX	(2 * GATEWAY_HEAD_MAX) /* the whole head, names included */
-#define GATEWAY_REST_TIMEOUT_MS 29000		       /* REST API integration timeout */
-#define GATEWAY_HTTP_TIMEOUT_MS 30000		       /* HTTP API integration timeout */
-#define GATEWAY_MAX_HEADERS	256		       /* request headers considered */
+#define GATEWAY_REST_TIMEOUT_MS 29000	    /* REST API integration timeout */
+#define GATEWAY_HTTP_TIMEOUT_MS 30000	    /* HTTP API integration timeout */
+#define GATEWAY_MAX_HEADERS	256	    /* request headers considered */
 #define GATEWAY_DEFAULT_PORT	3000
+
+/* The whole head, field names and line ends included: as much again as the values, at most. */
+#define GATEWAY_HEAD_RAW_MAX (2 * GATEWAY_HEAD_MAX)
 
 struct gateway_config {
 	const char *address;	   /* NULL: "127.0.0.1" */
