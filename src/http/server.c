@@ -3,6 +3,10 @@
 
 #include "http/server.h"
 
+#include <sys/queue.h>
+
+#include <event2/keyvalq_struct.h>
+
 const char *http_method_name(enum evhttp_cmd_type method)
 {
 	switch (method) {
@@ -26,6 +30,17 @@ const char *http_method_name(enum evhttp_cmd_type method)
 		return "PATCH";
 	}
 	return "GET";
+}
+
+size_t http_header_count(const struct evkeyvalq *h)
+{
+	const struct evkeyval *kv;
+	size_t n = 0;
+
+	if (h)
+		TAILQ_FOREACH(kv, h, next)
+	n++;
+	return n;
 }
 
 const char *http_status_phrase(int status)

@@ -136,20 +136,21 @@ static const char *lookup_secret(void *ctx, struct str akid)
 static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req, const char *body,
 			     size_t len)
 {
-	struct sigv4_header hs[SIGV4_MAX_HEADERS];
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	/* As many headers as came: the guard capped the head's size. */
+	struct sigv4_header *hs = calloc(http_header_count(in) + 1, sizeof(*hs));
 	const char *uri = evhttp_request_get_uri(req), *q;
 	struct sigv4_result res;
 	struct evkeyval *kv;
 	size_t n = 0;
 	bool ok = false;
 
-	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+	if (!hs) {
+		ddb_error(req, 500, "InternalFailure", "The request processing has failed.");
+		return false;
+	}
+	TAILQ_FOREACH(kv, in, next)
 	{
-		if (n == SIGV4_MAX_HEADERS) {
-			ddb_error(req, 400, "IncompleteSignatureException",
-				  "The request has too many headers.");
-			return false;
-		}
 		hs[n].name = str_from(kv->key);
 		hs[n].value = str_from(kv->value);
 		n++;
@@ -208,6 +209,7 @@ static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req
 	}
 out:
 	sigv4_result_release(&res);
+	free(hs);
 	return ok;
 }
 
