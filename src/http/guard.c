@@ -18,6 +18,7 @@
 
 #include "http/guard.h"
 
+#include <malloc.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -49,6 +50,7 @@ struct http_guard {
 	struct evbuffer *stage; /* the bytes of the read being routed; empty between reads */
 	struct evbuffer *front; /* scratch: the bytes before them */
 	struct event *register_ev;
+	struct event *trim_ev;
 	struct http_guard_conn *pending;   /* waiting for their evhttp_connection */
 	struct http_guard_conn *lingering; /* after a refusal, evhttp done with them */
 };
@@ -63,6 +65,7 @@ struct http_guard_conn {
 	size_t held;	       /* bytes in `hold` */
 	enum mode mode;
 	bool in_cb;
+	bool large; /* carried a body of HTTP_GUARD_TRIM_BYTES or more */
 	struct event *linger_ev;
 	struct http_guard_conn *next; /* in g->pending or g->lingering */
 };
@@ -268,6 +271,7 @@ static void route(struct http_guard_conn *c, struct evbuffer *input, size_t n)
 	switch (c->fr.part) {
 	case HTTP_PART_HEAD:
 		route_head(c, input, n);
+		c->large |= c->fr.head_done && c->fr.content_length >= HTTP_GUARD_TRIM_BYTES;
 		break;
 	case HTTP_PART_DATA:
 		evbuffer_remove_buffer(stage, c->mode == M_CHUNKED ? c->body : input, n);
@@ -276,8 +280,10 @@ static void route(struct http_guard_conn *c, struct evbuffer *input, size_t n)
 		evbuffer_drain(stage, n);
 		break;
 	}
-	if (c->fr.message_done && c->mode == M_CHUNKED)
+	if (c->fr.message_done && c->mode == M_CHUNKED) {
+		c->large |= c->fr.decoded >= HTTP_GUARD_TRIM_BYTES;
 		release_dechunked(c, input);
+	}
 }
 
 void http_guard_conn_input(struct http_guard_conn *c, struct evbuffer *input, size_t n_added)
@@ -378,9 +384,28 @@ static void on_input(struct evbuffer *input, const struct evbuffer_cb_info *info
 	c->in_cb = false;
 }
 
+/*
+ * Give the heap back to the system once a connection that carried a large
+ * body is gone. glibc keeps freed memory for reuse, and after one large
+ * buffer its mmap threshold rises, so the next ones come from the heap too:
+ * four 10 MiB bodies in parallel left sluice 15 MiB larger for good.
+ * malloc_trim() returns the free pages; it runs from a timer, after evhttp
+ * and libevent's finalizers have freed the connection's buffers.
+ */
+static void trim(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Stop watching the bufferevent and free the state; the caller drops its reference, if any. */
 static void conn_detach_free(struct http_guard_conn *c)
 {
+	struct timeval now = {0, 0};
+
+	if (c->large)
+		evtimer_add(c->g->trim_ev, &now);
 	if (c->bev && c->cb)
 		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->cb);
 	http_guard_conn_free(c);
@@ -509,7 +534,8 @@ int http_guard_new(const struct http_guard_config *cfg, struct http_guard **out)
 	g->stage = evbuffer_new();
 	g->front = evbuffer_new();
 	g->register_ev = event_new(cfg->base, -1, 0, register_pending, g);
-	if (!g->stage || !g->front || !g->register_ev) {
+	g->trim_ev = evtimer_new(cfg->base, trim, g);
+	if (!g->stage || !g->front || !g->register_ev || !g->trim_ev) {
 		http_guard_free(g);
 		return ERR_NOMEM;
 	}
@@ -543,6 +569,8 @@ void http_guard_free(struct http_guard *g)
 		linger_end(g->lingering);
 	if (g->register_ev)
 		event_free(g->register_ev);
+	if (g->trim_ev)
+		event_free(g->trim_ev);
 	if (g->stage)
 		evbuffer_free(g->stage);
 	if (g->front)
