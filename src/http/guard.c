@@ -337,12 +337,13 @@ bool http_guard_refusal_of(const struct http_guard *g, struct evhttp_request *re
 		return false;
 	for (v += UUID_STR_LEN + 1; *v >= '0' && *v <= '9' && reason < HTTP_REASON_COUNT_; v++)
 		reason = reason * 10 + (*v - '0');
-	if (reason <= HTTP_REASON_NONE || reason >= HTTP_REASON_COUNT_ || *v != ' ')
+	/* evhttp trims a value's trailing space: without a method the reason ends it. */
+	if (reason <= HTTP_REASON_NONE || reason >= HTTP_REASON_COUNT_ || (*v != ' ' && *v))
 		return false;
 	r->reason = (enum http_framing_reason)reason;
 	r->kind = http_framing_reason_refusal(r->reason);
 	r->status = http_refusal_status(r->kind);
-	r->method = v + 1;
+	r->method = *v ? v + 1 : "";
 	r->head_max = g->cfg.limits.head_max;
 	r->body_max = g->cfg.limits.body_max;
 	return true;
@@ -565,8 +566,10 @@ void http_guard_free(struct http_guard *g)
 		return;
 	/* evhttp_free() has run: pending ones were dropped by it, lingering ones are ours. */
 	register_pending(-1, 0, g);
-	while (g->lingering)
-		linger_end(g->lingering);
+	for (struct http_guard_conn *c = g->lingering, *next; c; c = next) {
+		next = c->next;
+		linger_end(c);
+	}
 	if (g->register_ev)
 		event_free(g->register_ev);
 	if (g->trim_ev)

@@ -266,6 +266,15 @@ class GatewayFramingTest(unittest.TestCase):
         self.assert_api_gateway(a, 431, "HTTP header is larger than 10240 bytes.")
         self.assertEqual(a.reason, "Request Header Fields Too Large")
 
+    def test_malformed_heads_are_400(self):
+        for head in (b"\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET /health HTTP/1.1\r\nHost : x\r\n\r\n",
+                     b"GET /health HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+                     b"GET /health HTTP/1.1\r\nX: a\x00b\r\n\r\n",
+                     b"HEAD /health HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /"):
+            with self.subTest(head=head):
+                self.assert_api_gateway(one(self.port, head), 400, "Bad Request")
+
     def test_pipelined_requests_are_followed(self):
         good = request("GET", "/health")
         body = b'{"message":"pipelined"}'

@@ -267,6 +267,14 @@ static void test_refusal_of(void **state)
 	assert_int_equal(r.body_max, 32);
 	evhttp_request_free(req);
 
+	/* Without a method, as evhttp hands the value over (trailing space trimmed). */
+	snprintf(forged, sizeof(forged), "%.*s %d", UUID_STR_LEN, value, (int)HTTP_REASON_FIELD);
+	req = request_with("X-Sluice-Guard", forged, NULL, NULL);
+	assert_true(http_guard_refusal_of(f->g, req, &r));
+	assert_int_equal(r.reason, HTTP_REASON_FIELD);
+	assert_string_equal(r.method, "");
+	evhttp_request_free(req);
+
 	/* Not first, a wrong token, a bad reason: an ordinary request. */
 	req = request_with("Host", "x", "X-Sluice-Guard", value);
 	assert_false(http_guard_refusal_of(f->g, req, &r));

@@ -62,7 +62,7 @@ struct gateway;
 #define GATEWAY_DEFAULT_PORT	3000
 
 /* The whole head, field names and line ends included: as much again as the values, at most. */
-#define GATEWAY_HEAD_RAW_MAX (2 * GATEWAY_HEAD_MAX)
+#define GATEWAY_HEAD_RAW_MAX ((size_t)2 * GATEWAY_HEAD_MAX)
 
 struct gateway_config {
 	const char *address;	   /* NULL: "127.0.0.1" */
