@@ -63,6 +63,7 @@ struct http_guard_conn {
 	struct evbuffer *hold; /* the current request's head (M_HEAD, M_CHUNKED) */
 	struct evbuffer *body; /* a chunked request's payload */
 	size_t held;	       /* bytes in `hold` */
+	size_t pass; /* bytes at the front of the stage decided for evhttp, not moved yet */
 	enum mode mode;
 	bool in_cb;
 	bool large; /* carried a body of HTTP_GUARD_TRIM_BYTES or more */
@@ -181,12 +182,25 @@ static void add_refusal_request(struct http_guard_conn *c, const char *head, siz
 	evbuffer_add_printf(out, "Content-Length: 0\r\nConnection: close\r\n\r\n");
 }
 
+/*
+ * Move the bytes decided for evhttp to `input`. They are moved together, as
+ * late as possible: a read of whole requests is then one chain move, not a
+ * copy of each head.
+ */
+static void flush_pass(struct http_guard_conn *c, struct evbuffer *input)
+{
+	if (c->pass)
+		evbuffer_remove_buffer(c->g->stage, input, c->pass);
+	c->pass = 0;
+}
+
 /* The request being read is refused: what it sent so far is dropped. */
 static void refuse(struct http_guard_conn *c, struct evbuffer *input)
 {
 	struct evbuffer *stage = c->g->stage;
 	size_t len;
 
+	flush_pass(c, input);
 	/* The head's bytes accepted in this read are still in the stage. */
 	if (c->mode != M_CHUNKED && c->fr.pos > c->held)
 		evbuffer_remove_buffer(stage, c->hold, (size_t)(c->fr.pos - c->held));
@@ -243,10 +257,10 @@ static void route_head(struct http_guard_conn *c, struct evbuffer *input, size_t
 	struct evbuffer *stage = c->g->stage;
 
 	if (c->mode == M_PASS && f->head_done && f->body != HTTP_BODY_CHUNKED) {
-		/* A whole head in one read: straight through. */
-		evbuffer_remove_buffer(stage, input, n);
+		c->pass += n; /* a whole head in one read: straight through */
 		return;
 	}
+	flush_pass(c, input);
 	evbuffer_remove_buffer(stage, c->hold, n);
 	c->held += n;
 	c->mode = M_HEAD;
@@ -263,7 +277,33 @@ static void route_head(struct http_guard_conn *c, struct evbuffer *input, size_t
 	c->mode = M_PASS;
 }
 
-/* Route the first `n` bytes of the stage, the run the reader just returned. */
+/* A head just read: remember a large body, to trim the heap when the connection ends. */
+static void note_head(struct http_guard_conn *c)
+{
+	c->large |= c->fr.head_done && c->fr.content_length >= HTTP_GUARD_TRIM_BYTES;
+}
+
+/* Does the run just read go to evhttp as it is (a whole head not chunked, Content-Length payload)?
+ */
+static bool run_passes(const struct http_guard_conn *c)
+{
+	const struct http_framing *f = &c->fr;
+
+	return c->mode == M_PASS &&
+	       (f->part == HTTP_PART_DATA ||
+		(f->part == HTTP_PART_HEAD && f->head_done && f->body != HTTP_BODY_CHUNKED));
+}
+
+/* The bytes of `b` from `off` on that are contiguous in memory; false when there are none. */
+static bool peek_at(struct evbuffer *b, size_t off, struct evbuffer_iovec *v)
+{
+	struct evbuffer_ptr at;
+
+	return !evbuffer_ptr_set(b, &at, off, EVBUFFER_PTR_SET) &&
+	       evbuffer_peek(b, -1, &at, v, 1) >= 1 && v->iov_len > 0;
+}
+
+/* Route `n` bytes of the stage (after those passed), the run the reader just returned. */
 static void route(struct http_guard_conn *c, struct evbuffer *input, size_t n)
 {
 	struct evbuffer *stage = c->g->stage;
@@ -271,12 +311,18 @@ static void route(struct http_guard_conn *c, struct evbuffer *input, size_t n)
 	switch (c->fr.part) {
 	case HTTP_PART_HEAD:
 		route_head(c, input, n);
-		c->large |= c->fr.head_done && c->fr.content_length >= HTTP_GUARD_TRIM_BYTES;
+		note_head(c);
 		break;
 	case HTTP_PART_DATA:
-		evbuffer_remove_buffer(stage, c->mode == M_CHUNKED ? c->body : input, n);
+		if (c->mode != M_CHUNKED) {
+			c->pass += n;
+			break;
+		}
+		flush_pass(c, input);
+		evbuffer_remove_buffer(stage, c->body, n);
 		break;
 	case HTTP_PART_FRAMING:
+		flush_pass(c, input);
 		evbuffer_drain(stage, n);
 		break;
 	}
@@ -289,26 +335,43 @@ static void route(struct http_guard_conn *c, struct evbuffer *input, size_t n)
 void http_guard_conn_input(struct http_guard_conn *c, struct evbuffer *input, size_t n_added)
 {
 	struct evbuffer *stage = c->g->stage, *front = c->g->front;
-	size_t total = evbuffer_get_length(input), keep;
+	size_t total = evbuffer_get_length(input), at;
+	struct evbuffer_iovec v;
+	ssize_t n = 0;
 
 	n_added = MIN(n_added, total);
-	keep = total - n_added;
-	if (c->mode == M_LINGER || (c->mode == M_REFUSED && keep == 0)) {
+	at = total - n_added;
+	if (c->mode == M_LINGER || (c->mode == M_REFUSED && at == 0)) {
 		evbuffer_drain(input, total);
 		return;
 	}
-	/* Take the new bytes off the end: only chains move, and the part of one at the cut. */
-	if (keep)
-		evbuffer_remove_buffer(input, front, keep);
-	evbuffer_add_buffer(stage, input);
-	if (keep)
-		evbuffer_add_buffer(input, front);
-	while (c->mode != M_REFUSED && evbuffer_get_length(stage)) {
-		struct evbuffer_iovec v;
-		ssize_t n;
-
-		if (evbuffer_peek(stage, -1, NULL, &v, 1) < 1)
+	/* While every run goes to evhttp as it is, read the new bytes where they are. */
+	while (c->mode == M_PASS && at < total && peek_at(input, at, &v)) {
+		n = http_framing_feed(&c->fr, v.iov_base, v.iov_len);
+		if (n <= 0 || !run_passes(c))
 			break;
+		note_head(c);
+		at += (size_t)n;
+		n = 0;
+	}
+	if (at == total)
+		return;
+	/*
+	 * The rest is held or dropped: take it off the end (only chains move, and
+	 * the part of one at the cut) and route it from the stage, starting with
+	 * the run just read, if any.
+	 */
+	if (at)
+		evbuffer_remove_buffer(input, front, at);
+	evbuffer_add_buffer(stage, input);
+	if (at)
+		evbuffer_add_buffer(input, front);
+	if (n < 0)
+		refuse(c, input);
+	else if (n > 0)
+		route(c, input, (size_t)n);
+	while (c->mode != M_REFUSED && evbuffer_get_length(stage) > c->pass &&
+	       peek_at(stage, c->pass, &v)) {
 		n = http_framing_feed(&c->fr, v.iov_base, v.iov_len);
 		if (n < 0)
 			refuse(c, input);
@@ -317,6 +380,7 @@ void http_guard_conn_input(struct http_guard_conn *c, struct evbuffer *input, si
 		else
 			break;
 	}
+	flush_pass(c, input);
 	evbuffer_drain(stage, evbuffer_get_length(stage));
 }
 
