@@ -118,7 +118,7 @@ static bool plain_target(const char *t, size_t len)
 	if (len == 0 || len > HTTP_GUARD_TARGET_MAX || t[0] != '/')
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (t[i] <= 0x20 || t[i] >= 0x7f)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
 			return false;
 	return true;
 }
@@ -173,11 +173,11 @@ static void add_refusal_request(struct http_guard_conn *c, const char *head, siz
 	if (f->line_done && f->target.off + f->target.len <= len &&
 	    plain_target(head + f->target.off, f->target.len))
 		target = str_make(head + f->target.off, f->target.len);
-	if (f->line_done && f->method.len <= 16)
+	if (f->line_done && f->method.len <= MIN(len, 16))
 		method = str_make(head, f->method.len);
 	evbuffer_add_printf(out, "GET %.*s HTTP/1.1\r\n" MARKER ": %s %d %.*s\r\n", STR_FMT(target),
 			    c->g->token, (int)f->reason, STR_FMT(method));
-	if (f->line_done)
+	if (f->line_done && len)
 		add_kept_fields(c->g, head, len, out);
 	evbuffer_add_printf(out, "Content-Length: 0\r\nConnection: close\r\n\r\n");
 }
@@ -198,6 +198,7 @@ static void flush_pass(struct http_guard_conn *c, struct evbuffer *input)
 static void refuse(struct http_guard_conn *c, struct evbuffer *input)
 {
 	struct evbuffer *stage = c->g->stage;
+	const char *head;
 	size_t len;
 
 	flush_pass(c, input);
@@ -205,7 +206,8 @@ static void refuse(struct http_guard_conn *c, struct evbuffer *input)
 	if (c->mode != M_CHUNKED && c->fr.pos > c->held)
 		evbuffer_remove_buffer(stage, c->hold, (size_t)(c->fr.pos - c->held));
 	len = evbuffer_get_length(c->hold);
-	add_refusal_request(c, (const char *)evbuffer_pullup(c->hold, -1), len, input);
+	head = len ? (const char *)evbuffer_pullup(c->hold, -1) : NULL;
+	add_refusal_request(c, head, head ? len : 0, input);
 	evbuffer_drain(c->hold, len);
 	evbuffer_drain(c->body, evbuffer_get_length(c->body));
 	evbuffer_drain(stage, evbuffer_get_length(stage));
