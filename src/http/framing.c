@@ -770,6 +770,23 @@ static size_t take_field_line(struct http_framing *f, const char *p, size_t avai
 	return len;
 }
 
+/* The head bytes a fast path takes at once (a whole line, a plain run), or 0 for step(). */
+static size_t take_fast(struct http_framing *f, const char *p, size_t avail)
+{
+	switch (f->state) {
+	case S_LINE_START:
+		return take_request_line(f, p, avail);
+	case S_FIELD_START:
+		return is_tchar((unsigned char)p[0]) ? take_field_line(f, p, avail) : 0;
+	case S_VALUE:
+		return f->field == F_OTHER ? take_plain(f, p, avail) : 0;
+	case S_TARGET:
+	case S_NAME:
+		return take_plain(f, p, avail);
+	}
+	return 0;
+}
+
 ssize_t http_framing_feed(struct http_framing *f, const char *p, size_t len)
 {
 	size_t i = 0, n;
@@ -784,18 +801,11 @@ ssize_t http_framing_feed(struct http_framing *f, const char *p, size_t len)
 		begin_message(f);
 	f->part = part_of(f->state);
 	while (i < len && part_of(f->state) == f->part) {
-		if (f->state == S_BODY_LENGTH || f->state == S_CHUNK_DATA) {
+		if (f->state == S_BODY_LENGTH || f->state == S_CHUNK_DATA)
 			n = take_payload(f, len - i);
-		} else if ((f->state == S_FIELD_START && is_tchar((unsigned char)p[i]) &&
-			    (n = take_field_line(f, p + i, len - i)) > 0) ||
-			   (f->state == S_LINE_START &&
-			    (n = take_request_line(f, p + i, len - i)) > 0)) {
-			/* a whole line */
-		} else if ((f->state == S_TARGET || f->state == S_NAME ||
-			    (f->state == S_VALUE && f->field == F_OTHER)) &&
-			   (n = take_plain(f, p + i, len - i)) > 0) {
-			/* n plain head bytes */
-		} else {
+		else
+			n = take_fast(f, p + i, len - i);
+		if (n == 0) {
 			if (step(f, (unsigned char)p[i]))
 				return HTTP_FRAMING_REFUSED;
 			n = 1;

@@ -168,16 +168,17 @@ static void add_refusal_request(struct http_guard_conn *c, const char *head, siz
 				struct evbuffer *out)
 {
 	const struct http_framing *f = &c->fr;
-	struct str target = STR_LIT("/"), method = STR_NULL;
+	struct str target = STR_LIT("/"), method = STR_LIT("");
+	bool line = head && f->line_done; /* the request line is in `head` */
 
-	if (f->line_done && f->target.off + f->target.len <= len &&
+	if (line && f->target.off + f->target.len <= len &&
 	    plain_target(head + f->target.off, f->target.len))
 		target = str_make(head + f->target.off, f->target.len);
-	if (f->line_done && f->method.len <= MIN(len, 16))
+	if (line && f->method.len <= MIN(len, 16))
 		method = str_make(head, f->method.len);
 	evbuffer_add_printf(out, "GET %.*s HTTP/1.1\r\n" MARKER ": %s %d %.*s\r\n", STR_FMT(target),
 			    c->g->token, (int)f->reason, STR_FMT(method));
-	if (f->line_done && len)
+	if (line && len)
 		add_kept_fields(c->g, head, len, out);
 	evbuffer_add_printf(out, "Content-Length: 0\r\nConnection: close\r\n\r\n");
 }
