@@ -23,7 +23,8 @@
 #define RT_CONN_HEAD_MAX     2048 /* request line and fields: a path, a host, an error type */
 #define RT_CONN_PORT_DIGITS  5
 #define RT_CONN_PORT_MAX     65535
-#define RT_CONN_ATTEMPTS_MAX 2 /* a request is sent again once, on a new connection */
+#define RT_CONN_ATTEMPTS_MAX 2	/* a request is sent again once, on a new connection */
+#define RT_CONN_DECIMAL_MAX  24 /* a size_t in decimal, and its NUL */
 
 /* AWS_LAMBDA_RUNTIME_API's bytes: no controls, spaces or URL delimiters we do not expect. */
 static bool api_bytes_ok(const char *api)
@@ -270,26 +271,75 @@ static int attempt(struct rt_conn *c, struct iovec *iov, size_t n, struct rt_wir
 	return recv_answer(c, r, *sys ? &(int){0} : sys);
 }
 
+/* A request head being written into a fixed array; `full` once a piece did not fit. */
+struct head_out {
+	char *at;
+	const char *end;
+	bool full;
+};
+
+static void put(struct head_out *h, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (h->full || (size_t)(h->end - h->at) < n) {
+		h->full = true;
+		return;
+	}
+	memcpy(h->at, s, n);
+	h->at += n;
+}
+
+/* `v` in decimal, in `buf`; returns where the digits start. */
+static const char *decimal(size_t v, char buf[RT_CONN_DECIMAL_MAX])
+{
+	char *p = buf + RT_CONN_DECIMAL_MAX - 1;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
+}
+
+/*
+ * The request line and fields (RFC 9112 3, 5), by copies rather than
+ * snprintf: this runs twice per invocation. A GET carries no body fields.
+ */
+static int build_head(const struct rt_conn *c, char head[RT_CONN_HEAD_MAX], const char *method,
+		      const char *path, const char *error_type, size_t len, size_t *out_len)
+{
+	struct head_out h = {head, head + RT_CONN_HEAD_MAX, false};
+	char num[RT_CONN_DECIMAL_MAX];
+	bool get = !strcmp(method, "GET");
+
+	put(&h, method), put(&h, " "), put(&h, c->prefix), put(&h, path);
+	put(&h, " HTTP/1.1\r\nHost: "), put(&h, c->authority);
+	if (!get) {
+		put(&h, "\r\nContent-Type: application/json\r\nContent-Length: ");
+		put(&h, decimal(len, num));
+	}
+	if (!get && error_type)
+		put(&h, "\r\nLambda-Runtime-Function-Error-Type: "), put(&h, error_type);
+	put(&h, "\r\n\r\n");
+	if (h.full)
+		return ERR_TOOLARGE;
+	*out_len = (size_t)(h.at - head);
+	return 0;
+}
+
 int rt_conn_request(struct rt_conn *c, const char *method, const char *path, const char *error_type,
 		    const void *body, size_t len, size_t body_max, struct rt_wire_reader *r)
 {
 	char head[RT_CONN_HEAD_MAX];
 	struct iovec iov[2];
-	int hl, err = 0, sys = 0, i;
+	size_t hl;
+	int err = 0, sys = 0, i;
 
-	if (!strcmp(method, "GET"))
-		hl = snprintf(head, sizeof(head), "GET %s%s HTTP/1.1\r\nHost: %s\r\n\r\n",
-			      c->prefix, path, c->authority);
-	else
-		hl = snprintf(head, sizeof(head),
-			      "%s %s%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-			      "Content-Length: %zu\r\n%s%s%s\r\n",
-			      method, c->prefix, path, c->authority, len,
-			      error_type ? "Lambda-Runtime-Function-Error-Type: " : "",
-			      error_type ? error_type : "", error_type ? "\r\n" : "");
-	if (hl < 0 || (size_t)hl >= sizeof(head))
-		return ERR_TOOLARGE;
-	iov[0] = (struct iovec){head, (size_t)hl};
+	err = build_head(c, head, method, path, error_type, len, &hl);
+	if (err)
+		return err;
+	iov[0] = (struct iovec){head, hl};
 	iov[1] = (struct iovec){(void *)body, len};
 	for (i = 0; i < RT_CONN_ATTEMPTS_MAX; i++) {
 		bool reused = c->fd >= 0 && c->used;

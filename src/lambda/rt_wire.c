@@ -48,11 +48,16 @@ static size_t head_end(const char *p, size_t from, size_t n)
 	return 0;
 }
 
-/* RFC 9110 5.6.2: tchar. */
+/*
+ * RFC 9110 5.6.2: tchar, as a bitmap of the 128 ASCII codes: ALPHA, DIGIT
+ * and !#$%&'*+-.^_`|~ (a lookup, not a strchr per byte of every name).
+ */
+#define RT_WIRE_TCHAR_LO 0x03ff6cfa00000000ull /* codes 0-63 */
+#define RT_WIRE_TCHAR_HI 0x57ffffffc7fffffeull /* codes 64-127 */
+
 static bool is_tchar(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
+	return c < 64 ? (RT_WIRE_TCHAR_LO >> c) & 1 : c < 128 && (RT_WIRE_TCHAR_HI >> (c - 64)) & 1;
 }
 
 /* RFC 9110 5.5: field-vchar, SP or HTAB (obs-text included). */
