@@ -160,8 +160,10 @@ static int conn_open(struct rt_conn *c)
 	int rc, e = ECONNREFUSED, one = 1;
 
 	rc = getaddrinfo(c->host, c->port, &hints, &res);
-	if (rc)
+	if (rc) {
+		log_msg(LVL_ERROR, "Runtime API host %s: %s", c->host, gai_strerror(rc));
 		return rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
 				ai->ai_protocol);
@@ -260,6 +262,7 @@ static int attempt(struct rt_conn *c, struct iovec *iov, size_t n, struct rt_wir
 		   size_t body_max, int *sys)
 {
 	struct iovec copy[2];
+	int after_send_failed; /* the send's errno is the one to report */
 
 	rt_wire_reader_init(r, &c->in, body_max);
 	*sys = c->fd < 0 ? conn_open(c) : 0;
@@ -268,7 +271,7 @@ static int attempt(struct rt_conn *c, struct iovec *iov, size_t n, struct rt_wir
 	memcpy(copy, iov, n * sizeof(*iov)); /* send_all advances its iovec */
 	*sys = send_all(c->fd, copy, n);
 	/* A peer may answer (a 413, say) and close before it has read all we send. */
-	return recv_answer(c, r, *sys ? &(int){0} : sys);
+	return recv_answer(c, r, *sys ? &after_send_failed : sys);
 }
 
 /* A request head being written into a fixed array; `full` once a piece did not fit. */
@@ -293,13 +296,13 @@ static void put(struct head_out *h, const char *s)
 /* `v` in decimal, in `buf`; returns where the digits start. */
 static const char *decimal(size_t v, char buf[RT_CONN_DECIMAL_MAX])
 {
-	char *p = buf + RT_CONN_DECIMAL_MAX - 1;
+	size_t i = RT_CONN_DECIMAL_MAX - 1;
 
-	*p = '\0';
+	buf[i] = '\0';
 	do
-		*--p = (char)('0' + v % 10);
+		buf[--i] = (char)('0' + v % 10);
 	while (v /= 10);
-	return p;
+	return buf + i;
 }
 
 /*
