@@ -1,19 +1,18 @@
 /*
  * The Lambda Runtime API client loop (runtime.h): next, handle, response or
- * error, forever. It talks to the Runtime API with one libcurl easy handle so
- * that libcurl keeps a single TCP connection open for the life of the
- * process; the per-invocation cost is then two small HTTP exchanges over
- * loopback. The buffers for the event and the response are kept between
- * invocations and only given back after an unusually large one, so a warm
- * loop allocates almost nothing.
+ * error, forever. It talks to the Runtime API over one kept-alive TCP
+ * connection (rt_conn.h: plain HTTP/1.1, one sendmsg per request, the answer
+ * read in as few reads as its size allows), so the per-invocation cost is
+ * two small HTTP exchanges over loopback. The buffers for the event and the
+ * response are kept between invocations and only given back after an
+ * unusually large one, so a warm loop allocates nothing.
  *
- * Everything that comes from the Runtime API is bounded: header values have
- * fixed sizes, the event has LAMBDA_EVENT_MAX, and a request id must be made
- * of URL-safe bytes before it is put into a path.
+ * Everything that comes from the Runtime API is bounded: the head has
+ * RT_WIRE_HEAD_MAX, header values have fixed sizes here, the event has
+ * LAMBDA_EVENT_MAX, and a request id must be made of URL-safe bytes before
+ * it is put into a path.
  */
 #include "core/common.h"
-
-#include <curl/curl.h>
 
 #include "core/buf.h"
 #include "core/json.h"
@@ -21,48 +20,37 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "lambda/metrics.h"
+#include "lambda/rt_conn.h"
+#include "lambda/rt_wire.h"
 #include "lambda/runtime.h"
 
-#define RT_PREFIX	      "/2018-06-01/runtime/"
-#define RT_HOST_MAX	      255		       /* AWS_LAMBDA_RUNTIME_API, "host:port" */
-#define RT_REQUEST_ID_MAX     128		       /* Lambda's are UUIDs (36 bytes) */
-#define RT_BASE_MAX	      (RT_HOST_MAX + 32)       /* "http://" host RT_PREFIX */
-#define RT_PATH_MAX	      (RT_REQUEST_ID_MAX + 32) /* "invocation/<id>/response" */
-#define RT_URL_MAX	      (RT_BASE_MAX + RT_PATH_MAX)
-#define RT_ARN_MAX	      512   /* an ARN with a qualifier is at most ~170 bytes */
-#define RT_TRACE_MAX	      512   /* X-Ray header: Root, Parent, Sampled, Lineage */
-#define RT_DEADLINE_MAX	      24    /* decimal int64 */
-#define RT_REPLY_MAX	      4096  /* what we keep of the Runtime API's answers to posts */
-#define RT_ERROR_BODY_MAX     16384 /* error JSON: a 1 KiB message escaped at worst 6x */
-#define RT_KEEP_MAX	      ((size_t)1 << 20) /* buffers above this are freed after an invocation */
-#define RT_CONNECT_TIMEOUT_MS 5000L
-#define RT_RETRY_MAX_MS	      1000 /* backoff ceiling for answers to `next` without an id */
+#define RT_PREFIX	  "/2018-06-01/runtime/"
+#define RT_REQUEST_ID_MAX 128			   /* Lambda's are UUIDs (36 bytes) */
+#define RT_PATH_MAX	  (RT_REQUEST_ID_MAX + 64) /* RT_PREFIX "invocation/<id>/response" */
+#define RT_ARN_MAX	  512		    /* an ARN with a qualifier is at most ~170 bytes */
+#define RT_TRACE_MAX	  512		    /* X-Ray header: Root, Parent, Sampled, Lineage */
+#define RT_DEADLINE_MAX	  24		    /* decimal int64 */
+#define RT_REPLY_MAX	  4096		    /* what we keep of the Runtime API's answers to posts */
+#define RT_ERROR_BODY_MAX 16384		    /* error JSON: a 1 KiB message escaped at worst 6x */
+#define RT_KEEP_MAX	  ((size_t)1 << 20) /* buffers above this are freed after an invocation */
+#define RT_RETRY_MAX_MS	  1000 /* backoff ceiling for answers to `next` without an id */
+/* The answer buffer: a head, an event, and room to drain what passes the cap. */
+#define RT_IN_MAX (RT_WIRE_HEAD_MAX + (size_t)LAMBDA_EVENT_MAX + RT_WIRE_READ_CHUNK)
 
-/* The headers of one answer; reset at each status line. */
+/* The invocation fields of an answer to `next`, copied out of the answer's head. */
 struct rt_headers {
 	char request_id[RT_REQUEST_ID_MAX];
 	char function_arn[RT_ARN_MAX];
 	char trace_id[RT_TRACE_MAX];
 	char deadline[RT_DEADLINE_MAX];
-	bool request_id_bad; /* present but too long to keep */
-};
-
-/* Where a body goes: bytes past the buffer's cap are drained and flagged. */
-struct rt_sink {
-	struct buf *b;
-	bool overflow;
+	bool request_id_bad; /* present but too long to keep, or given twice */
 };
 
 struct rt {
-	CURL *curl;
-	struct curl_slist *post_headers; /* Expect: (none), Content-Type */
-	char base[RT_BASE_MAX];		 /* "http://host:port/2018-06-01/runtime/" */
+	struct rt_conn conn;	 /* the connection and its answer buffer */
+	struct rt_wire_reader r; /* the last answer: the event lives in conn.in */
 	struct rt_headers hdr;
-	struct buf event;
 	struct buf response;
-	struct buf reply;
-	struct rt_sink sink;
-	char curl_err[CURL_ERROR_SIZE];
 	bool warm; /* an invocation has been served: the next is not a cold start */
 };
 
@@ -156,16 +144,6 @@ static bool request_id_valid(const char *id)
 	return true;
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
-{
-	struct rt_sink *sink = userdata;
-	size_t len = size * nmemb;
-
-	if (!sink->overflow && buf_add(sink->b, data, len))
-		sink->overflow = true;
-	return len; /* drain what does not fit: the connection stays usable */
-}
-
 /* Copy a header value into a fixed field; false when it does not fit (field left ""). */
 static bool header_keep(char *field, size_t size, struct str value)
 {
@@ -178,120 +156,17 @@ static bool header_keep(char *field, size_t size, struct str value)
 	return true;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
-{
-	struct rt_headers *h = userdata;
-	size_t len = size * nmemb;
-	struct str line = str_make(data, len), name, value;
-	bool found;
-
-	/* A status line starts a new answer (an interim 1xx, then the real one). */
-	if (str_has_prefix(line, STR_LIT("HTTP/"))) {
-		memset(h, 0, sizeof(*h));
-		return len;
-	}
-	while (line.len && (line.ptr[line.len - 1] == '\n' || line.ptr[line.len - 1] == '\r'))
-		line.len--;
-	value = str_trim(str_split(line, ':', &name, &found));
-	if (!found)
-		return len;
-	name = str_trim(name);
-	if (str_ieq_cstr(name, "Lambda-Runtime-Aws-Request-Id")) {
-		if (!header_keep(h->request_id, sizeof(h->request_id), value))
-			h->request_id_bad = true;
-	} else if (str_ieq_cstr(name, "Lambda-Runtime-Deadline-Ms")) {
-		header_keep(h->deadline, sizeof(h->deadline), value);
-	} else if (str_ieq_cstr(name, "Lambda-Runtime-Invoked-Function-Arn")) {
-		header_keep(h->function_arn, sizeof(h->function_arn), value);
-	} else if (str_ieq_cstr(name, "Lambda-Runtime-Trace-Id")) {
-		header_keep(h->trace_id, sizeof(h->trace_id), value);
-	}
-	return len;
-}
-
 static int rt_init(struct rt *rt)
 {
-	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
-	size_t i;
-
 	memset(rt, 0, sizeof(*rt));
-	buf_init(&rt->event, LAMBDA_EVENT_MAX);
 	buf_init(&rt->response, LAMBDA_RESPONSE_BUF_MAX);
-	buf_init(&rt->reply, RT_REPLY_MAX);
-	if (!api || !api[0] || strlen(api) > RT_HOST_MAX) {
-		log_msg(LVL_FATAL, "AWS_LAMBDA_RUNTIME_API is missing or too long");
-		return ERR_CONFIG;
-	}
-	for (i = 0; api[i]; i++) {
-		unsigned char c = (unsigned char)api[i];
-
-		/*
-		 * host:port, optionally followed by a path prefix: `sluice dev`
-		 * runs many workers behind one Runtime API port and tells them
-		 * apart by "/w/<id>".
-		 */
-		if (c <= ' ' || c >= 0x7f || c == '?' || c == '#' || c == '@' || c == '\\' ||
-		    (i == 0 && c == '/')) {
-			log_msg(LVL_FATAL, "AWS_LAMBDA_RUNTIME_API is not host:port[/prefix]");
-			return ERR_CONFIG;
-		}
-	}
-	snprintf(rt->base, sizeof(rt->base), "http://%s" RT_PREFIX, api);
-
-	rt->curl = curl_easy_init();
-	rt->post_headers = curl_slist_append(NULL, "Expect:");
-	if (rt->post_headers)
-		rt->post_headers =
-			curl_slist_append(rt->post_headers, "Content-Type: application/json");
-	if (!rt->curl || !rt->post_headers)
-		return ERR_NOMEM;
-
-	/* The Runtime API is plain HTTP on a local address: never through a proxy. */
-	curl_easy_setopt(rt->curl, CURLOPT_PROXY, "");
-	curl_easy_setopt(rt->curl, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(rt->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(rt->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(rt->curl, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(rt->curl, CURLOPT_CONNECTTIMEOUT_MS, RT_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(rt->curl, CURLOPT_ERRORBUFFER, rt->curl_err);
-	curl_easy_setopt(rt->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(rt->curl, CURLOPT_HEADERDATA, &rt->hdr);
-	curl_easy_setopt(rt->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(rt->curl, CURLOPT_WRITEDATA, &rt->sink);
-	return 0;
+	return rt_conn_init(&rt->conn, getenv("AWS_LAMBDA_RUNTIME_API"), RT_IN_MAX);
 }
 
 static void rt_release(struct rt *rt)
 {
-	if (rt->curl)
-		curl_easy_cleanup(rt->curl);
-	curl_slist_free_all(rt->post_headers);
-	buf_release(&rt->event);
+	rt_conn_release(&rt->conn);
 	buf_release(&rt->response);
-	buf_release(&rt->reply);
-}
-
-/* Run the request set up on the handle; OUT: the HTTP status. */
-static int rt_perform(struct rt *rt, const char *url, struct buf *into, long *status)
-{
-	CURLcode rc;
-
-	buf_reset(into);
-	rt->sink.b = into;
-	rt->sink.overflow = false;
-	rt->curl_err[0] = '\0';
-	memset(&rt->hdr, 0, sizeof(rt->hdr));
-	curl_easy_setopt(rt->curl, CURLOPT_URL, url);
-	rc = curl_easy_perform(rt->curl);
-	if (rc != CURLE_OK) {
-		log_emit(LVL_ERROR, "Runtime API unreachable",
-			 json_pack("{s:s,s:s}", "url", url, "error",
-				   rt->curl_err[0] ? rt->curl_err : curl_easy_strerror(rc)));
-		return ERR_HTTP;
-	}
-	*status = 0;
-	curl_easy_getinfo(rt->curl, CURLINFO_RESPONSE_CODE, status);
-	return 0;
 }
 
 /*
@@ -302,39 +177,20 @@ static int rt_perform(struct rt *rt, const char *url, struct buf *into, long *st
 static int rt_post(struct rt *rt, const char *path, const char *body, size_t len,
 		   const char *error_type)
 {
-	char url[RT_URL_MAX], type_hdr[sizeof(((struct lambda_error *)0)->type) + 48];
-	struct curl_slist *extra = NULL, *headers = rt->post_headers;
-	long status;
-	int err;
+	struct rt_wire_reader *r = &rt->r;
+	char full[RT_PATH_MAX];
+	int err, status;
 
-	snprintf(url, sizeof(url), "%s%s", rt->base, path);
-	if (error_type) {
-		snprintf(type_hdr, sizeof(type_hdr), "Lambda-Runtime-Function-Error-Type: %s",
-			 error_type);
-		extra = curl_slist_append(NULL, "Expect:");
-		if (extra)
-			extra = curl_slist_append(extra, "Content-Type: application/json");
-		if (extra)
-			extra = curl_slist_append(extra, type_hdr);
-		if (!extra)
-			return ERR_NOMEM;
-		headers = extra;
-	}
-	curl_easy_setopt(rt->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, headers);
-	err = rt_perform(rt, url, &rt->reply, &status);
-	curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_slist_free_all(extra);
+	snprintf(full, sizeof(full), RT_PREFIX "%s", path);
+	err = rt_conn_request(&rt->conn, "POST", full, error_type, body, len, RT_REPLY_MAX, r);
 	if (err)
 		return err;
+	status = r->head.status;
 	if (status >= 200 && status < 300)
 		return 0;
 	log_emit(status >= 500 ? LVL_FATAL : LVL_ERROR, "Runtime API refused a post",
 		 json_pack("{s:s,s:I,s:s%}", "path", path, "status", (json_int_t)status, "body",
-			   rt->reply.ptr, rt->reply.len));
+			   rt_wire_reader_body(r), r->body_len));
 	return status >= 500 ? ERR_REMOTE : 0;
 }
 
@@ -362,30 +218,47 @@ static int rt_post_error(struct rt *rt, const char *path, struct lambda_error *l
 	return err;
 }
 
+/* Copy the invocation's fields out of the answer's head (`r`, done). */
+static void headers_from_answer(struct rt *rt)
+{
+	const struct rt_wire_reader *r = &rt->r;
+	const char *base = rt->conn.in.ptr;
+	struct rt_headers *h = &rt->hdr;
+#define RT_FIELD(f) str_make(base + r->head.field[f].off, r->head.field[f].len)
+
+	memset(h, 0, sizeof(*h));
+	if (!header_keep(h->request_id, sizeof(h->request_id), RT_FIELD(RT_WIRE_REQUEST_ID)) ||
+	    r->head.duplicate)
+		h->request_id_bad = true;
+	header_keep(h->deadline, sizeof(h->deadline), RT_FIELD(RT_WIRE_DEADLINE));
+	header_keep(h->function_arn, sizeof(h->function_arn), RT_FIELD(RT_WIRE_FUNCTION_ARN));
+	header_keep(h->trace_id, sizeof(h->trace_id), RT_FIELD(RT_WIRE_TRACE_ID));
+#undef RT_FIELD
+}
+
 /*
  * GET `next` until an answer carries a usable request id; rt->hdr and
- * rt->event then describe the invocation.
+ * the body of rt->r then describe the invocation.
  */
 static int rt_next(struct rt *rt, bool *event_too_large /* OUT */)
 {
-	char url[RT_URL_MAX];
+	struct rt_wire_reader *r = &rt->r;
 	unsigned misses = 0;
-	long status;
 	int err;
 
-	snprintf(url, sizeof(url), "%s%s", rt->base, "invocation/next");
 	for (;;) {
-		curl_easy_setopt(rt->curl, CURLOPT_HTTPGET, 1L);
-		err = rt_perform(rt, url, &rt->event, &status);
+		err = rt_conn_request(&rt->conn, "GET", RT_PREFIX "invocation/next", NULL, NULL, 0,
+				      LAMBDA_EVENT_MAX, r);
 		if (err)
 			return err;
-		if (status != 200) {
+		if (r->head.status != 200) {
 			log_emit(LVL_FATAL, "Runtime API refused next",
-				 json_pack("{s:I,s:s%}", "status", (json_int_t)status, "body",
-					   rt->event.ptr,
-					   MIN(rt->event.len, (size_t)RT_REPLY_MAX)));
+				 json_pack("{s:I,s:s%}", "status", (json_int_t)r->head.status,
+					   "body", rt_wire_reader_body(r),
+					   MIN(r->body_len, (size_t)RT_REPLY_MAX)));
 			return ERR_REMOTE;
 		}
+		headers_from_answer(rt);
 		if (!rt->hdr.request_id_bad && request_id_valid(rt->hdr.request_id))
 			break;
 		/* Nothing to answer to: say so, and ask again (backing off if it persists). */
@@ -397,15 +270,15 @@ static int rt_next(struct rt *rt, bool *event_too_large /* OUT */)
 			nanosleep(&ts, NULL);
 		}
 	}
-	*event_too_large = rt->sink.overflow;
+	*event_too_large = r->truncated;
 	return 0;
 }
 
 /* Free buffers that one big invocation grew, so that a warm process stays small. */
 static void rt_trim(struct rt *rt)
 {
-	if (rt->event.alloc > RT_KEEP_MAX)
-		buf_release(&rt->event);
+	if (rt->conn.in.alloc > RT_KEEP_MAX)
+		buf_release(&rt->conn.in);
 	if (rt->response.alloc > RT_KEEP_MAX)
 		buf_release(&rt->response);
 	buf_reset(&rt->response);
@@ -456,8 +329,8 @@ static int rt_invoke(struct rt *rt, const struct lambda_function *fn, void *stat
 				     "Event payload exceeded the runtime's limit (%d bytes).",
 				     LAMBDA_EVENT_MAX);
 	else
-		failed =
-			fn->handle(state, rt->event.ptr, rt->event.len, &ctx, &rt->response, &lerr);
+		failed = fn->handle(state, rt_wire_reader_body(&rt->r), rt->r.body_len, &ctx,
+				    &rt->response, &lerr);
 	if (!failed && rt->response.len > LAMBDA_RESPONSE_MAX)
 		failed = lambda_fail(&lerr, "Function.ResponseSizeTooLarge",
 				     "Response payload size (%zu bytes) exceeded maximum allowed "

@@ -6,9 +6,10 @@
  * place that speaks the Runtime API, so a function is a plain C callback that
  * can be unit-tested without any HTTP at all.
  *
- * One libcurl easy handle serves the whole life of the loop, so every request
- * goes over the same kept-alive TCP connection to the Runtime API. The caller
- * runs curl_global_init() once before lambda_run() (the bootstrap does).
+ * Every request goes over the same kept-alive TCP connection to the Runtime
+ * API, spoken by a small HTTP/1.1 client of its own (rt_conn.h, rt_wire.h),
+ * not libcurl: the loop needs no curl_global_init(), though the bootstrap
+ * still runs it for the AWS clients.
  *
  * https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
  */
@@ -111,9 +112,12 @@ struct lambda_function {
  * An answer to `next` without a usable request id is logged and asked
  * again. `next` waits without a timeout, as Lambda requires.
  *
+ * An idle connection the Runtime API closed is reopened once.
+ *
  * Returns 0 when `max_invocations` were served, ERR_CONFIG when
  * AWS_LAMBDA_RUNTIME_API is missing or malformed, ERR_HTTP when the Runtime
- * API cannot be reached (or drops the connection), ERR_REMOTE when it answers
+ * API cannot be reached (or drops the connection, or answers with something
+ * that is not strict HTTP/1.1 within rt_wire.h's caps), ERR_REMOTE when it answers
  * `next` with an error status or any request with 500 (a container error: the
  * runtime must exit), ERR_INVAL after an init error was reported, ERR_NOMEM.
  * fn->fini runs on every return after a successful init.
