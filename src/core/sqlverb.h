@@ -11,9 +11,10 @@
  * The verb is the statement's first keyword, upper-cased, after whitespace,
  * comments (`--` to the end of the line, and block comments, nested as
  * PostgreSQL nests them) and opening parentheses. A statement that starts
- * with WITH names what its common table expressions change: the first INSERT, UPDATE, DELETE or
- * MERGE keyword found outside quotes and comments, else SELECT (what "WITH up AS (INSERT ...)
- * SELECT ... FROM up" does is an INSERT). It is a lexer's guess, not a parser's: a column named
+ * with WITH names what its common table expressions change: the first
+ * INSERT, UPDATE, DELETE or MERGE keyword found outside quotes and
+ * comments, else SELECT (what "WITH up AS (INSERT ...) SELECT ... FROM up"
+ * does is an INSERT). It is a lexer's guess, not a parser's: a column named
  * `delete` in a WITH query would be taken for the verb.
  */
 #ifndef SLUICE_CORE_SQLVERB_H
