@@ -75,7 +75,7 @@ static void now_full(void)
 	log_set_correlation_id("c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
 	if (log_debug_wanted())
 		log_emit(LVL_DEBUG, "aws call",
-			 json_pack("{s:s,s:s,s:i,s:i,s:f,s:s}", "service", "dynamodb", "operation",
+			 json_pack("{s:s,s:s,s:i,s:i,s:f,s:s}", "awsService", "dynamodb", "operation",
 				   "TransactWriteItems", "status", 200, "attempts", 1, "durationMs",
 				   3.21, "awsRequestId",
 				   "Q8B2N3KJ4LP5M6N7O8P9Q0R1S2T3U4V5W6X7Y8Z9A0B1C2D3"));
