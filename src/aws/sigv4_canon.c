@@ -317,6 +317,15 @@ static bool sign_skips(struct str name)
 	return false;
 }
 
+size_t sigv4_headers_bytes(const struct sigv4_request *req)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->n_headers; i++)
+		n += req->headers[i].name.len + req->headers[i].value.len;
+	return n;
+}
+
 bool sigv4_list_has(struct str list, struct str name)
 {
 	struct str rest = list, item;
@@ -337,7 +346,8 @@ int sigv4_canon_headers(const struct sigv4_request *req, const struct sigv4_head
 	struct hentry *e;
 	int err = 0;
 
-	if (req->n_headers > SIGV4_MAX_HEADERS || sel->n_extra > SIGV4_MAX_ADDED_HEADERS)
+	if (sigv4_headers_bytes(req) > SIGV4_MAX_HEADER_BYTES ||
+	    sel->n_extra > SIGV4_MAX_ADDED_HEADERS)
 		return ERR_TOOLARGE;
 	e = calloc(max ? max : 1, sizeof(*e));
 	if (!e)

@@ -34,6 +34,9 @@ int sigv4_cmp_slice(const char *a, size_t alen, const char *b, size_t blen);
 /* An RFC 9110 token character, other than ';' (which separates SignedHeaders). */
 bool sigv4_is_tchar(unsigned char c);
 
+/* The bytes of the names and values of `req`'s headers, to hold against SIGV4_MAX_HEADER_BYTES. */
+size_t sigv4_headers_bytes(const struct sigv4_request *req);
+
 /* True when `name` is one of the ';'-separated names of `list` (ASCII case-insensitive). */
 bool sigv4_list_has(struct str list, struct str name);
 

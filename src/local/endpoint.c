@@ -3,7 +3,9 @@
  * caller's event loop. It tells services apart by the X-Amz-Target header
  * (DynamoDB's JSON protocol names its operation there) and hands everything
  * else to the S3 server. evhttp reads whole bodies into memory, so the body
- * size is capped (S3_MAX_BODY); evhttp itself answers 413 beyond it.
+ * size is capped (S3_MAX_BODY), and so is the head: the framing guard
+ * (http/guard.h) reads every request first and refuses beyond the caps, at
+ * once, in the words of the service the request was for (on_refused()).
  *
  * DynamoDB requests are verified here (SigV4, service "dynamodb") and then
  * submitted to the DynamoDB server, whose group commit answers them once
@@ -24,6 +26,8 @@
 
 #include "aws/sigv4.h"
 #include "core/buf.h"
+#include "http/guard.h"
+#include "http/server.h"
 #include "core/log.h"
 #include "core/uuid.h"
 #include "local/cloudwatch/cw.h"
@@ -55,6 +59,8 @@ struct aws_endpoint {
 	char *secret;
 	char *region;
 	uint16_t port;
+	/* Reads every request before evhttp does (http/guard.h). */
+	struct http_guard *guard;
 };
 
 /* ---- DynamoDB -------------------------------------------------------------------------- */
@@ -90,10 +96,7 @@ static void ddb_headers(struct evhttp_request *req)
 
 static const char *reason_phrase(int status)
 {
-	return status == 200   ? "OK"
-	       : status == 500 ? "Internal Server Error"
-	       : status == 404 ? "Not Found"
-			       : "Bad Request";
+	return http_status_phrase(status);
 }
 
 /* The answer of ddb_server_submit(): sending it frees the (owned) request. */
@@ -138,20 +141,21 @@ static const char *lookup_secret(void *ctx, struct str akid)
 static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req, const char *body,
 			     size_t len)
 {
-	struct sigv4_header hs[SIGV4_MAX_HEADERS];
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	/* As many headers as came: the guard capped the head's size. */
+	struct sigv4_header *hs = calloc(http_header_count(in) + 1, sizeof(*hs));
 	const char *uri = evhttp_request_get_uri(req), *q;
 	struct sigv4_result res;
 	struct evkeyval *kv;
 	size_t n = 0;
 	bool ok = false;
 
-	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+	if (!hs) {
+		ddb_error(req, 500, "InternalFailure", "The request processing has failed.");
+		return false;
+	}
+	TAILQ_FOREACH(kv, in, next)
 	{
-		if (n == SIGV4_MAX_HEADERS) {
-			ddb_error(req, 400, "IncompleteSignatureException",
-				  "The request has too many headers.");
-			return false;
-		}
 		hs[n].name = str_from(kv->key);
 		hs[n].value = str_from(kv->value);
 		n++;
@@ -221,6 +225,7 @@ static bool ddb_authenticate(struct aws_endpoint *ep, struct evhttp_request *req
 	}
 out:
 	sigv4_result_release(&res);
+	free(hs);
 	return ok;
 }
 
@@ -254,6 +259,33 @@ static void ddb_request(struct aws_endpoint *ep, struct evhttp_request *req, con
 }
 
 /* ---- Dispatch -------------------------------------------------------------------------- */
+
+/* Fields of a refused request the answer needs: which service, which bucket. */
+static const char *const guard_keep[] = {"X-Amz-Target", "Host", NULL};
+
+/*
+ * A request the framing guard refused, answered as the service it was for.
+ * DynamoDB documents no answer for these; its JSON error, with the status
+ * and a type named after it, is the closest (docs/security.md).
+ */
+static void on_refused(struct evhttp_request *req, const struct http_guard_refusal *r, void *arg)
+{
+	struct aws_endpoint *ep = arg;
+	const char *target =
+		evhttp_find_header(evhttp_request_get_input_headers(req), "X-Amz-Target");
+
+	if (!target || strncmp(target, "DynamoDB_", 9)) {
+		s3_server_refuse(ep->s3, req, r);
+		return;
+	}
+	log_msg(LVL_WARN, "dynamodb: refused %s: %s", target, http_framing_reason_text(r->reason));
+	ddb_error(req, r->status,
+		  r->status == 413   ? "RequestEntityTooLarge"
+		  : r->status == 431 ? "RequestHeaderFieldsTooLarge"
+		  : r->status == 501 ? "NotImplemented"
+				     : "SerializationException",
+		  http_framing_reason_text(r->reason));
+}
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
@@ -325,14 +357,22 @@ int aws_endpoint_new(struct event_base *base, const char *address, uint16_t port
 		rc = ERR_NOMEM;
 		goto fail;
 	}
-	evhttp_set_max_body_size(ep->http, S3_MAX_BODY);
-	evhttp_set_max_headers_size(ep->http, ENDPOINT_MAX_HEADERS);
+	struct http_guard_config guard = {
+		.base = base,
+		.limits = {ENDPOINT_MAX_HEADERS, ENDPOINT_MAX_HEADERS, S3_MAX_BODY},
+		.handler = on_request,
+		.refuse = on_refused,
+		.arg = ep,
+		.keep_fields = guard_keep,
+	};
+	if ((rc = http_guard_new(&guard, &ep->guard)))
+		goto fail;
+	http_guard_attach(ep->guard, ep->http); /* its caps, bufferevents and callback */
 	evhttp_set_timeout(ep->http, ENDPOINT_TIMEOUT_SECONDS);
 	evhttp_set_default_content_type(ep->http, "application/xml");
 	evhttp_set_allowed_methods(ep->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(ep->http, on_request, ep);
 	ep->sock = evhttp_bind_socket_with_handle(ep->http, address ? address : "127.0.0.1", port);
 	if (!ep->sock) {
 		log_msg(LVL_ERROR, "aws endpoint: cannot listen on %s:%u",
@@ -462,6 +502,7 @@ void aws_endpoint_free(struct aws_endpoint *ep)
 	cw_free(ep->cw); /* ends the dashboard's streams while their connections live */
 	if (ep->http)
 		evhttp_free(ep->http);
+	http_guard_free(ep->guard);
 	s3_server_free(ep->s3);
 	free(ep->ddb_path);
 	free(ep->access_key_id);

@@ -30,6 +30,7 @@
 #include "core/enc.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
+#include "http/guard.h"
 #include "local/apigw/gw_int.h"
 #include "local/lambda/pool.h"
 
@@ -53,6 +54,7 @@ struct gateway {
 	struct evhttp *http;
 	uint16_t port;
 	struct gateway_routes *routes;
+	struct http_guard *guard; /* reads every request before evhttp (http/guard.h) */
 	struct gw_creds creds;
 	uint32_t rest_timeout_ms, http_timeout_ms;
 	struct gw_call *calls; /* waiting for a function, doubly linked */
@@ -99,7 +101,7 @@ void gw_send_json(struct evhttp_request *req, int version, const char *request_i
 		evhttp_add_header(h, "x-amzn-ErrorType", error_type);
 	if (out)
 		evbuffer_add(out, body, strlen(body));
-	evhttp_send_reply(req, status, NULL, out);
+	evhttp_send_reply(req, status, http_status_phrase(status), out);
 	if (out)
 		evbuffer_free(out);
 }
@@ -556,6 +558,14 @@ done:
 	free(g);
 }
 
+/* A request the framing guard refused: API Gateway's answer (gw_guard.c). */
+static void gw_refuse(struct evhttp_request *req, const struct http_guard_refusal *r, void *arg)
+{
+	struct gateway *gw = arg;
+
+	gw_guard_answer(gw->routes, req, r);
+}
+
 /* ---- lifecycle ---- */
 
 /* The port `sock` is bound to. */
@@ -597,13 +607,21 @@ int gateway_new(struct event_base *base, const struct gateway_config *cfg,
 	gw->http = evhttp_new(base);
 	if (!gw->creds.access_key_id || !gw->creds.secret || !gw->creds.region || !gw->http)
 		goto fail;
-	evhttp_set_max_body_size(gw->http, GATEWAY_BODY_MAX);
+	struct http_guard_config guard = {
+		.base = base,
+		.limits = {GATEWAY_HEAD_MAX, GATEWAY_HEAD_RAW_MAX, GATEWAY_BODY_MAX},
+		.handler = gw_handle,
+		.refuse = gw_refuse,
+		.arg = gw,
+	};
+	if ((err = http_guard_new(&guard, &gw->guard)))
+		goto fail;
+	http_guard_attach(gw->guard, gw->http); /* its caps, bufferevents and callback */
 	evhttp_set_flags(gw->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_allowed_methods(gw->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_timeout(gw->http, GW_CONN_TIMEOUT_S);
-	evhttp_set_gencb(gw->http, gw_handle, gw);
 	err = ERR_IO;
 	sock = evhttp_bind_socket_with_handle(gw->http, cfg->address ? cfg->address : "127.0.0.1",
 					      cfg->port);
@@ -645,6 +663,7 @@ void gateway_free(struct gateway *gw)
 	}
 	if (gw->http)
 		evhttp_free(gw->http);
+	http_guard_free(gw->guard);
 	gateway_routes_unref(gw->routes);
 	free(gw->creds.access_key_id);
 	free(gw->creds.region);

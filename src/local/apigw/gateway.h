@@ -13,7 +13,11 @@
  *                                 HTTP 403 {"message":"Forbidden"}
  *   AWS_IAM, bad signature        403 {"message":"The request signature we calculated
  *                                 does not match ..."} (REST adds the canonical request)
- *   body over GATEWAY_BODY_MAX    413 (evhttp's own answer: the body is never read)
+ *   body over GATEWAY_BODY_MAX    REST 413 {"message": "Request Too Long"}
+ *                                 HTTP 413 {"message":"Request Entity Too Large"}
+ *   head over GATEWAY_HEAD_MAX    431 {"message":"HTTP header is larger than 10240 bytes."}
+ *   framing HTTP/1.1 refuses      400 {"message":"Bad Request"}, 501 for a transfer coding
+ *                                 (these four from the framing guard, http/guard.h, at once)
  *   function error, bad response  REST 502 {"message": "Internal server error"}
  *                                 HTTP 500 {"message":"Internal Server Error"}
  *   integration timeout           REST 504 {"message": "Endpoint request timed out"}
@@ -51,10 +55,14 @@ struct gateway;
 
 /* API Gateway's limits, named once. */
 #define GATEWAY_BODY_MAX	(10u << 20) /* request payload: 10 MB */
+#define GATEWAY_HEAD_MAX	10240	    /* request line + header values (the quota's words) */
 #define GATEWAY_REST_TIMEOUT_MS 29000	    /* REST API integration timeout */
 #define GATEWAY_HTTP_TIMEOUT_MS 30000	    /* HTTP API integration timeout */
 #define GATEWAY_MAX_HEADERS	256	    /* request headers considered */
 #define GATEWAY_DEFAULT_PORT	3000
+
+/* The whole head, field names and line ends included: as much again as the values, at most. */
+#define GATEWAY_HEAD_RAW_MAX ((size_t)2 * GATEWAY_HEAD_MAX)
 
 struct gateway_config {
 	const char *address;	   /* NULL: "127.0.0.1" */

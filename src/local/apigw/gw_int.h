@@ -9,6 +9,7 @@
  *                added to a function's answer
  *   gw_iam.c     the AWS_IAM authorizer: SigV4 (service execute-api) against
  *                the local credentials, and API Gateway's refusals
+ *   gw_guard.c   API Gateway's answers to what the framing guard refuses
  *
  * Everything runs on the gateway's event_base, single-threaded.
  */
@@ -25,6 +26,7 @@
 
 struct evhttp_request;
 struct evkeyvalq;
+struct http_guard_refusal;
 
 /*
  * Everything one request borrows while it is checked and its event built.
@@ -109,5 +111,15 @@ void gw_cors_add_headers(struct evkeyvalq *h, const struct gateway_cors *cors, c
 bool gw_iam_check(const struct gw_creds *creds, struct evhttp_request *req,
 		  const struct gateway_route_spec *route, const char *route_key, const char *rid,
 		  const struct gw_req *g, char *access_key /* OUT */, size_t ak_cap);
+
+/* ---- gw_guard.c ---- */
+
+/*
+ * Answer a request the framing guard refused (http/guard.h) as API Gateway
+ * does, for the API of the route it matches in `rt` (else the default one),
+ * and log the refusal.
+ */
+void gw_guard_answer(const struct gateway_routes *rt, struct evhttp_request *req,
+		     const struct http_guard_refusal *r);
 
 #endif

@@ -24,6 +24,7 @@
 #include "aws/sigv4.h"
 #include "core/json.h"
 #include "core/uuid.h"
+#include "http/server.h"
 #include "local/cloudwatch/cw_cbor.h"
 #include "local/cloudwatch/cw_int.h"
 
@@ -237,20 +238,22 @@ static void auth_error(const struct cw_call_ctx *c, const struct sigv4_result *r
 static bool authenticate(struct cloudwatch *cw, struct cw_call_ctx *c, const char *body, size_t len,
 			 struct cw_error *e)
 {
-	struct sigv4_header hs[SIGV4_MAX_HEADERS];
+	struct evkeyvalq *in = evhttp_request_get_input_headers(c->req);
+	/* As many headers as came: the guard in front of the endpoint capped the head's size. */
+	struct sigv4_header *hs = calloc(http_header_count(in) + 1, sizeof(*hs));
 	const char *uri = evhttp_request_get_uri(c->req), *q;
 	struct sigv4_result res;
 	struct evkeyval *kv;
 	size_t n = 0;
 	bool ok = false;
 
-	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(c->req), next)
+	if (!hs) {
+		cw_fail(e, "InternalFailure", "The request processing has failed.");
+		e->status = 500;
+		return false;
+	}
+	TAILQ_FOREACH(kv, in, next)
 	{
-		if (n == SIGV4_MAX_HEADERS) {
-			cw_fail(e, "IncompleteSignatureException",
-				"The request has too many headers.");
-			return false;
-		}
 		hs[n].name = str_from(kv->key);
 		hs[n].value = str_from(kv->value);
 		n++;
@@ -283,6 +286,7 @@ static bool authenticate(struct cloudwatch *cw, struct cw_call_ctx *c, const cha
 		auth_error(c, &res, e);
 	}
 	sigv4_result_release(&res);
+	free(hs);
 	return ok;
 }
 

@@ -22,7 +22,9 @@
 #include "core/enc.h"
 #include "core/grow.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/str.h"
+#include "http/guard.h"
 #include "local/lambda/runtime_api.h"
 
 /* A Runtime API path is about 100 bytes; anything far longer is not ours (404). */
@@ -33,6 +35,8 @@
 #define RT_ERROR_TYPE_MAX 256
 /* Far beyond any idle time the pool keeps a worker's `next` waiting. */
 #define RT_CONN_TIMEOUT_S (24 * 3600)
+/* A runtime's request head: a path, a request id and a few fields; this is far beyond. */
+#define RT_HEAD_MAX	  (64u << 10)
 #define RT_VERSION_PREFIX "/2018-06-01/runtime/"
 
 #define RT_TOKEN_BYTES 16 /* 128 bits: not guessable, not worth brute force */
@@ -47,6 +51,7 @@ struct rt_entry {
 struct runtime_api {
 	struct event_base *base;
 	struct evhttp *http;
+	struct http_guard *guard; /* reads every request before evhttp (http/guard.h) */
 	uint16_t port;
 	uint64_t next_id;
 	struct rt_entry *entries;
@@ -81,6 +86,10 @@ static const char *reason_of(int code)
 		return "Method Not Allowed";
 	case 413:
 		return "Request Entity Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
 	default:
 		return "Internal Server Error";
 	}
@@ -318,6 +327,34 @@ notfound:
 	runtime_api_answer_error(req, 404, "NotFound", "unknown worker or Runtime API path");
 }
 
+/* A request the framing guard refused, in the Runtime API's JSON error (docs/security.md). */
+static void on_refused(struct evhttp_request *req, const struct http_guard_refusal *r, void *arg)
+{
+	char msg[96];
+
+	log_msg(LVL_WARN, "runtime api: refused %s %s: %s", *r->method ? r->method : "-",
+		evhttp_request_get_uri(req), http_framing_reason_text(r->reason));
+	switch (r->kind) {
+	case HTTP_REFUSAL_BODY_TOO_LARGE:
+		snprintf(msg, sizeof(msg),
+			 "Exceeded maximum allowed payload size (%" PRIu64 " bytes).", r->body_max);
+		runtime_api_answer_error(req, 413, "RequestEntityTooLarge", msg);
+		break;
+	case HTTP_REFUSAL_HEAD_TOO_LARGE:
+		runtime_api_answer_error(req, 431, "RequestHeaderFieldsTooLarge",
+					 http_framing_reason_text(r->reason));
+		break;
+	case HTTP_REFUSAL_NOT_IMPLEMENTED:
+		runtime_api_answer_error(req, 501, "NotImplemented",
+					 http_framing_reason_text(r->reason));
+		break;
+	default:
+		runtime_api_answer_error(req, 400, "InvalidRequest",
+					 http_framing_reason_text(r->reason));
+		break;
+	}
+}
+
 int runtime_api_new(struct event_base *base, const char *address, uint16_t port,
 		    struct runtime_api **out)
 {
@@ -336,10 +373,18 @@ int runtime_api_new(struct event_base *base, const char *address, uint16_t port,
 	api->base = base;
 	if (!(api->http = evhttp_new(base)))
 		goto nomem;
+	struct http_guard_config guard = {
+		.base = base,
+		.limits = {RT_HEAD_MAX, RT_HEAD_MAX, RUNTIME_API_BODY_MAX},
+		.handler = on_request,
+		.refuse = on_refused,
+		.arg = api,
+	};
+	if (http_guard_new(&guard, &api->guard))
+		goto nomem;
+	http_guard_attach(api->guard, api->http); /* its caps, bufferevents and callback */
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_max_body_size(api->http, RUNTIME_API_BODY_MAX);
 	evhttp_set_timeout(api->http, RT_CONN_TIMEOUT_S);
-	evhttp_set_gencb(api->http, on_request, api);
 	sock = evhttp_bind_socket_with_handle(api->http, address ? address : "127.0.0.1", port);
 	if (!sock)
 		goto io;
@@ -371,6 +416,7 @@ void runtime_api_free(struct runtime_api *api)
 		return;
 	if (api->http)
 		evhttp_free(api->http);
+	http_guard_free(api->guard);
 	free(api->entries);
 	free(api);
 }

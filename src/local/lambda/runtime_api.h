@@ -35,7 +35,8 @@ struct runtime_api;
 /*
  * The largest body the server reads from a runtime (a response or an error).
  * Bodies between POOL_RESPONSE_MAX and this are read and refused with 413 so
- * that the invocation fails as TOO_LARGE; past this evhttp itself answers 413
+ * that the invocation fails as TOO_LARGE; past this the framing guard
+ * (http/guard.h) answers 413 RequestEntityTooLarge before the body is read
  * and closes the connection, and the invocation ends at its timeout.
  */
 #define RUNTIME_API_BODY_MAX ((size_t)16 << 20)

@@ -157,19 +157,21 @@ static void refuse(struct s3_req *r, struct sigv4_result *res)
 
 bool s3_authenticate(struct s3_req *r, struct str path, struct str query)
 {
-	struct sigv4_header hs[SIGV4_MAX_HEADERS];
+	struct sigv4_header *hs;
 	struct sigv4_result res;
 	struct evkeyval *kv;
 	const char *authz = s3_header(r, "Authorization");
 	size_t n = 0;
 	bool ok;
 
+	/* As many headers as came: the endpoint's guard capped the head's size. */
+	hs = calloc(http_header_count(r->in) + 1, sizeof(*hs));
+	if (!hs) {
+		s3_internal_error(r, ERR_NOMEM);
+		return false;
+	}
 	TAILQ_FOREACH(kv, r->in, next)
 	{
-		if (n == SIGV4_MAX_HEADERS) {
-			s3_reply_error(r, 400, "InvalidArgument", "Too many headers.");
-			return false;
-		}
 		hs[n].name = str_from(kv->key);
 		hs[n].value = str_from(kv->value);
 		n++;
@@ -194,9 +196,11 @@ bool s3_authenticate(struct s3_req *r, struct str path, struct str query)
 	sigv4_result_init(&res);
 	if (sigv4_verify(&sr, &vp, &res)) {
 		sigv4_result_release(&res);
+		free(hs);
 		s3_internal_error(r, ERR_NOMEM);
 		return false;
 	}
+	free(hs);
 	ok = res.status == SIGV4_OK;
 	if (ok && !res.presigned && authz)
 		r->header_signed = !sigv4_parse_authorization(str_from(authz), &r->authz, NULL);

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 struct evhttp_request;
+struct http_guard_refusal;
 struct s3_server;
 struct s3_store;
 
@@ -65,5 +66,13 @@ struct s3_store *s3_server_store(struct s3_server *srv);
 
 /* Answer one request (always sends a reply). */
 void s3_server_handle(struct s3_server *srv, struct evhttp_request *req);
+
+/*
+ * Answer, in S3's words, a request the endpoint's framing guard refused
+ * (http/guard.h; s3_refuse.c): `req` is the guard's stand-in, carrying the
+ * refused request's path. Always sends a reply.
+ */
+void s3_server_refuse(struct s3_server *srv, struct evhttp_request *req,
+		      const struct http_guard_refusal *r);
 
 #endif
