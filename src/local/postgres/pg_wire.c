@@ -376,8 +376,8 @@ static void norm_put(struct norm *n, const char *p, size_t len, bool space)
 	}
 	if (space && n->len)
 		n->out[n->len++] = ' ', len--;
-	memcpy(n->out + n->len, p, len);
-	n->len += len;
+	for (size_t i = 0; i < len; i++) /* a control byte in a quoted name: a space */
+		n->out[n->len++] = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? ' ' : p[i];
 }
 
 /* A number at lx->start (digits, a point, an exponent): skip it. */
@@ -415,7 +415,9 @@ size_t pg_normalize(const char *sql, size_t len, char *out, size_t cap)
 		bool space = lx.start > prev_end;
 		unsigned char c = (unsigned char)sql[lx.start];
 
-		if (t == T_STRING) {
+		if (t == T_OTHER && (c < 0x20 || c == 0x7f)) {
+			continue; /* a control byte (a NUL, say) is not shown */
+		} else if (t == T_STRING) {
 			norm_put(&n, "?", 1, space);
 		} else if (t == T_OTHER && isdigit(c)) {
 			skip_number(&lx);
