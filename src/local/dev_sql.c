@@ -23,7 +23,8 @@ struct sql_worker {
 
 struct sql_conn {
 	uint64_t client; /* the proxy's number for it; 0: a free slot */
-	pid_t worker;
+	pid_t worker;	 /* 0: no running worker held it ... */
+	uint64_t starts; /* ... when this many invocations had started */
 };
 
 struct dev_sql {
@@ -32,6 +33,7 @@ struct dev_sql {
 	struct sql_worker workers[DEV_SQL_WORKERS];
 	struct sql_conn conns[DEV_SQL_CONNS];
 	size_t next_conn;
+	uint64_t starts; /* invocations started, to know when a miss may be one no more */
 	bool warned_full;
 };
 
@@ -79,6 +81,7 @@ void dev_sql_start(struct dev_sql *s, pid_t pid, const char *request_id, const c
 		s->warned_full = true;
 		return;
 	}
+	s->starts++;
 	w->pid = pid;
 	snprintf(w->request_id, sizeof(w->request_id), "%s", request_id);
 	snprintf(w->root, sizeof(w->root), "%.*s", root ? (int)strcspn(root + 5, ";") : 0,
@@ -100,29 +103,36 @@ static const struct sql_worker *worker_of(const struct dev_sql *s, pid_t pid)
 	return NULL;
 }
 
-/* The running worker that holds the connection of `st` (its process or a child's). */
+/*
+ * The running worker that holds the connection of `st` (its process or a
+ * child's). A connection no worker held is looked up again only once
+ * another invocation has started (a worker may have connected during its
+ * init, before it ran one), so that a client from elsewhere costs /proc
+ * reads once, not at every statement.
+ */
 static pid_t find_worker(struct dev_sql *s, const struct pg_proxy_statement *st)
 {
+	struct sql_conn *c = NULL;
 	unsigned long inode;
+	pid_t found = 0;
 
-	for (size_t i = 0; i < DEV_SQL_CONNS; i++)
+	for (size_t i = 0; i < DEV_SQL_CONNS && !c; i++)
 		if (s->conns[i].client == st->client)
-			return s->conns[i].worker;
-	if (!st->client_port ||
-	    dev_peer_inode(s->proc, st->client_port, st->proxy_port, &inode) != 0)
-		return 0;
-	for (size_t i = 0; i < DEV_SQL_WORKERS; i++) {
-		pid_t pid = s->workers[i].pid;
-		struct sql_conn *c;
-
-		if (!pid || !dev_peer_find(s->proc, pid, inode, DEV_SQL_DEPTH))
-			continue;
+			c = &s->conns[i];
+	if (c && (c->worker || c->starts == s->starts))
+		return c->worker;
+	if (st->client_port &&
+	    dev_peer_inode(s->proc, st->client_port, st->proxy_port, &inode) == 0)
+		for (size_t i = 0; i < DEV_SQL_WORKERS && !found; i++)
+			if (s->workers[i].pid &&
+			    dev_peer_find(s->proc, s->workers[i].pid, inode, DEV_SQL_DEPTH))
+				found = s->workers[i].pid;
+	if (!c)
 		c = &s->conns[s->next_conn++ % DEV_SQL_CONNS];
-		c->client = st->client;
-		c->worker = pid;
-		return pid;
-	}
-	return 0;
+	c->client = st->client;
+	c->worker = found;
+	c->starts = s->starts;
+	return found;
 }
 
 static void on_statement(void *arg, const struct pg_proxy_statement *st)

@@ -13,8 +13,10 @@
  * their children, so that a psql a function runs is found too). The
  * worker found is remembered per connection, since a connection never
  * changes hands; each statement then goes to the invocation its worker
- * runs at that moment. A statement no running worker sent (a developer's
- * psql) is on no request's list; its pinning warning is still in the log.
+ * runs at that moment. A connection no running worker holds is looked up
+ * again only after another invocation has started, so that a client from
+ * elsewhere costs the /proc reads (about a millisecond) once. A statement no running worker sent (a
+ * developer's psql) is on no request's list; its pinning warning is still in the log.
  */
 #ifndef SLUICE_LOCAL_DEV_SQL_H
 #define SLUICE_LOCAL_DEV_SQL_H
