@@ -13,6 +13,7 @@
 
 #include "app/db.h"
 #include "core/log.h"
+#include "core/sqlverb.h"
 #include "core/timeutil.h"
 
 static void say(char *why, size_t why_len, const char *fmt, ...)
@@ -242,21 +243,31 @@ static int attempt(struct db *d, const char *sql, int n, const char *const *para
 	return await(d->conn, deadline_ms, out);
 }
 
-int db_query(struct db *d, const char *sql, int n, const char *const *params, enum db_retry retry,
-	     int64_t deadline_ms, PGresult **out)
+/* What one db_query() did, for its debug line. */
+struct db_trace {
+	int attempts;	/* rounds that sent the statement, or tried to connect for it */
+	bool connected; /* it opened a connection (the first, or after a drop) */
+};
+
+static int connect_for(struct db *d, struct db_trace *tr)
+{
+	tr->connected = true;
+	return db_connect(d);
+}
+
+static int run(struct db *d, const char *sql, int n, const char *const *params, enum db_retry retry,
+	       int64_t deadline_ms, PGresult **out, struct db_trace *tr)
 {
 	ExecStatusType st;
 	int err;
 
-	*out = NULL;
-	if (strlen(sql) >= DB_STATEMENT_MAX)
-		return ERR_INVAL;
 	if (d->conn && closed_while_idle(d->conn)) {
 		log_msg(LVL_INFO, "db: the connection was closed while idle; reconnecting");
 		db_drop(d);
 	}
 	for (int round = 0; round < 2; round++) {
-		if (!d->conn && (err = db_connect(d)))
+		tr->attempts = round + 1;
+		if (!d->conn && (err = connect_for(d, tr)))
 			return err;
 		err = attempt(d, sql, n, params, deadline_ms, out);
 		if (err == ERR_TIMEOUT) {
@@ -294,4 +305,42 @@ int db_query(struct db *d, const char *sql, int n, const char *const *params, en
 	if (!strcmp(db_sqlstate(*out), "57014"))
 		return ERR_TIMEOUT;
 	return ERR_REMOTE;
+}
+
+/*
+ * The statement's DEBUG line, as aws/request.c writes one per AWS call: its
+ * verb (core/sqlverb.h), never its text nor a parameter, the outcome and
+ * the SQLSTATE of a refusal, the rounds it took, its duration.
+ */
+static void log_statement(const char *sql, const PGresult *r, int err, const struct db_trace *tr,
+			  int64_t t0)
+{
+	char verb[SQL_VERB_MAX];
+	double ms = (double)(time_mono_ns() - t0) / 1e6;
+	const char *state = r && err ? db_sqlstate(r) : "";
+
+	log_emit(LVL_DEBUG, "db statement",
+		 json_pack("{s:s,s:s,s:s*,s:s*,s:i,s:f,s:o*}", "operation",
+			   sql_verb(sql, strlen(sql), verb), "status", err ? "error" : "ok",
+			   "sqlstate", *state ? state : NULL, "error", err ? err_name(err) : NULL,
+			   "attempts", tr->attempts, "durationMs",
+			   (double)(int64_t)(ms * 1000) / 1000, "connected",
+			   tr->connected ? json_true() : NULL));
+}
+
+int db_query(struct db *d, const char *sql, int n, const char *const *params, enum db_retry retry,
+	     int64_t deadline_ms, PGresult **out)
+{
+	struct db_trace tr = {0, false};
+	int64_t t0;
+	int err;
+
+	*out = NULL;
+	if (strlen(sql) >= DB_STATEMENT_MAX)
+		return ERR_INVAL;
+	t0 = time_mono_ns();
+	err = run(d, sql, n, params, retry, deadline_ms, out, &tr);
+	if (log_debug_wanted())
+		log_statement(sql, *out, err, &tr, t0);
+	return err;
 }

@@ -87,6 +87,19 @@ enum db_retry {
  * login was refused (28P01, 28000); ERR_THROTTLED when the server or proxy
  * is out of connections (53300); ERR_NOMEM. The failure is logged, without
  * parameter values.
+ *
+ * Each call writes one DEBUG line (log.h: kept for a later error of the
+ * invocation, or written at DEBUG), as aws/request.c does per AWS call:
+ *
+ *   {"message":"db statement","operation":"INSERT","status":"ok","attempts":1,
+ *    "durationMs":1.234,"connected":true}
+ *
+ * `operation` is the statement's verb (core/sqlverb.h), never its text nor a
+ * parameter; `status` "ok" or "error", with `sqlstate` when the database
+ * refused it and `error` (err_name()) for any failure; `attempts` the
+ * rounds it took (2: it was sent again on a new connection); `connected`
+ * when it opened a connection (the first, or one after a drop). Nothing is
+ * built when log_debug_wanted() is false.
  */
 int db_query(struct db *d, const char *sql, int n, const char *const *params, enum db_retry retry,
 	     int64_t deadline_ms, PGresult **out /* OUT */);

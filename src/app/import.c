@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "lambda/metrics.h"
 
 /* Open addressing over the user ids of one batch (twice its rows, a power of two). */
 #define DUP_SLOTS 2048
@@ -46,6 +47,8 @@ struct import_run {
 	/* The batch under construction. */
 	uint64_t batch_from;
 	uint64_t b_rows, b_read, b_rejected;
+	/* What this invocation wrote and rejected (the stored counters include earlier ones). */
+	uint64_t written_now, rejected_now;
 	int err; /* the first failure: stops the run */
 };
 
@@ -102,6 +105,8 @@ static void flush(struct import_run *run)
 	run->p.rows_read += run->b_read;
 	run->p.rows_rejected += run->b_rejected;
 	run->p.rows_written += written;
+	run->written_now += written;
+	run->rejected_now += run->b_rejected;
 	run->p.bytes_read = run->offset;
 	run->p.line_no = run->line_no;
 	batch_reset(run);
@@ -317,16 +322,58 @@ static json_t *summary(const struct import_run *run, const char *state)
 			 (json_int_t)run->p.bytes_read);
 }
 
+/* Read and write a claimed object; the outcome goes to `results`. */
+static int import_claimed(struct import_run *run, const char *bucket, const char *key,
+			  json_t *results)
+{
+	struct import_state *st = run->st;
+	const char *id = run->id;
+	char failure[256];
+	bool stale;
+	int err;
+
+	run->offset = run->p.bytes_read;
+	run->line_no = run->p.line_no;
+	batch_reset(run);
+	log_msg(LVL_INFO, "import %s: %s from byte %" PRIu64 " (line %" PRIu64 ")", id,
+		run->offset ? "resuming" : "starting", run->offset, run->line_no);
+	if (vendor_cache_get(&st->vendors, run->now_ms, deadline(run), &run->vl, &stale)) {
+		err = ERR_REMOTE;
+		snprintf(failure, sizeof(failure), "the IAB vendor list cannot be fetched");
+	} else {
+		err = stream(run, bucket, key);
+		snprintf(failure, sizeof(failure), "%s", err_str(err));
+	}
+	if (err == ERR_TIMEOUT || err == ERR_PRECONDITION) {
+		/* Stopped at a checkpoint (deadline), or another invocation took over. */
+		log_msg(LVL_WARN, "import %s: stopped at byte %" PRIu64 ": %s", id,
+			run->p.bytes_read,
+			err == ERR_TIMEOUT ? "the deadline is near; a retry resumes here"
+					   : "another invocation holds it");
+		json_array_append_new(results, summary(run, "running"));
+		return err == ERR_TIMEOUT ? err : 0;
+	}
+	if (err) {
+		log_msg(LVL_ERROR, "import %s: failed: %s", id, failure);
+		import_finish(&st->db, id, run->p.bytes_read, failure, 0);
+		json_array_append_new(results, summary(run, "failed"));
+		return err;
+	}
+	err = import_finish(&st->db, id, run->p.bytes_read, NULL, deadline(run));
+	log_msg(LVL_INFO,
+		"import %s: done: %" PRIu64 " read, %" PRIu64 " written, %" PRIu64 " rejected", id,
+		run->p.rows_read, run->p.rows_written, run->p.rows_rejected);
+	json_array_append_new(results, summary(run, err ? "running" : "done"));
+	return err;
+}
+
 /* Import one object; the outcome goes to `results`. Returns non-zero for a function error. */
 static int import_object(struct import_state *st, const struct lambda_context *ctx,
 			 const char *bucket, const char *key, const char *id, json_t *results)
 {
 	struct import_run run = {.st = st, .id = id, .ctx = ctx, .now_ms = time_now_ms()};
-	char failure[256];
-	bool stale;
-	int err;
+	int err = import_claim(&st->db, id, key, deadline(&run), &run.p);
 
-	err = import_claim(&st->db, id, key, deadline(&run), &run.p);
 	if (err == ERR_EXISTS) {
 		log_msg(LVL_INFO, "import %s: %s already; this event changes nothing", id,
 			run.p.state[0] ? run.p.state : "claimed");
@@ -337,38 +384,10 @@ static int import_object(struct import_state *st, const struct lambda_context *c
 		log_msg(LVL_ERROR, "import %s: cannot claim it: %s", id, err_str(err));
 		return err;
 	}
-	run.offset = run.p.bytes_read;
-	run.line_no = run.p.line_no;
-	batch_reset(&run);
-	log_msg(LVL_INFO, "import %s: %s from byte %" PRIu64 " (line %" PRIu64 ")", id,
-		run.offset ? "resuming" : "starting", run.offset, run.line_no);
-	if (vendor_cache_get(&st->vendors, run.now_ms, deadline(&run), &run.vl, &stale)) {
-		err = ERR_REMOTE;
-		snprintf(failure, sizeof(failure), "the IAB vendor list cannot be fetched");
-	} else {
-		err = stream(&run, bucket, key);
-		snprintf(failure, sizeof(failure), "%s", err_str(err));
-	}
-	if (err == ERR_TIMEOUT || err == ERR_PRECONDITION) {
-		/* Stopped at a checkpoint (deadline), or another invocation took over. */
-		log_msg(LVL_WARN, "import %s: stopped at byte %" PRIu64 ": %s", id,
-			run.p.bytes_read,
-			err == ERR_TIMEOUT ? "the deadline is near; a retry resumes here"
-					   : "another invocation holds it");
-		json_array_append_new(results, summary(&run, "running"));
-		return err == ERR_TIMEOUT ? err : 0;
-	}
-	if (err) {
-		log_msg(LVL_ERROR, "import %s: failed: %s", id, failure);
-		import_finish(&st->db, id, run.p.bytes_read, failure, 0);
-		json_array_append_new(results, summary(&run, "failed"));
-		return err;
-	}
-	err = import_finish(&st->db, id, run.p.bytes_read, NULL, deadline(&run));
-	log_msg(LVL_INFO,
-		"import %s: done: %" PRIu64 " read, %" PRIu64 " written, %" PRIu64 " rejected", id,
-		run.p.rows_read, run.p.rows_written, run.p.rows_rejected);
-	json_array_append_new(results, summary(&run, err ? "running" : "done"));
+	err = import_claimed(&run, bucket, key, results);
+	/* EMF (lambda/metrics.h): the rows this invocation's batches wrote and rejected. */
+	metrics_add("ImportRowsWritten", METRICS_COUNT, (double)run.written_now);
+	metrics_add("ImportRowsRejected", METRICS_COUNT, (double)run.rejected_now);
 	return err;
 }
 

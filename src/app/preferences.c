@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
+#include "lambda/metrics.h"
 
 struct prefs_state {
 	struct db db;
@@ -241,6 +242,7 @@ static int handle_put(struct prefs_state *st, struct serve_call *call)
 					      : "the version in If-Match is not the current one");
 	if (err)
 		return answer_db_failure(call, err);
+	metrics_count("PreferencesUpdated"); /* EMF, lambda/metrics.h */
 	return answer_record(call, 200, record, version);
 }
 
@@ -267,13 +269,17 @@ static int handle_get(struct prefs_state *st, struct serve_call *call)
 static int handle_delete(struct prefs_state *st, struct serve_call *call)
 {
 	char user[PREFS_USER_ID_MAX + 1];
+	bool erased = false;
 	int err = 0;
 
 	if (!path_user(call, user, &err))
 		return err;
-	err = prefs_store_delete(&st->db, user, serve_deadline_ms(call, PREFS_DEADLINE_MARGIN_MS));
+	err = prefs_store_delete(&st->db, user, serve_deadline_ms(call, PREFS_DEADLINE_MARGIN_MS),
+				 &erased);
 	if (err)
 		return answer_db_failure(call, err);
+	if (erased)
+		metrics_count("PreferencesErased"); /* EMF, lambda/metrics.h */
 	call->resp.status = 204;
 	return 0;
 }

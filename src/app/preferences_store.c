@@ -167,12 +167,14 @@ int prefs_store_history(struct db *db, const char *user_id, long long before, in
 	return err;
 }
 
-int prefs_store_delete(struct db *db, const char *user_id, int64_t deadline_ms)
+int prefs_store_delete(struct db *db, const char *user_id, int64_t deadline_ms, bool *erased)
 {
 	const char *params[1] = {user_id};
 	PGresult *r;
 	int err = db_query(db, SQL_DELETE, 1, params, DB_IDEMPOTENT, deadline_ms, &r);
 
+	/* DELETE's command tag counts the rows: "DELETE 1" or "DELETE 0". */
+	*erased = !err && strcmp(PQcmdTuples(r), "0") != 0;
 	PQclear(r);
 	return err;
 }

@@ -18,6 +18,7 @@
 #define SLUICE_APP_PREFERENCES_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "app/db.h"
@@ -50,8 +51,12 @@ int prefs_store_put(struct db *db, const char *user_id, const char *purposes, co
 int prefs_store_history(struct db *db, const char *user_id, long long before, int limit,
 			int64_t deadline_ms, json_t **items, long long *next);
 
-/* Erase the record and its history (204 either way: absent is not an error). */
-int prefs_store_delete(struct db *db, const char *user_id, int64_t deadline_ms);
+/*
+ * Erase the record and its history (204 either way: absent is not an
+ * error); `*erased` says whether there was one.
+ */
+int prefs_store_delete(struct db *db, const char *user_id, int64_t deadline_ms,
+		       bool *erased /* OUT */);
 
 /* A new import, waiting for its file at `key`, the upload URL valid until `expires_ms`. */
 int prefs_store_import_create(struct db *db, const char *import_id, const char *key,

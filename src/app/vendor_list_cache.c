@@ -10,6 +10,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/client.h"
+#include "lambda/metrics.h"
 
 static int64_t env_ms(const char *name, int64_t dflt)
 {
@@ -89,8 +90,19 @@ static void renew(struct vendor_cache *c, const struct http_response *r, int64_t
 	c->open_until_ms = 0;
 }
 
+/* What one vendor_cache_get() did, for its DEBUG line. */
+struct fetch_trace {
+	bool fetched;	    /* a request was made */
+	int status;	    /* its HTTP status; 0 when it got no answer */
+	int err;	    /* the fetch's failure, 0 when it worked */
+	int64_t t0;	    /* when it started (time_mono_ns()) */
+	double ms;	    /* how long it took */
+	const char *source; /* what the caller got: "fetched", "revalidated", "stale", "none" */
+};
+
 /* One fetch; 0 when the cache holds a good copy afterwards (new or revalidated). */
-static int fetch(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms)
+static int fetch(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms,
+		 struct fetch_trace *tr)
 {
 	struct http_header hs[2];
 	size_t nh = 0;
@@ -116,12 +128,18 @@ static int fetch(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms)
 	req.n_headers = nh;
 	http_response_init(&r);
 	c->stats.fetches++;
+	metrics_count("VendorListFetches"); /* EMF, lambda/metrics.h */
+	tr->fetched = true;
+	tr->t0 = time_mono_ns();
 	err = http_client_do(c->http, &req, &r);
+	tr->ms = (double)(time_mono_ns() - tr->t0) / 1e6;
+	tr->status = err ? 0 : r.status;
 	if (err) {
 		log_msg(LVL_WARN, "vendor list: fetch failed: %s (%s)", err_str(err),
 			http_client_last_error(c->http));
 	} else if (r.status == 304 && c->list) {
 		c->stats.not_modified++;
+		tr->source = "revalidated";
 		renew(c, &r, now_ms);
 	} else if (r.status != 200) {
 		log_msg(LVL_WARN, "vendor list: the server answered %d", r.status);
@@ -135,8 +153,12 @@ static int fetch(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms)
 		vendor_list_free(c->list);
 		c->list = vl;
 		c->etag[0] = c->last_modified[0] = '\0';
+		tr->source = "fetched";
 		renew(c, &r, now_ms);
 	}
+	tr->err = err;
+	if (err)
+		metrics_count("VendorListFetchFailures");
 	http_response_release(&r);
 	return err;
 }
@@ -147,32 +169,49 @@ static void failed(struct vendor_cache *c, int64_t now_ms)
 	if (++c->failures >= VENDOR_CACHE_FAILURES) {
 		c->open_until_ms = now_ms + c->cooldown_ms;
 		c->stats.breaker_opened++;
+		metrics_count("VendorListBreakerOpen");
 		log_msg(LVL_ERROR,
 			"vendor list: %d failures in a row; no fetch for %lld ms (circuit open)",
 			c->failures, (long long)c->cooldown_ms);
 	}
 }
 
-int vendor_cache_get(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms,
-		     const struct vendor_list **out, bool *stale)
+/*
+ * The DEBUG line of a use that did more than read a fresh copy, as
+ * aws/request.c writes one per AWS call: what the caller got, the request's
+ * status and duration when one was made, the breaker; never the body.
+ */
+static void log_fetch(const struct vendor_cache *c, const struct fetch_trace *tr, int64_t now_ms)
 {
-	*stale = false;
-	*out = NULL;
-	if (c->list && now_ms < c->expires_ms) {
-		*out = c->list;
-		return 0;
-	}
+	bool open = c->open_until_ms > now_ms;
+
+	log_emit(LVL_DEBUG, "vendor list fetch",
+		 json_pack("{s:s,s:o*,s:o*,s:s*,s:o*,s:o*}", "source", tr->source, "status",
+			   tr->fetched && tr->status ? json_integer(tr->status) : NULL,
+			   "durationMs",
+			   tr->fetched ? json_real((double)(int64_t)(tr->ms * 1000) / 1000) : NULL,
+			   "error", tr->err ? err_name(tr->err) : NULL, "breakerOpen",
+			   open ? json_true() : NULL, "version",
+			   c->list ? json_integer(c->list->version) : NULL));
+}
+
+static int get(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms,
+	       const struct vendor_list **out, bool *stale, struct fetch_trace *tr)
+{
 	/* Closed, or open past its cool-down (one trial fetch), and nobody fetching. */
 	if (!c->fetching && now_ms >= c->open_until_ms) {
 		c->fetching = true;
-		if (fetch(c, now_ms, deadline_ms))
+		if (fetch(c, now_ms, deadline_ms, tr))
 			failed(c, now_ms);
 		c->fetching = false;
 		if (c->list && c->failures == 0) {
 			*out = c->list;
 			return 0;
 		}
+	} else if (now_ms < c->open_until_ms) {
+		metrics_count("VendorListBreakerOpen"); /* found open: no fetch is tried */
 	}
+	tr->source = c->list ? "stale" : "none";
 	if (!c->list)
 		return ERR_REMOTE;
 	c->stats.stale_served++;
@@ -185,4 +224,22 @@ int vendor_cache_get(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms
 	*out = c->list;
 	*stale = true;
 	return 0;
+}
+
+int vendor_cache_get(struct vendor_cache *c, int64_t now_ms, int64_t deadline_ms,
+		     const struct vendor_list **out, bool *stale)
+{
+	struct fetch_trace tr = {false, 0, 0, 0, 0, "none"};
+	int err;
+
+	*stale = false;
+	*out = NULL;
+	if (c->list && now_ms < c->expires_ms) {
+		*out = c->list;
+		return 0;
+	}
+	err = get(c, now_ms, deadline_ms, out, stale, &tr);
+	if (log_debug_wanted())
+		log_fetch(c, &tr, now_ms);
+	return err;
 }

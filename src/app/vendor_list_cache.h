@@ -24,6 +24,16 @@
  * - No copy at all (the first fetches failed): vendor_cache_get() fails,
  *   and the caller answers 503.
  *
+ * What it tells (lambda/metrics.h, core/log.h): the EMF counts
+ * VendorListFetches (each request made), VendorListFetchFailures (each
+ * that failed) and VendorListBreakerOpen (1 each time a failure opens the
+ * breaker or a use finds it open: VendorListBreakerAlarm reads it), and one
+ * DEBUG line "vendor list fetch" per use that did more than read a fresh
+ * copy: `source` (what the caller got: "fetched", "revalidated", "stale",
+ * "none"), the request's `status` and `durationMs` when one was made, the
+ * failure's `error`, `breakerOpen`, and the list's `version`; never the
+ * body. A use that reads a fresh copy makes no request and writes nothing.
+ *
  * Test hooks, from the environment: VENDOR_LIST_COOLDOWN_MS and
  * VENDOR_LIST_BUDGET_MS replace the cool-down and the budget.
  */

@@ -191,11 +191,12 @@ static void log_call(const struct aws_request *req, const struct http_response *
 
 	if (!rid)
 		rid = http_response_header(resp, "x-amz-request-id");
+	/* "awsService", not "service": that key is Powertools' (the function's service name). */
 	log_emit(LVL_DEBUG, "aws call",
-		 json_pack("{s:s,s:s,s:i,s:i,s:f,s:s?,s:s?}", "service", req->service, "operation",
-			   req->op, "status", resp->status, "attempts", attempts, "durationMs",
-			   (double)(int64_t)(ms * 1000) / 1000, "awsRequestId", rid, "error",
-			   detail && *detail ? detail : NULL));
+		 json_pack("{s:s,s:s,s:i,s:i,s:f,s:s?,s:s?}", "awsService", req->service,
+			   "operation", req->op, "status", resp->status, "attempts", attempts,
+			   "durationMs", (double)(int64_t)(ms * 1000) / 1000, "awsRequestId", rid,
+			   "error", detail && *detail ? detail : NULL));
 }
 
 int aws_request_send(struct aws_client *c, const struct aws_request *req,

@@ -749,6 +749,7 @@ static int dev_start_backend(struct dev *d, const struct dev_options *o, uint16_
 	if ((err = dev_obs_new(aws_endpoint_cloudwatch(d->aws), &d->obs)))
 		return err;
 	dev_obs_load(d->obs, &d->app, o->region);
+	dev_obs_proxy(d->obs, dev_db_proxy(d->db));
 	err = runtime_api_new(d->base, o->address, 0, &d->rt);
 	if (err) {
 		fprintf(stderr, "sluice: cannot start the Runtime API: %s\n", err_str(err));

@@ -172,6 +172,11 @@ void dev_db_banner(const struct dev_db *db, FILE *f)
 		pg_server_socket_dir(db->server), db->pg_port, db->spec.name, PG_SERVER_SUPERUSER);
 }
 
+struct pg_proxy *dev_db_proxy(const struct dev_db *db)
+{
+	return db ? db->proxy : NULL;
+}
+
 void dev_db_free(struct dev_db *db)
 {
 	if (!db)

@@ -35,6 +35,7 @@
 
 struct event_base;
 struct dev_db;
+struct pg_proxy;
 
 #define DEV_DB_DEFAULT_NAME "sluice"
 #define DEV_DB_DEFAULT_USER "sluice_app"
@@ -70,6 +71,9 @@ int dev_db_params(const struct dev_db *db, struct template_params *p);
 
 /* The banner's lines: the proxy's endpoint, the database, a psql line for the direct connection. */
 void dev_db_banner(const struct dev_db *db, FILE *f);
+
+/* The local RDS Proxy (NULL for a NULL `db`), for an observer (dev_obs_proxy()). */
+struct pg_proxy *dev_db_proxy(const struct dev_db *db);
 
 /* Stop the proxy and PostgreSQL (a fast shutdown). NULL is a no-op. */
 void dev_db_free(struct dev_db *db);

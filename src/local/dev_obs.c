@@ -19,6 +19,7 @@
 #include "local/apigw/gateway.h"
 #include "local/cloudwatch/cw.h"
 #include "local/dev_obs.h"
+#include "local/dev_sql.h"
 #include "local/lambda/pool.h"
 
 #define OBS_NAME_MAX   512
@@ -46,7 +47,8 @@ struct dev_obs {
 	size_t nfns, afns;
 	struct obs_api *apis;
 	size_t napis, aapis;
-	uint64_t seed; /* makes stream names unique to this process */
+	uint64_t seed;	     /* makes stream names unique to this process */
+	struct dev_sql *sql; /* the RDS Proxy's statements */
 };
 
 /* <dir>/web/dashboard/dist of the executable's folder or one of its two parents, as for runtimes/.
@@ -88,6 +90,10 @@ int dev_obs_new(struct cloudwatch *cw, struct dev_obs **out)
 	if (!o)
 		return ERR_NOMEM;
 	o->cw = cw;
+	if (dev_sql_new(cw, NULL, &o->sql)) {
+		free(o);
+		return ERR_NOMEM;
+	}
 	find_dashboard(cw);
 	if (random_bytes(&o->seed, sizeof(o->seed)))
 		o->seed = (uint64_t)time_mono_ns();
@@ -116,6 +122,7 @@ void dev_obs_free(struct dev_obs *o)
 	if (!o)
 		return;
 	clear(o);
+	dev_sql_free(o->sql);
 	free(o->fns);
 	free(o->apis);
 	free(o);
@@ -401,6 +408,7 @@ static void on_start(void *arg, const struct pool_invocation *inv)
 	struct dev_obs *o = arg;
 
 	cw_request_trace(o->cw, inv->request_id, inv->trace_id);
+	dev_sql_start(o->sql, inv->pid, inv->request_id, inv->trace_id);
 	lambda_metric(o, inv->function, "ConcurrentExecutions", inv->busy, "Count");
 }
 
@@ -409,6 +417,7 @@ static void on_done(void *arg, const struct pool_invocation *inv, const struct p
 	struct dev_obs *o = arg;
 	bool throttled = r->kind == POOL_THROTTLED, failed = r->kind != POOL_OK && !throttled;
 
+	dev_sql_done(o->sql, inv->request_id);
 	lambda_metric(o, inv->function, "Throttles", throttled, "Count");
 	if (throttled)
 		return;
@@ -426,6 +435,12 @@ void dev_obs_pool(struct dev_obs *o, struct pool *p)
 
 	if (o && p)
 		pool_set_observer(p, &obs);
+}
+
+void dev_obs_proxy(struct dev_obs *o, struct pg_proxy *proxy)
+{
+	if (o && proxy)
+		dev_sql_observe(o->sql, proxy);
 }
 
 /* ---- the gateway ---- */

@@ -20,6 +20,9 @@
  *                       REST API (4XXError, 5XXError... per ApiName, Stage,
  *                       Method and Resource), the access log line, and each
  *                       request for the dashboard
+ *   from the RDS Proxy   each statement a function's worker sent, in its
+ *                       request's calls, with its pinning warning
+ *                       (dev_sql.h)
  *
  * Local names follow dev_app_resolve(): a Ref to an API is
  * "<stack>-<logical id>", to a function its logical id, to a log group
@@ -34,6 +37,7 @@
 struct cloudwatch;
 struct dev_obs;
 struct gateway;
+struct pg_proxy;
 struct pool;
 
 /* The folder of the dashboard page: SLUICE_DASHBOARD_DIR, else web/dashboard/dist near the
@@ -56,5 +60,11 @@ void dev_obs_pool(struct dev_obs *o, struct pool *p);
 
 /* Observe the gateway. */
 void dev_obs_gateway(struct dev_obs *o, struct gateway *gw);
+
+/*
+ * Show the statements `proxy` relays (NULL: none) in the requests that made
+ * them (dev_sql.h). The proxy must be freed before `o`.
+ */
+void dev_obs_proxy(struct dev_obs *o, struct pg_proxy *proxy);
 
 #endif

@@ -104,7 +104,7 @@ static void call_end(struct evhttp_request *req, void *arg)
 {
 	uintptr_t tag = (uintptr_t)arg;
 	struct call_slot *s = &slots[tag % ENDPOINT_CALLS_MAX];
-	struct cw_call c;
+	struct cw_call c = {0};
 
 	if (s->gen != (uint32_t)(tag / ENDPOINT_CALLS_MAX) || !s->cw)
 		return;
@@ -115,7 +115,6 @@ static void call_end(struct evhttp_request *req, void *arg)
 	c.status = evhttp_request_get_response_code(req);
 	c.start_ms = s->start_ms;
 	c.duration_ms = (double)(time_mono_ns() - s->start_ns) / 1e6;
-	c.warning = NULL;
 	cw_request_call(s->cw, &c);
 	s->cw = NULL;
 }

@@ -14,6 +14,7 @@
 // (default build/test-logs/e2e), CHROMIUM. Results go to
 // dashboard-results.json; the last line is "e2e: N passed, N failed".
 import { spawn } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -140,6 +141,31 @@ async function call(method, path, body) {
   return { status: r.status, id: r.headers.get("apigw-requestid"), sent, at: Date.now() };
 }
 
+/*
+ * A GET signed with SigV4 for execute-api (the preferences routes use
+ * AWS_IAM), with sluice dev's default local credentials.
+ */
+async function signedGet(path) {
+  const host = new URL(API).host;
+  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const scope = `${amzDate.slice(0, 8)}/us-east-1/execute-api/aws4_request`;
+  const sha = (s) => createHash("sha256").update(s).digest("hex");
+  const hmac = (k, s) => createHmac("sha256", k).update(s).digest();
+  const canonical = ["GET", path, "", `host:${host}`, `x-amz-date:${amzDate}`, "", "host;x-amz-date", sha("")].join("\n");
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha(canonical)].join("\n");
+  let key = hmac("AWS4sluice-local", amzDate.slice(0, 8));
+  for (const part of ["us-east-1", "execute-api", "aws4_request"]) key = hmac(key, part);
+  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  const r = await fetch(API + path, {
+    headers: {
+      "x-amz-date": amzDate,
+      authorization: `AWS4-HMAC-SHA256 Credential=sluice/${scope}, SignedHeaders=host;x-amz-date, Signature=${signature}`,
+    },
+  });
+  await r.arrayBuffer();
+  return { status: r.status, id: r.headers.get("apigw-requestid") };
+}
+
 const figures = {};
 const scenarios = [];
 const scenario = (name, fn) => scenarios.push({ name, fn });
@@ -196,6 +222,22 @@ scenario("a request opens with its event, its log lines and its DynamoDB call", 
   const calls = await dash.textContent("#waterfall");
   assert(calls.includes("dynamodb TransactWriteItems"), `the AWS calls read ${JSON.stringify(calls)}`);
   await dash.screenshot({ path: join(OUT, "dashboard-request.png"), fullPage: true });
+});
+
+scenario("a request opens with its PostgreSQL statement, its text without values", async () => {
+  const r = await signedGet("/preferences/e2e-nobody");
+  assert(r.status === 404, `GET /preferences/e2e-nobody answered ${r.status}`);
+  await dash.click(`tr[data-id="${r.id}"]`);
+  await dash.waitForFunction((id) => document.body.dataset.detail === id, r.id);
+  await dash.waitForFunction(() => document.getElementById("waterfall").textContent.includes("postgres SELECT"),
+    null, { timeout: 5000 });
+  const calls = await dash.textContent("#waterfall");
+  assert(calls.includes("postgres SELECT sluice → ok"), `the calls read ${JSON.stringify(calls)}`);
+  const sql = await dash.textContent("#waterfall .call .sql");
+  assert(sql.includes("FROM preferences WHERE user_id = $1"), `the statement reads ${JSON.stringify(sql)}`);
+  const rows = await dash.$$eval("#waterfall .call", (els) => els.map((e) => e.textContent).join("\n"));
+  assert(!rows.includes("e2e-nobody"), `a parameter's value is shown: ${JSON.stringify(rows)}`);
+  await dash.screenshot({ path: join(OUT, "dashboard-statement.png"), fullPage: true });
 });
 
 scenario("routes are charted with requests, errors and latency", async () => {

@@ -25,6 +25,7 @@ SCENARIOS = {
     "loads": "the dashboard loads from sluice dev alone, with no console error and no CSP violation",
     "live": "requests appear live, each within 100 ms of its answer (median)",
     "detail": "a request opens with its event, its log lines and its DynamoDB call",
+    "statement": "a request opens with its PostgreSQL statement, its text without values",
     "routes": "routes are charted with requests, errors and latency",
     "alarms": "the template's alarms are listed with their states",
     "client_errors": "an error thrown in the website reaches the dashboard through /client-events",
@@ -67,6 +68,9 @@ class DashboardBrowserTest(unittest.TestCase):
 
     def test_request_detail(self):
         self.scenario("detail")
+
+    def test_request_statement(self):
+        self.scenario("statement")
 
     def test_routes(self):
         self.scenario("routes")

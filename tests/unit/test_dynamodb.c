@@ -22,6 +22,8 @@
 #define AKID	   "AKIDEXAMPLE"
 #define SECRET	   "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
+static FILE *quiet; /* the log output between tests: the retry warnings go nowhere */
+
 /* An HTTP answer with a JSON body (NULL: none) and the request id header. */
 static char *answer(int status, const char *body)
 {
@@ -369,6 +371,57 @@ static void test_retries_then_success(void **state)
 	json_decref(items);
 }
 
+/*
+ * The call's DEBUG line (aws/request.c): the AWS service under its own key,
+ * beside Powertools' "service" (the function's), the attempts it took, the
+ * service's request id, and nothing of the body.
+ */
+static void test_call_line(void **state)
+{
+	struct fixture *f = *state;
+	json_t *items = json_pack("[{s:{s:s,s:{s:{s:s}}}}]", "Put", "TableName", "t1", "Item", "pk",
+				  "S", "secret-item-value");
+	char *out = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&out, &len);
+	struct ddb_error e;
+	json_t *line;
+
+	assert_non_null(mem);
+	script(f, error_answer(500, "InternalServerError", "Internal server error"));
+	script(f, answer(200, "{}"));
+	client(f);
+	log_set_output(mem);
+	log_configure(LVL_DEBUG, true);
+	log_set_service("sluice", "MessagesFunction");
+	assert_int_equal(ddb_transact_write_items(f->c, items, "tok-1", time_now_ms() + 10000, &e),
+			 0);
+	log_configure(LVL_INFO, true);
+	log_set_service(NULL, NULL);
+	log_set_output(quiet);
+	fclose(mem);
+	assert_null(strstr(out, "secret-item-value"));
+	/* The last line is the call's (a WARN about the retry comes first). */
+	{
+		char *last = out + len - 1, *start;
+		*last = '\0';
+		start = strrchr(out, '\n');
+		line = json_loads(start ? start + 1 : out, 0, NULL);
+	}
+	assert_non_null(line);
+	assert_string_equal(json_string_value(json_object_get(line, "message")), "aws call");
+	assert_string_equal(json_string_value(json_object_get(line, "awsService")), "dynamodb");
+	assert_string_equal(json_string_value(json_object_get(line, "service")), "sluice");
+	assert_string_equal(json_string_value(json_object_get(line, "operation")),
+			    "TransactWriteItems");
+	assert_int_equal(json_integer_value(json_object_get(line, "status")), 200);
+	assert_int_equal(json_integer_value(json_object_get(line, "attempts")), 2);
+	assert_string_equal(json_string_value(json_object_get(line, "awsRequestId")), "RID200");
+	json_decref(line);
+	json_decref(items);
+	free(out);
+}
+
 static void test_retries_exhausted(void **state)
 {
 	struct fixture *f = *state;
@@ -462,14 +515,15 @@ int main(void)
 		T(test_error_mapping),
 		cmocka_unit_test(test_parse_error),
 		T(test_retries_then_success),
+		T(test_call_line),
 		T(test_retries_exhausted),
 		T(test_deadline),
 		T(test_connection_refused),
 		T(test_endpoint_from_environment),
 	};
-	FILE *quiet = fopen("/dev/null", "w");
 	int failed;
 
+	quiet = fopen("/dev/null", "w");
 	log_set_output(quiet); /* the retry warnings */
 	failed = cmocka_run_group_tests(tests, NULL, NULL);
 	log_set_output(NULL);

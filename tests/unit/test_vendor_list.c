@@ -3,7 +3,12 @@
  * project's own list (db/vendor-list.json) and a generated one the size of
  * the real list (1,300 vendors, about 1 MB, with the descriptions, URLs and
  * retention data the reader skips), lookups, deleted vendors, and the lists
- * it refuses. Also the Cache-Control reading of vendor_list_cache.c.
+ * it refuses. Also the Cache-Control reading of vendor_list_cache.c, and
+ * the cache against a scripted host (script_server.h): one DEBUG line per
+ * use that did more than read a fresh copy (fetched, revalidated, stale
+ * through failures and an open breaker) and the EMF counts
+ * (VendorListFetches, VendorListFetchFailures, VendorListBreakerOpen),
+ * checked against the specification by the local cloud's reader.
  */
 #include "core/common.h"
 
@@ -13,6 +18,11 @@
 #include "app/vendor_list.h"
 #include "app/vendor_list_cache.h"
 #include "core/buf.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "lambda/metrics.h"
+#include "local/cloudwatch/cw_emf.h"
+#include "script_server.h"
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -184,6 +194,214 @@ static void test_cache_control(void **state)
 	assert_int_equal(vendor_cache_max_age(NULL), -1);
 }
 
+/* ---- The cache ------------------------------------------------------------------------- */
+
+static char *cap_buf;
+static size_t cap_len;
+static FILE *cap;
+
+/* The "vendor list fetch" lines written since the last call, parsed. */
+static json_t *fetch_lines(void)
+{
+	json_t *arr = json_array();
+	char *s, *p, *nl;
+
+	fflush(cap);
+	s = strndup(cap_buf ? cap_buf : "", cap_len);
+	for (p = s; (nl = strchr(p, '\n')); p = nl + 1) {
+		json_t *v = json_loadb(p, (size_t)(nl - p), 0, NULL);
+
+		assert_non_null(v);
+		if (!strcmp(json_string_value(json_object_get(v, "message")), "vendor list fetch"))
+			json_array_append(arr, v);
+		json_decref(v);
+	}
+	assert_null(strstr(s, "\"vendors\":{")); /* never the body */
+	free(s);
+	rewind(cap);
+	fflush(cap);
+	cap_len = 0;
+	return arr;
+}
+
+static const char *source(json_t *lines, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(lines, i), "source"));
+}
+
+static long long member(json_t *lines, size_t i, const char *k)
+{
+	return json_integer_value(json_object_get(json_array_get(lines, i), k));
+}
+
+static void count(void *arg, const struct cw_emf_datum *d)
+{
+	int *n = arg;
+
+	assert_string_equal(d->unit, "Count");
+	if (!strcmp(d->name, "VendorListFetches"))
+		n[0]++;
+	else if (!strcmp(d->name, "VendorListFetchFailures"))
+		n[1]++;
+	else if (!strcmp(d->name, "VendorListBreakerOpen"))
+		n[2]++;
+}
+
+/* The EMF documents of what was counted, checked against the rules: {fetches, failures, open}. */
+static void emf_counts(int n[3])
+{
+	struct buf b;
+
+	n[0] = n[1] = n[2] = 0;
+	buf_init(&b, BUF_NOCAP);
+	assert_int_equal(metrics_render(&b, 1700000000000), 0);
+	for (char *line = b.ptr, *nl; b.len && (nl = strchr(line, '\n')); line = nl + 1) {
+		char why[256];
+		assert_int_equal(cw_emf_extract(line, (size_t)(nl - line), 1700000000000, count, n,
+						why, sizeof(why)),
+				 0);
+	}
+	buf_release(&b);
+}
+
+static char *ok_answer(void)
+{
+	size_t len;
+	char *json = read_all("db/vendor-list.json", &len);
+	struct buf b;
+
+	buf_init(&b, BUF_NOCAP);
+	assert_int_equal(buf_addf(&b,
+				  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				  "Cache-Control: max-age=60\r\nETag: \"v1\"\r\n"
+				  "Content-Length: %zu\r\n\r\n%s",
+				  len, json),
+			 0);
+	free(json);
+	return buf_detach(&b, NULL);
+}
+
+static void test_cache_lines_and_metrics(void **state)
+{
+	static const char not_modified[] = "HTTP/1.1 304 Not Modified\r\nCache-Control: "
+					   "max-age=60\r\nContent-Length: 0\r\n\r\n";
+	static const char failing[] = "HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\noops";
+	char *ok = ok_answer(), url[64];
+	const char *script[] = {ok, not_modified, failing, failing, failing};
+	struct script_server srv;
+	struct vendor_cache c;
+	const struct vendor_list *vl;
+	int64_t t = time_now_ms(); /* the fetch's deadline is counted from it */
+	bool stale;
+	json_t *l;
+	int n[3];
+
+	cap = open_memstream(&cap_buf, &cap_len);
+	assert_non_null(cap);
+	log_set_output(cap);
+	log_configure(LVL_DEBUG, true);
+	emf_counts(n); /* nothing left from elsewhere */
+	script_server_start(&srv, script, ARRAY_SIZE(script));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v3/vendor-list.json", (unsigned)srv.port);
+	assert_int_equal(vendor_cache_init(&c, url), 0);
+
+	/* Fetched, then fresh (no line, no request), then revalidated. */
+	assert_int_equal(vendor_cache_get(&c, t, 0, &vl, &stale), 0);
+	assert_int_equal(vendor_cache_get(&c, t + 1000, 0, &vl, &stale), 0);
+	assert_int_equal(vendor_cache_get(&c, t + 61000, 0, &vl, &stale), 0);
+	l = fetch_lines();
+	assert_int_equal(json_array_size(l), 2);
+	assert_string_equal(source(l, 0), "fetched");
+	assert_int_equal(member(l, 0, "status"), 200);
+	assert_int_equal(member(l, 0, "version"), 1);
+	assert_true(json_number_value(json_object_get(json_array_get(l, 0), "durationMs")) >= 0);
+	assert_null(json_object_get(json_array_get(l, 0), "breakerOpen"));
+	assert_string_equal(source(l, 1), "revalidated");
+	assert_int_equal(member(l, 1, "status"), 304);
+	json_decref(l);
+	emf_counts(n);
+	assert_int_equal(n[0], 2);
+	assert_int_equal(n[1] + n[2], 0);
+
+	/* Three failures: the last copy is served stale, and the third opens the breaker. */
+	for (int i = 0; i < VENDOR_CACHE_FAILURES; i++) {
+		assert_int_equal(vendor_cache_get(&c, t + 200000 + i, 0, &vl, &stale), 0);
+		assert_true(stale);
+	}
+	/* Open: no request at all, the copy served stale. */
+	assert_int_equal(vendor_cache_get(&c, t + 200010, 0, &vl, &stale), 0);
+	assert_true(stale);
+	assert_int_equal(srv.served, 5);
+	l = fetch_lines();
+	assert_int_equal(json_array_size(l), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(source(l, i), "stale");
+		assert_int_equal(member(l, i, "version"), 1);
+	}
+	assert_int_equal(member(l, 0, "status"), 500);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "error")),
+			    "REMOTE");
+	assert_null(json_object_get(json_array_get(l, 1), "breakerOpen"));
+	assert_true(json_is_true(json_object_get(json_array_get(l, 2), "breakerOpen")));
+	assert_null(json_object_get(json_array_get(l, 3), "status"));
+	assert_null(json_object_get(json_array_get(l, 3), "durationMs"));
+	assert_true(json_is_true(json_object_get(json_array_get(l, 3), "breakerOpen")));
+	json_decref(l);
+	emf_counts(n);
+	assert_int_equal(n[0], 3); /* three requests */
+	assert_int_equal(n[1], 3); /* that failed */
+	assert_int_equal(n[2], 2); /* opened, then found open */
+
+	vendor_cache_release(&c);
+	script_server_stop(&srv);
+	free(ok);
+	log_configure(LVL_INFO, true);
+	log_set_output(NULL);
+	fclose(cap);
+	free(cap_buf);
+	cap_buf = NULL;
+	cap_len = 0;
+}
+
+static void test_cache_without_any_copy(void **state)
+{
+	const char *script[] = {"HTTP/1.1 503 No\r\nContent-Length: 0\r\n\r\n"};
+	struct script_server srv;
+	struct vendor_cache c;
+	const struct vendor_list *vl;
+	char url[64];
+	bool stale;
+	json_t *l;
+	int n[3];
+
+	cap = open_memstream(&cap_buf, &cap_len);
+	assert_non_null(cap);
+	log_set_output(cap);
+	log_configure(LVL_DEBUG, true);
+	emf_counts(n);
+	script_server_start(&srv, script, ARRAY_SIZE(script));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v3/vendor-list.json", (unsigned)srv.port);
+	assert_int_equal(vendor_cache_init(&c, url), 0);
+	assert_int_equal(vendor_cache_get(&c, time_now_ms(), 0, &vl, &stale), ERR_REMOTE);
+	l = fetch_lines();
+	assert_int_equal(json_array_size(l), 1);
+	assert_string_equal(source(l, 0), "none");
+	assert_int_equal(member(l, 0, "status"), 503);
+	assert_null(json_object_get(json_array_get(l, 0), "version"));
+	json_decref(l);
+	emf_counts(n);
+	assert_int_equal(n[0], 1);
+	assert_int_equal(n[1], 1);
+	vendor_cache_release(&c);
+	script_server_stop(&srv);
+	log_configure(LVL_INFO, true);
+	log_set_output(NULL);
+	fclose(cap);
+	free(cap_buf);
+	cap_buf = NULL;
+	cap_len = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +409,8 @@ int main(void)
 		cmocka_unit_test(test_real_sized_list),
 		cmocka_unit_test(test_refused_lists),
 		cmocka_unit_test(test_cache_control),
+		cmocka_unit_test(test_cache_lines_and_metrics),
+		cmocka_unit_test(test_cache_without_any_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

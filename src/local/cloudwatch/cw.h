@@ -132,18 +132,22 @@ bool cw_request_end(struct cloudwatch *cw, const char *id, int status,
 		    struct cw_request_info *info /* OUT */);
 
 /*
- * A call a function made to an AWS service of the local cloud (or, later,
- * a PostgreSQL statement through the RDS Proxy), attributed to the
- * invocation whose trace Root it carried. `warning` (may be NULL) is shown
- * beside it ("pinned the connection").
+ * A call a function made to an AWS service of the local cloud, or a
+ * PostgreSQL statement through the local RDS Proxy, attributed to the
+ * invocation whose trace Root it carried (or, for a statement, that the
+ * worker which sent it was running). `warning` (may be NULL) is shown
+ * beside it ("would pin the RDS Proxy session: ..."). A statement has no
+ * HTTP status (0): `text` is its text without values and `error` its
+ * SQLSTATE when it failed; both NULL for an AWS call.
  */
 struct cw_call {
 	const char *trace_root;
-	const char *service, *operation, *target; /* target: a bucket, a table, "" */
+	const char *service, *operation, *target; /* target: a bucket, a table, a database, "" */
 	int status;
 	int64_t start_ms;
 	double duration_ms;
 	const char *warning;
+	const char *text, *error;
 };
 void cw_request_call(struct cloudwatch *cw, const struct cw_call *c);
 

@@ -190,10 +190,14 @@ void cw_request_call(struct cloudwatch *cw, const struct cw_call *c)
 
 	if (!q || json_array_size(q->calls) >= CW_TRACE_CALLS_MAX)
 		return;
-	j = json_pack("{s:s,s:s,s:s,s:i,s:I,s:f,s:s?}", "service", c->service, "operation",
+	j = json_pack("{s:s,s:s,s:s,s:i,s:I,s:f,s:s?,s:s?}", "service", c->service, "operation",
 		      c->operation, "target", c->target ? c->target : "", "status", c->status,
 		      "start", (json_int_t)c->start_ms, "durationMs", c->duration_ms, "warning",
-		      c->warning);
+		      c->warning, "error", c->error && *c->error ? c->error : NULL);
+	if (!j)
+		return;
+	if (c->text) /* a statement's text that is not UTF-8 is left out */
+		json_object_set_new(j, "text", json_string(c->text));
 	json_array_append_new(q->calls, j);
 	cw_dash_publish(cw->dash, "call", json_pack("{s:s,s:O}", "id", q->id, "call", j));
 }

@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "lambda/runtime.h"
 
@@ -256,6 +257,7 @@ struct pool_invocation {
 	const char *request_id;
 	const char *trace_id; /* "Root=1-...;Sampled=0", as the worker got it */
 	uint32_t busy;	      /* the function's invocations running, this one included */
+	pid_t pid;	      /* the worker's process (start only; 0 in done) */
 };
 
 struct pool_observer {

@@ -214,7 +214,7 @@ void pool_observe_start(struct worker *w, struct inv *inv)
 	}
 	if (p->obs.start) {
 		struct pool_invocation pi = {p->name, inv->rid, inv->trace,
-					     pool_worker_count(p, NULL, W_BUSY)};
+					     pool_worker_count(p, NULL, W_BUSY), w->pid};
 
 		p->obs.start(p->obs.arg, &pi);
 	}
@@ -237,7 +237,7 @@ void pool_observe_done(struct inv *inv, const struct pool_result *res)
 {
 	struct pool *p = inv->pool;
 	struct pool_invocation pi = {p->name, inv->rid, inv->trace,
-				     pool_worker_count(p, NULL, W_BUSY)};
+				     pool_worker_count(p, NULL, W_BUSY), 0};
 
 	if (p->obs.done)
 		p->obs.done(p->obs.arg, &pi, res);

@@ -21,7 +21,9 @@
 
 #include "aws/rds_token.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "local/postgres/pg_proxy.h"
+#include "local/postgres/pg_watch.h"
 #include "local/postgres/pg_wire.h"
 
 /* The most of a statement a pinning warning quotes. */
@@ -38,6 +40,9 @@ struct pg_client {
 	uint8_t *startup;     /* the client's startup packet, replayed to the backend */
 	size_t startup_len;
 	char user[RDS_TOKEN_MAX_USER + 1];
+	char database[64];
+	uint16_t port;		/* the client's end of the connection */
+	struct pg_watch *watch; /* its statements, when the proxy has an observer */
 	LIST_ENTRY(pg_client) link;
 };
 
@@ -49,6 +54,7 @@ struct pg_proxy {
 	uint16_t port;
 	uint64_t next_id;
 	struct pg_proxy_stats stats;
+	struct pg_proxy_observer obs;
 	LIST_HEAD(, pg_client) clients;
 };
 
@@ -62,6 +68,7 @@ static void client_free(struct pg_client *c)
 	if (c->reaper)
 		event_free(c->reaper);
 	free(c->startup);
+	free(c->watch);
 	free(c);
 }
 
@@ -147,18 +154,58 @@ static void log_pin(struct pg_client *c, const char *reason, struct str sql)
 			   "reason", reason, "statement", quote));
 }
 
-/* Check one client message on its way to the backend. */
+/* Check one client message on its way to the backend, and follow it. */
 static void inspect(struct pg_client *c, const struct pg_message *m)
 {
-	struct str sql, name;
-	const char *why;
+	struct str sql = STR_NULL, name;
+	const char *why = NULL;
 
-	if ((m->type != 'Q' && m->type != 'P') || pg_statement(m, &sql, &name))
-		return;
-	if (name.len)
-		log_pin(c, "a named prepared statement (Parse with a name)", sql);
-	else if ((why = pg_pin_reason(sql.ptr, sql.len)))
-		log_pin(c, why, sql);
+	if ((m->type == 'Q' || m->type == 'P') && pg_statement(m, &sql, &name) == 0) {
+		why = name.len ? "a named prepared statement (Parse with a name)"
+			       : pg_pin_reason(sql.ptr, sql.len);
+		if (why)
+			log_pin(c, why, sql);
+	}
+	if (c->watch)
+		pg_watch_client(c->watch, m->type, sql, why, time_now_ms(), time_mono_ns());
+}
+
+static void on_statement(void *arg, const struct pg_statement *s, double duration_ms)
+{
+	struct pg_client *c = arg;
+	struct pg_proxy *p = c->proxy;
+	struct pg_proxy_statement r = {
+		.client = c->id,
+		.client_port = c->port,
+		.proxy_port = p->port,
+		.user = c->user,
+		.database = c->database,
+		.verb = s->verb,
+		.text = s->text,
+		.pin = s->pin,
+		.sqlstate = s->sqlstate,
+		.start_ms = s->start_ms,
+		.duration_ms = duration_ms,
+	};
+
+	if (p->obs.statement)
+		p->obs.statement(p->obs.arg, &r);
+}
+
+/* The backend's bytes on their way to the client: the watch sees each ReadyForQuery. */
+static void watch_backend(struct pg_client *c, struct evbuffer *in)
+{
+	struct evbuffer_iovec v[8];
+	int n = evbuffer_peek(in, -1, NULL, v, ARRAY_SIZE(v));
+	int64_t now = time_mono_ns();
+
+	if (n > (int)ARRAY_SIZE(v)) { /* more chunks than fit: make it one */
+		if (!evbuffer_pullup(in, -1))
+			return;
+		n = evbuffer_peek(in, -1, NULL, v, ARRAY_SIZE(v));
+	}
+	for (int i = 0; i < n && i < (int)ARRAY_SIZE(v); i++)
+		pg_watch_backend(c->watch, v[i].iov_base, v[i].iov_len, now, on_statement, c);
 }
 
 /* ---- Relay ------------------------------------------------------------------------------ */
@@ -190,6 +237,10 @@ static void relay_client(struct pg_client *c)
 
 			if (p && pg_frame(p, total, PG_PROXY_MAX_MESSAGE, &m) > 0)
 				inspect(c, &m);
+		} else if (c->watch) { /* its type is all the watch needs */
+			m.type = (char)hdr[0];
+			m.body = STR_NULL;
+			inspect(c, &m);
 		}
 		evbuffer_remove_buffer(in, out, total);
 		if (evbuffer_get_length(out) > PG_PROXY_HIGH_WATER) {
@@ -204,6 +255,8 @@ static void on_backend_read(struct bufferevent *bev, void *arg)
 	struct pg_client *c = arg;
 	struct evbuffer *out = bufferevent_get_output(c->client);
 
+	if (c->watch)
+		watch_backend(c, bufferevent_get_input(bev));
 	evbuffer_add_buffer(out, bufferevent_get_input(bev));
 	if (evbuffer_get_length(out) > PG_PROXY_HIGH_WATER)
 		bufferevent_disable(bev, EV_READ);
@@ -299,6 +352,8 @@ static void check_password(struct pg_client *c, struct str password)
 	if (rds_token_verify(password.ptr, password.len, &e, &st, why, sizeof(why)) == 0 &&
 	    st == RDS_TOKEN_OK) {
 		p->stats.admitted++;
+		if (p->obs.statement && (c->watch = malloc(sizeof(*c->watch))))
+			pg_watch_init(c->watch);
 		log_msg(LVL_DEBUG, "rds-proxy: client %" PRIu64 " admitted as %s (IAM token)",
 			c->id, c->user);
 		start_backend(c);
@@ -349,6 +404,10 @@ static bool read_startup(struct pg_client *c, struct evbuffer *in)
 	}
 	memcpy(c->user, user.ptr, user.len);
 	c->user[user.len] = '\0';
+	struct str db = pg_startup_param(&s, "database");
+	if (!db.len) /* PostgreSQL's default: the user's name */
+		db = user;
+	snprintf(c->database, sizeof(c->database), "%.*s", STR_FMT(db));
 	options = pg_startup_param(&s, "options");
 	if (options.len)
 		log_pin(c, "session settings in the startup packet (options)", options);
@@ -439,6 +498,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->proxy = p;
 	c->id = ++p->next_id;
+	if (sa && sa->sa_family == AF_INET)
+		c->port = ntohs(((struct sockaddr_in *)sa)->sin_port);
 	c->client = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->client) {
 		evutil_closesocket(fd);
@@ -510,6 +571,16 @@ void pg_proxy_get_stats(const struct pg_proxy *p, struct pg_proxy_stats *out)
 		*out = p->stats;
 	else
 		memset(out, 0, sizeof(*out));
+}
+
+void pg_proxy_set_observer(struct pg_proxy *p, const struct pg_proxy_observer *obs)
+{
+	if (!p)
+		return;
+	if (obs)
+		p->obs = *obs;
+	else
+		memset(&p->obs, 0, sizeof(p->obs));
 }
 
 void pg_proxy_free(struct pg_proxy *p)

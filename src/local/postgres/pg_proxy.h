@@ -22,6 +22,12 @@
  *   WARN with the reason and the statement (its first 200 bytes). A named
  *   Parse is logged the same way. The local proxy never actually pins or
  *   multiplexes: it keeps one backend connection per client.
+ * - Statements, for an observer (pg_proxy_set_observer()): with one set,
+ *   each statement of an admitted client is followed until the backend is
+ *   ready again (pg_watch.h) and reported with its verb, its text without
+ *   values (pg_normalize()), its pinning reason, its SQLSTATE, its timing
+ *   and the client's TCP port, by which the observer finds the process
+ *   that sent it. Never a parameter's value: Bind messages are not read.
  *
  * It runs on the caller's event_base; it owns no thread and no loop.
  */
@@ -69,6 +75,32 @@ struct pg_proxy_stats {
 	uint64_t pins;	   /* statements that would have pinned a session */
 };
 void pg_proxy_get_stats(const struct pg_proxy *p, struct pg_proxy_stats *out /* OUT */);
+
+/* A statement one client ran; borrowed for the call. */
+struct pg_proxy_statement {
+	uint64_t client;      /* the proxy's number for the connection, unique in the process */
+	uint16_t client_port; /* the client's own port on 127.0.0.1 */
+	uint16_t proxy_port;  /* the proxy's */
+	const char *user, *database;
+	const char *verb;     /* core/sqlverb.h's word, or "EXECUTE" */
+	const char *text;     /* pg_normalize()'s text: no literal, no parameter value */
+	const char *pin;      /* why it would pin an RDS Proxy session, or NULL */
+	const char *sqlstate; /* "" when it worked */
+	int64_t start_ms;     /* when its first message reached the proxy */
+	double duration_ms;   /* from then to the backend's ReadyForQuery */
+};
+
+struct pg_proxy_observer {
+	void *arg;
+	void (*statement)(void *arg, const struct pg_proxy_statement *s);
+};
+
+/*
+ * Report the statements of clients admitted from now on to `obs` (copied;
+ * NULL stops). Callbacks come from the event loop, never from inside a
+ * pg_proxy call.
+ */
+void pg_proxy_set_observer(struct pg_proxy *p, const struct pg_proxy_observer *obs);
 
 /* Close every connection and the listener, and free `p`. NULL is a no-op. */
 void pg_proxy_free(struct pg_proxy *p);

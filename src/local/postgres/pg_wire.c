@@ -134,6 +134,7 @@ enum tok { T_END, T_WORD, T_QWORD, T_STRING, T_LPAREN, T_SEMI, T_DOT, T_OTHER };
 struct lexer {
 	const char *s;
 	size_t len, i;
+	size_t start;	 /* where the last token began */
 	struct str word; /* the last T_WORD or T_QWORD */
 };
 
@@ -222,6 +223,7 @@ static enum tok next_token(struct lexer *lx)
 		if (!skip_space_and_comments(lx))
 			break;
 	}
+	lx->start = lx->i;
 	unsigned char c = (unsigned char)s[lx->i];
 	if (ident_start(c)) {
 		size_t start = lx->i;
@@ -323,7 +325,7 @@ static const char *statement_reason(struct str first, struct lexer *lx, enum tok
 
 const char *pg_pin_reason(const char *sql, size_t len)
 {
-	struct lexer lx = {sql, len, 0, STR_NULL};
+	struct lexer lx = {sql, len, 0, 0, STR_NULL};
 	struct str prev = STR_NULL;
 	bool first = true, prev_word = false;
 	const char *why;
@@ -352,6 +354,89 @@ const char *pg_pin_reason(const char *sql, size_t len)
 			prev = lx.word;
 	}
 	return NULL;
+}
+
+/* ---- The normalized text ---------------------------------------------------------------- */
+
+struct norm {
+	char *out;
+	size_t cap, len;
+	bool cut;
+};
+
+static void norm_put(struct norm *n, const char *p, size_t len, bool space)
+{
+	if (n->cut)
+		return;
+	if (space && n->len)
+		len++;
+	if (n->len + len > n->cap) {
+		n->cut = true;
+		return;
+	}
+	if (space && n->len)
+		n->out[n->len++] = ' ', len--;
+	for (size_t i = 0; i < len; i++) /* a control byte in a quoted name: a space */
+		n->out[n->len++] = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? ' ' : p[i];
+}
+
+/* A number at lx->start (digits, a point, an exponent): skip it. */
+static void skip_number(struct lexer *lx)
+{
+	const char *s = lx->s;
+
+	while (lx->i < lx->len) {
+		unsigned char c = (unsigned char)s[lx->i];
+
+		if (isdigit(c) || c == '.' || c == '_')
+			lx->i++;
+		else if ((c == 'e' || c == 'E') && lx->i + 1 < lx->len &&
+			 (isdigit((unsigned char)s[lx->i + 1]) || s[lx->i + 1] == '-' ||
+			  s[lx->i + 1] == '+'))
+			lx->i += 2;
+		else
+			break;
+	}
+}
+
+size_t pg_normalize(const char *sql, size_t len, char *out, size_t cap)
+{
+	struct lexer lx = {sql, len, 0, 0, STR_NULL};
+	struct norm n = {out, cap - 4, 0, false}; /* room for "..." and the NUL */
+	size_t prev_end = 0;
+	enum tok t;
+
+	if (cap < 5) {
+		if (cap)
+			out[0] = '\0';
+		return 0;
+	}
+	while (!n.cut && (t = next_token(&lx)) != T_END) {
+		bool space = lx.start > prev_end;
+		unsigned char c = (unsigned char)sql[lx.start];
+
+		if (t == T_OTHER && (c < 0x20 || c == 0x7f)) {
+			continue; /* a control byte (a NUL, say) is not shown */
+		} else if (t == T_STRING) {
+			norm_put(&n, "?", 1, space);
+		} else if (t == T_OTHER && isdigit(c)) {
+			skip_number(&lx);
+			norm_put(&n, "?", 1, space);
+		} else if (t == T_OTHER && c == '$' && lx.i < len &&
+			   isdigit((unsigned char)sql[lx.i])) {
+			while (lx.i < len &&
+			       isdigit((unsigned char)sql[lx.i])) /* $1: a parameter */
+				lx.i++;
+			norm_put(&n, sql + lx.start, lx.i - lx.start, space);
+		} else {
+			norm_put(&n, sql + lx.start, lx.i - lx.start, space);
+		}
+		prev_end = lx.i;
+	}
+	if (n.cut)
+		memcpy(out + n.len, "...", 3), n.len += 3;
+	out[n.len] = '\0';
+	return n.len;
 }
 
 /* ---- Messages we send ------------------------------------------------------------------- */

@@ -107,6 +107,17 @@ int pg_statement(const struct pg_message *m, struct str *sql /* OUT */, struct s
  */
 const char *pg_pin_reason(const char *sql, size_t len);
 
+/*
+ * The text of `sql` for a person to read without the values it carries:
+ * string literals (quoted, E'', dollar-quoted, B'' and X'') and numbers
+ * become `?`, comments and control bytes go, runs of white space become
+ * one space; keywords, identifiers, operators and parameters ($1) stay.
+ * Written into `out` (`cap` bytes, NUL-terminated); a text that does not
+ * fit is cut and ends in "...". Returns the length written. A cap under 5
+ * writes "" (or nothing when 0).
+ */
+size_t pg_normalize(const char *sql, size_t len, char *out, size_t cap);
+
 /* Append AuthenticationCleartextPassword, AuthenticationOk, or one byte ('N'). */
 void pg_put_auth_cleartext(struct buf *out);
 void pg_put_byte(struct buf *out, char c);

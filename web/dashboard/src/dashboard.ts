@@ -31,7 +31,10 @@ interface Call {
   status: number;
   start: number;
   durationMs: number;
-  warning?: string;
+  warning?: string | null;
+  /* A PostgreSQL statement through the local RDS Proxy: its text without values, its SQLSTATE. */
+  text?: string | null;
+  error?: string | null;
 }
 
 interface Detail extends RequestRow {
@@ -153,9 +156,12 @@ function waterfall(d: Detail): HTMLElement[] {
   /* The invocation (a cold start's init ran when the worker started, before the request). */
   if (d.function) out.push(bar(`${d.function}${d.coldStart ? " (cold)" : ""}`, from, d.durationMs, from, span, d.errorType ? "function failed" : "function"));
   for (const c of d.calls) {
-    const name = `${c.service} ${c.operation}${c.target ? " " + c.target : ""} → ${c.status}`;
-    const row = bar(name, c.start, c.durationMs, from, span, c.status >= 400 ? "failed" : "");
+    /* A statement has no HTTP status: it worked, or it failed with a SQLSTATE. */
+    const outcome = c.service === "postgres" ? (c.error ? `SQLSTATE ${c.error}` : "ok") : String(c.status);
+    const name = `${c.service} ${c.operation}${c.target ? " " + c.target : ""} → ${outcome}`;
+    const row = bar(name, c.start, c.durationMs, from, span, c.status >= 400 || c.error ? "failed" : "");
     row.classList.add("call");
+    if (c.text) row.append(el("code", c.text, "sql"));
     if (c.warning) row.append(el("span", `⚠ ${c.warning}`, "warning"));
     out.push(row);
   }
