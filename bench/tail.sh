@@ -3,10 +3,10 @@
 # dev` on bench/template.yaml, printing p50, p90, p99, p99.9 and max per run:
 #   GET /health (reaches a worker, no storage) and POST /objects (64 bytes)
 #   at 16 and at 128 connections (BENCH_DURATION each, 10 s by default);
-#   then a sustained mixed load of BENCH_SUSTAIN (30 s by default; the issue
-#   asks for 10 minutes: BENCH_SUSTAIN=10m), long enough that the local
-#   CloudWatch logs store reaches its cap, the same runs again, and RSS of
-#   `sluice dev` and of each worker before and after it.
+#   then twice a sustained POST load of BENCH_SUSTAIN (30 s by default; the
+#   issue asks for 10 minutes: BENCH_SUSTAIN=10m), the first long enough that
+#   the local CloudWatch logs store reaches its cap, RSS of `sluice dev` and
+#   of each worker around them, and the first runs again.
 # Prints figures; never fails on them.
 set -euo pipefail
 bench=bench/tail.sh
@@ -51,12 +51,18 @@ start_dev bench/template.yaml /health "$port" "$aws_port" "$tmp/data"
 base="http://127.0.0.1:$port"
 echo "local cloud tail, wrk -t2 -d$duration on loopback ($(nproc) cores), latencies in ms"
 runs
+# Two sustained runs: the first fills what is capped (the logs store's 64 MB,
+# the traces), so growth in the second is growth that would not stop.
 rss0="$(rss_kb "$pid")"
 rss_line before
 duration="$sustain" run_wrk_tail "sustained POST /objects" 16 "$base/objects" "$tmp/post.lua"
+rss1="$(rss_kb "$pid")"
 rss_line after
-awk -v a="$rss0" -v b="$(rss_kb "$pid")" -v d="$sustain" \
-	'BEGIN { printf "RSS of sluice dev after %s sustained: %+.1f%%\n", d, (b - a) * 100 / a }'
+duration="$sustain" run_wrk_tail "sustained, again" 16 "$base/objects" "$tmp/post.lua"
+rss_line "again"
+awk -v a="$rss0" -v b="$rss1" -v c="$(rss_kb "$pid")" -v d="$sustain" \
+	'BEGIN { printf "RSS of sluice dev: %+.1f%% over the first %s sustained, %+.1f%% over the second\n",
+		(b - a) * 100 / a, d, (c - b) * 100 / b }'
 printf 'logs store on disk: %s\n' "$(du -sh "$tmp/data" | cut -f1)"
 echo "after the sustained load:"
 runs
