@@ -62,3 +62,26 @@ run_wrk() {
 		"$(awk '$1 == "99%" {print $2}' <<<"$out")" \
 		"$(grep -Eo 'Non-2xx or 3xx responses: [0-9]+|non-2xx/3xx: [0-9]+|Socket errors.*' <<<"$out" | tr '\n' ' ')"
 }
+
+# The `done` hook of a wrk Lua script that prints the tail: one line of
+# requests/s, p50, p90, p99, p99.9 and max (ms), and non-2xx/3xx answers.
+wrk_tail_lua='done = function(summary, latency, requests)
+	local s = string.format("%10.0f req/s  ", summary.requests / (summary.duration / 1e6))
+	for _, p in ipairs({50, 90, 99, 99.9}) do
+		s = s .. string.format("p%s %7.2f  ", p, latency:percentile(p) / 1000)
+	end
+	io.write(s .. string.format("max %7.2f ms  non-2xx/3xx %d  socket errors %d\n",
+		latency.max / 1000, summary.errors.status,
+		summary.errors.connect + summary.errors.read + summary.errors.write +
+		summary.errors.timeout))
+end'
+
+# run_wrk_tail LABEL CONNS URL [script]: one line from wrk_tail_lua; a
+# script given defines `request` (or `setup`), never `done`.
+run_wrk_tail() {
+	local label="$1" c="$2" url="$3" script="$tmp/tail.lua"
+	if [ $# -ge 4 ]; then cat "$4" >"$script"; else : >"$script"; fi
+	echo "$wrk_tail_lua" >>"$script"
+	printf '%-22s c=%-4s %s\n' "$label" "$c" \
+		"$(wrk -t2 -c"$c" -d"$duration" -s "$script" "$url" | tail -1)"
+}

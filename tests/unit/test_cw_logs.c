@@ -1,7 +1,8 @@
 /*
  * Unit tests for the local CloudWatch Logs (src/local/cloudwatch/cw_logs.c
  * and cw_logs_api.c): the store's order, its file surviving a restart (a
- * torn last record included), retention, the cap; the operations as the
+ * torn last record included), retention, the cap, the rewrite in slices of
+ * a store at its cap; the operations as the
  * endpoint calls them: groups, streams, PutLogEvents' checks, GetLogEvents'
  * tokens, FilterLogEvents' patterns, stream choice, time range and paging
  * (what `aws logs tail` reads), metric filters publishing metrics, and EMF
@@ -360,6 +361,67 @@ static void test_metric_filters_and_emf(void **state)
 	cw_free(cw);
 }
 
+/* The size of a file, 0 when it is missing. */
+static long file_size(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n;
+
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+/*
+ * A store at its cap drops an event per append: the file is rewritten in
+ * slices, never grows past a bound, and a restart finds the newest events.
+ */
+static void test_rewrite_in_slices(void **state)
+{
+	char sub[128], path[192], line[100];
+	struct cw_logs *s;
+	struct cw_group *g;
+	int64_t now = time_now_ms();
+	long stream, biggest = 0;
+	bool created;
+	size_t n;
+
+	snprintf(sub, sizeof(sub), "%s/sliced", dir);
+	snprintf(path, sizeof(path), "%s/6c6f67.log", sub); /* "log" in hex */
+	assert_int_equal(cw_logs_new(sub, 10000, &s), 0);
+	g = cw_logs_group_ensure(s, "log", now, &created);
+	assert_non_null(g);
+	stream = cw_logs_stream(g, "s", true, now);
+	assert_true(stream >= 0);
+	memset(line, 'x', sizeof(line));
+	for (int i = 0; i < 5000; i++) {
+		snprintf(line, sizeof(line), "%08d", i);
+		line[8] = 'x';
+		assert_non_null(cw_logs_append(s, g, stream, now + i, line, sizeof(line), now));
+		if (i % 50 == 49) {
+			cw_logs_maintain(s, now);
+			biggest = MAX(biggest, file_size(path));
+		}
+	}
+	/* 100 events of 100 bytes live, each record about 140 bytes on disk. */
+	assert_int_equal(g->nev - g->head, 100);
+	assert_true(biggest > 0 && biggest < 3 * 100 * 150);
+	cw_logs_free(s);
+	/* Shut down cleanly, the file holds the live events only. */
+	assert_true(file_size(path) < 100 * 150);
+	assert_int_equal(cw_logs_new(sub, 10000, &s), 0);
+	g = cw_logs_group(s, "log");
+	assert_non_null(g);
+	n = g->nev - g->head;
+	assert_int_equal(n, 100);
+	assert_memory_equal(g->ev[g->head].msg, "00004900", 8);
+	assert_memory_equal(g->ev[g->nev - 1].msg, "00004999", 8);
+	cw_logs_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence_and_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metric_filters_and_emf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewrite_in_slices, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

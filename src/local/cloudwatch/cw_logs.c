@@ -10,8 +10,13 @@
  * "<ts> <ingest> <seq> <stream length>:<stream><message length>:<message>\n".
  * Records are appended as events arrive (stdio buffers them; maintenance
  * flushes every second) and the file is rewritten from memory, through a
- * temporary file and a rename, after events were dropped. A truncated last
- * record (a killed sluice) is ignored when loading.
+ * temporary file and a rename, once dropped events' records are a third of
+ * it or its header changed. The rewrite runs in slices: each append copies
+ * a few times its own size, each maintenance tick 1 MB, so that a store at
+ * its cap (every append drops the oldest event) never stalls the loop; it
+ * used to rewrite the whole file (100 MB at the default cap) every second,
+ * 1.5 s of the loop each time. A truncated last record (a killed sluice) is
+ * ignored when loading.
  */
 #include "core/common.h"
 
@@ -28,6 +33,19 @@
 
 #define CW_LOGS_MAGIC  "sluice-logs 1"
 #define CW_LOGS_DAY_MS (24LL * 3600 * 1000)
+/* A record's numbers and separators: three numbers of up to 20 digits, two lengths. */
+#define CW_LOGS_RECORD_OVERHEAD 48
+/* stdio's buffer of a group's file: appends reach write(2) every 64 KB or each second. */
+#define CW_LOGS_FILE_BUFFER ((size_t)64 << 10)
+/*
+ * A rewrite copies this many times the bytes of each append, and this much
+ * per maintenance tick (a few ms of stdio): it ends while the file holds at
+ * most a third more than memory, and no call writes more than a slice.
+ */
+#define CW_LOGS_COMPACT_FACTOR	   4
+#define CW_LOGS_COMPACT_TICK_BYTES ((uint64_t)1 << 20)
+/* A file being loaded: records of dropped events may still be there, and each has its overhead. */
+#define CW_LOGS_LOAD_MAX(cap) ((cap)*4 + ((size_t)1 << 20))
 
 struct cw_logs {
 	char *dir;
@@ -76,37 +94,120 @@ static void write_header(FILE *f, const struct cw_group *g)
 	fprintf(f, CW_LOGS_MAGIC " %" PRId64 " %d %s\n", g->created, g->retention_days, g->name);
 }
 
-static void write_record(FILE *f, const struct cw_group *g, const struct cw_event *e)
+/* Write the record of `e`; returns its size on disk. */
+static uint64_t write_record(FILE *f, const struct cw_group *g, const struct cw_event *e)
 {
 	const char *sn = g->streams[e->stream].name;
+	int n = fprintf(f, "%" PRId64 " %" PRId64 " %" PRIu64 " %zu:%s%u:", e->ts, e->ingest,
+			e->seq, strlen(sn), sn, e->len);
 
-	fprintf(f, "%" PRId64 " %" PRId64 " %" PRIu64 " %zu:%s%u:", e->ts, e->ingest, e->seq,
-		strlen(sn), sn, e->len);
 	fwrite(e->msg, 1, e->len, f);
 	fputc('\n', f);
+	return (n > 0 ? (uint64_t)n : 0) + e->len + 1;
 }
 
-/* Rewrite a group's file from memory (temporary file, then rename), and reopen it to append. */
-static void rewrite(struct cw_logs *s, struct cw_group *g)
+/* About the size of the record of `e` (its numbers taken at their usual widths). */
+static uint64_t record_size(const struct cw_group *g, const struct cw_event *e)
+{
+	return CW_LOGS_RECORD_OVERHEAD + strlen(g->streams[e->stream].name) + e->len;
+}
+
+/* A FILE with a buffer large enough that appends are not a write(2) each few lines. */
+static FILE *open_file(const char *path, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+
+	if (f)
+		setvbuf(f, NULL, _IOFBF, CW_LOGS_FILE_BUFFER);
+	return f;
+}
+
+/* Start rewriting a group's file from memory into <name>.tmp; nothing is copied yet. */
+static void compact_start(struct cw_logs *s, struct cw_group *g)
+{
+	char *tmp = group_path(s, g->name, ".tmp");
+	FILE *f = tmp ? open_file(tmp, "w") : NULL;
+
+	free(tmp);
+	if (!f)
+		return;
+	write_header(f, g);
+	g->compact = f;
+	g->copied_any = false;
+	g->compact_bytes = 0;
+	g->compact_dead = 0;
+	g->compact_missed = false;
+	g->header_due = false;
+}
+
+static void compact_abort(struct cw_logs *s, struct cw_group *g)
+{
+	char *tmp = group_path(s, g->name, ".tmp");
+
+	fclose(g->compact);
+	g->compact = NULL;
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+}
+
+/* The rewrite has every event: it replaces the file, which is reopened to append. */
+static void compact_finish(struct cw_logs *s, struct cw_group *g)
 {
 	char *path = group_path(s, g->name, ".log"), *tmp = group_path(s, g->name, ".tmp");
-	FILE *f = tmp ? fopen(tmp, "w") : NULL;
+	FILE *f = g->compact;
 
-	if (f) {
-		write_header(f, g);
-		for (size_t i = g->head; i < g->nev; i++)
-			write_record(f, g, &g->ev[i]);
-		if (fclose(f) == 0 && rename(tmp, path) == 0) {
-			if (g->disk)
-				fclose(g->disk);
-			g->disk = fopen(path, "a");
-			g->dirty = false;
-		} else {
-			unlink(tmp);
-		}
+	g->compact = NULL;
+	if (path && tmp && fclose(f) == 0 && rename(tmp, path) == 0) {
+		if (g->disk)
+			fclose(g->disk);
+		g->disk = open_file(path, "a");
+		g->disk_bytes = g->compact_bytes;
+		g->dead_bytes = g->compact_dead;
+		if (g->compact_missed)
+			g->header_due = true; /* an older event went in behind the copy */
+	} else if (tmp) {
+		unlink(tmp);
 	}
 	free(path);
 	free(tmp);
+}
+
+/*
+ * Copy events into the rewrite until `budget` bytes are written (0: all),
+ * from the one after the last copied: found again by (ts, seq) because the
+ * array moves as events come and go. Finishes the rewrite at the end.
+ */
+static void compact_step(struct cw_logs *s, struct cw_group *g, uint64_t budget)
+{
+	size_t i =
+		g->copied_any ? cw_logs_lower_bound(g, g->copied_ts, g->copied_seq + 1) : g->head;
+	uint64_t written = 0;
+
+	for (; i < g->nev && (!budget || written < budget); i++) {
+		written += write_record(g->compact, g, &g->ev[i]);
+		g->copied_ts = g->ev[i].ts;
+		g->copied_seq = g->ev[i].seq;
+		g->copied_any = true;
+	}
+	g->compact_bytes += written;
+	if (i >= g->nev)
+		compact_finish(s, g);
+}
+
+/* Rewrite a group's file from memory at once (loading, shutdown). */
+static void rewrite(struct cw_logs *s, struct cw_group *g)
+{
+	if (!g->compact)
+		compact_start(s, g);
+	if (g->compact)
+		compact_step(s, g, 0);
+}
+
+/* Whether a group's file is due a rewrite: its header changed, or a third of it is dead. */
+static bool rewrite_due(const struct cw_group *g)
+{
+	return g->header_due || (g->dead_bytes > 0 && g->dead_bytes * 3 >= g->disk_bytes);
 }
 
 static void group_free(struct cw_group *g)
@@ -115,6 +216,8 @@ static void group_free(struct cw_group *g)
 		return;
 	if (g->disk)
 		fclose(g->disk);
+	if (g->compact)
+		fclose(g->compact);
 	for (size_t i = g->head; i < g->nev; i++)
 		free(g->ev[i].msg);
 	free(g->ev);
@@ -196,7 +299,7 @@ struct cw_group *cw_logs_group_ensure(struct cw_logs *s, const char *name, int64
 	if (created)
 		*created = true;
 	path = group_path(s, name, ".log");
-	if (path && (g->disk = fopen(path, "w")))
+	if (path && (g->disk = open_file(path, "w")))
 		write_header(g->disk, g);
 	free(path);
 	return g;
@@ -211,6 +314,8 @@ int cw_logs_group_delete(struct cw_logs *s, const char *name)
 	if (!found)
 		return ERR_NOTFOUND;
 	s->bytes -= s->groups[i]->bytes;
+	if (s->groups[i]->compact)
+		compact_abort(s, s->groups[i]);
 	path = group_path(s, name, ".log");
 	if (path)
 		unlink(path);
@@ -227,7 +332,7 @@ void cw_logs_set_retention(struct cw_logs *s, struct cw_group *g, int days)
 	if (g->retention_days == days)
 		return;
 	g->retention_days = days;
-	g->dirty = true; /* the header says it */
+	g->header_due = true; /* the header says it */
 }
 
 struct cw_group *const *cw_logs_groups(struct cw_logs *s, size_t *n)
@@ -273,12 +378,17 @@ size_t cw_logs_lower_bound(const struct cw_group *g, int64_t ts, uint64_t seq)
 static void drop_oldest(struct cw_logs *s, struct cw_group *g)
 {
 	struct cw_event *e = &g->ev[g->head++];
+	uint64_t size = record_size(g, e);
 
 	g->bytes -= e->len;
 	s->bytes -= e->len;
 	g->streams[e->stream].bytes -= e->len;
 	free(e->msg);
-	g->dirty = true;
+	/* Dead in the file; and in the rewrite too, once the copy passed it. */
+	g->dead_bytes += size;
+	if (g->compact && g->copied_any &&
+	    (e->ts < g->copied_ts || (e->ts == g->copied_ts && e->seq <= g->copied_seq)))
+		g->compact_dead += size;
 	if (g->head == g->nev) {
 		g->head = g->nev = 0;
 	} else if (g->head > g->nev / 2 && g->head > 1024) {
@@ -357,7 +467,15 @@ const struct cw_event *cw_logs_append(struct cw_logs *s, struct cw_group *g, lon
 	if (!e)
 		return NULL;
 	if (g->disk)
-		write_record(g->disk, g, e);
+		g->disk_bytes += write_record(g->disk, g, e);
+	if (g->compact) {
+		/* Placed behind the copy: the rewrite misses it, so another follows. */
+		if (g->copied_any &&
+		    (ts < g->copied_ts || (ts == g->copied_ts && seq < g->copied_seq)))
+			g->compact_missed = true;
+		/* A few times what came in, so that the copy overtakes the appends. */
+		compact_step(s, g, (uint64_t)CW_LOGS_COMPACT_FACTOR * (len + 1));
+	}
 	if (s->bytes > s->max_bytes) {
 		enforce_cap(s);
 		/* The event may have moved or gone: find it again by its id. */
@@ -379,9 +497,11 @@ void cw_logs_maintain(struct cw_logs *s, int64_t now_ms)
 			while (g->head < g->nev && g->ev[g->head].ts < cutoff)
 				drop_oldest(s, g);
 		}
-		if (g->dirty && s->dir)
-			rewrite(s, g);
-		else if (g->disk)
+		if (!g->compact && s->dir && rewrite_due(g))
+			compact_start(s, g);
+		if (g->compact)
+			compact_step(s, g, CW_LOGS_COMPACT_TICK_BYTES);
+		if (g->disk)
 			fflush(g->disk);
 	}
 }
@@ -460,7 +580,7 @@ static void load_file(struct cw_logs *s, const char *path)
 
 	if (!f)
 		return;
-	buf_init(&b, s->max_bytes * 2 + (1u << 20));
+	buf_init(&b, CW_LOGS_LOAD_MAX(s->max_bytes));
 	if (!fgets(line, sizeof(line), f) ||
 	    strncmp(line, CW_LOGS_MAGIC " ", strlen(CW_LOGS_MAGIC " ")) ||
 	    !take_number(&p, true, &created) || !take_number(&p, true, &retention) ||
@@ -480,7 +600,7 @@ static void load_file(struct cw_logs *s, const char *path)
 	fclose(f);
 	if (cw_logs_name_valid(name) && (g = group_insert(s, name, created, (int)retention))) {
 		load_records(s, g, b.ptr, b.ptr + b.len);
-		g->dirty = true; /* rewritten once, which drops a torn tail */
+		g->header_due = true; /* rewritten once, which drops a torn tail */
 	}
 	buf_release(&b);
 }
@@ -532,8 +652,15 @@ void cw_logs_free(struct cw_logs *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->ngroups; i++)
-		group_free(s->groups[i]);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		struct cw_group *g = s->groups[i];
+
+		/* A rewrite under way holds what was dropped since it began: then one more. */
+		for (int round = 0;
+		     round < 2 && s->dir && (g->compact || g->header_due || g->dead_bytes); round++)
+			rewrite(s, g);
+		group_free(g);
+	}
 	free(s->groups);
 	free(s->dir);
 	free(s);

@@ -8,9 +8,12 @@
  * PutRetentionPolicy sets it) drops older events once a minute, and a cap
  * on the bytes of all messages (CW_LOGS_DEFAULT_MAX_BYTES unless
  * configured) drops the oldest events of all groups first. A group's file
- * is rewritten from memory when events were dropped, so the disk holds at
- * most about twice the cap. An event is at most CW_LOGS_EVENT_MAX bytes
- * (CloudWatch's 256 KB); longer messages are cut, as Lambda cuts lines.
+ * keeps the records of dropped events until they are a third of it, then
+ * is rewritten from memory a slice at a time, so the disk holds at most
+ * about twice what memory does, and no call stalls the event loop on a
+ * rewrite of the whole file. A reload applies the cap again, and the next
+ * maintenance the retention, so records kept past their drop never show. An event is at most
+ * CW_LOGS_EVENT_MAX bytes (CloudWatch's 256 KB); longer messages are cut, as Lambda cuts lines.
  *
  * Event ids are a group's sequence numbers, in decimal: stable, unique in
  * the group and increasing with ingestion, which is what `aws logs tail
@@ -55,8 +58,24 @@ struct cw_group {
 	size_t head, nev, aev;
 	uint64_t next_seq;
 	uint64_t bytes;
-	bool dirty; /* events were dropped: the file is rewritten */
 	void *disk; /* FILE *, appended to; NULL without a data directory */
+	/*
+	 * The file's state: its bytes, those of records whose events were
+	 * dropped since (retention, the cap), and whether the header changed.
+	 * A rewrite (compaction) is due when dead records are a third of the
+	 * file or the header changed; it runs in slices (`compact`, the
+	 * temporary file, and the last event copied into it) so that no call
+	 * writes the whole file at once (docs/design.md, "logs store").
+	 */
+	uint64_t disk_bytes, dead_bytes;
+	bool header_due;
+	void *compact;	   /* FILE *, the rewrite in progress, or NULL */
+	int64_t copied_ts; /* the last event copied into it: (ts, seq) */
+	uint64_t copied_seq;
+	bool copied_any;	/* false: none copied yet */
+	uint64_t compact_bytes; /* written into it */
+	uint64_t compact_dead;	/* of those, dropped meanwhile */
+	bool compact_missed;	/* an event went in before the cursor: rewrite again */
 };
 
 struct cw_logs;
@@ -67,6 +86,7 @@ struct cw_logs;
  * found in `dir` are loaded. Returns 0 and *out, ERR_IO, ERR_NOMEM.
  */
 int cw_logs_new(const char *dir, size_t max_bytes, struct cw_logs **out /* OUT */);
+/* Finish due rewrites at once (a clean shutdown leaves no dropped records), then free. */
 void cw_logs_free(struct cw_logs *s);
 
 /* The group `name`, or NULL. */
@@ -104,7 +124,10 @@ const struct cw_event *cw_logs_append(struct cw_logs *s, struct cw_group *g, lon
 /* The first live index of `g` whose event is at or after (`ts`, `seq`). */
 size_t cw_logs_lower_bound(const struct cw_group *g, int64_t ts, uint64_t seq);
 
-/* Drop events past their group's retention, rewrite changed files, flush the others. */
+/*
+ * Drop events past their group's retention, start or advance due rewrites
+ * (CW_LOGS_COMPACT_TICK_BYTES per call), flush the files.
+ */
 void cw_logs_maintain(struct cw_logs *s, int64_t now_ms);
 
 /* Bytes of all messages stored. */

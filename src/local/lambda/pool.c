@@ -28,6 +28,10 @@
 #define POOL_EXIT_GRACE_MS 1000
 /* A log note: a sentence around an errorMessage of up to POOL_MESSAGE_MAX. */
 #define POOL_NOTE_MAX (POOL_MESSAGE_MAX * 2)
+/* Log lines queued in one loop turn; past it they are written at once (pool_log_add). */
+#define POOL_LOG_PENDING_MAX ((size_t)256 * 1024)
+/* START, END and REPORT of one invocation: Lambda's lines are about 250 bytes each. */
+#define POOL_REPORT_TEXT_MAX ((size_t)8192)
 
 const char *pool_result_kind_name(enum pool_result_kind kind)
 {
@@ -42,6 +46,46 @@ double pool_ms_since(int64_t ns)
 	return (double)(time_mono_ns() - ns) / 1e6;
 }
 
+void pool_log_flush(struct pool *p)
+{
+	if (!p->log_pending.len)
+		return;
+	fwrite(p->log_pending.ptr, 1, p->log_pending.len, p->log);
+	fflush(p->log);
+	buf_reset(&p->log_pending);
+}
+
+static void log_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pool_log_flush(arg);
+}
+
+void pool_log_add(struct pool *p, const char *text, size_t len)
+{
+	if (!len)
+		return;
+	if (!p->log_ev || buf_add(&p->log_pending, text, len)) {
+		pool_log_flush(p);
+		fwrite(text, 1, len, p->log);
+		fflush(p->log);
+		return;
+	}
+	/* Activated, it runs in this loop turn, before the loop waits again. */
+	if (!event_pending(p->log_ev, EV_TIMEOUT, NULL))
+		event_active(p->log_ev, EV_TIMEOUT, 0);
+}
+
+/* A line built with the sticky buf_put*(): queued with its newline, or a marker if it failed. */
+static void log_built(struct pool *p, struct buf *b)
+{
+	buf_putc(b, '\n');
+	if (buf_error(b)) {
+		buf_reset(b);
+		buf_puts(b, "(log line too long)\n");
+	}
+	pool_log_add(p, b->ptr, b->len);
+}
+
 void pool_note(struct pool *p, const char *fmt, ...)
 {
 	char ts[32], text[POOL_NOTE_MAX];
@@ -51,6 +95,7 @@ void pool_note(struct pool *p, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	time_rfc3339(ts, time_now_ms(), 1);
+	pool_log_flush(p);
 	report_line(p->log, "%s\tsluice\tfunction %s: %s", ts, p->name, text);
 }
 
@@ -108,10 +153,15 @@ void pool_finish(struct inv *inv, enum pool_result_kind kind, const char *payloa
 			.error_type = etype,
 		};
 
+		struct buf line;
+
 		pool_output_drain(w); /* its lines before END and REPORT, as on Lambda */
 		w->inv = NULL;
 		snprintf(w->last_rid, sizeof(w->last_rid), "%s", inv->rid);
-		report_end_report(p->log, &r);
+		buf_init(&line, POOL_REPORT_TEXT_MAX);
+		report_end_report_text(&line, &r);
+		log_built(p, &line);
+		buf_release(&line);
 		pool_observe_report(w, &r);
 	}
 	if (!payload) {
@@ -127,6 +177,7 @@ void pool_finish(struct inv *inv, enum pool_result_kind kind, const char *payloa
 	res.error_message = emsg ? emsg : "";
 	res.init_duration_ms = inv->init_ms;
 	p->stats.invocations++;
+	pool_log_flush(p); /* END and REPORT are written when the caller learns the result */
 	pool_observe_done(inv, &res);
 	if (inv->done)
 		inv->done(inv->arg, &res);
@@ -161,6 +212,7 @@ static void assign(struct worker *w, struct inv *inv)
 {
 	struct pool *p = w->pool;
 	struct timeval tv;
+	struct buf line;
 
 	inv_unlink(inv);
 	inv->state = I_RUNNING;
@@ -173,7 +225,10 @@ static void assign(struct worker *w, struct inv *inv)
 	}
 	w->inv = inv;
 	w->state = W_BUSY;
-	report_start(p->log, inv->rid);
+	buf_init(&line, POOL_REPORT_TEXT_MAX);
+	report_start_text(&line, inv->rid);
+	log_built(p, &line);
+	buf_release(&line);
 	pool_observe_start(w, inv);
 	runtime_api_answer_next(w->held, inv->event, inv->len, inv->rid,
 				time_now_ms() + w->gen->timeout_ms, w->gen->arn, inv->trace);
@@ -446,6 +501,11 @@ int pool_new(struct event_base *base, struct runtime_api *api, const struct pool
 	TAILQ_INIT(&p->queue);
 	TAILQ_INIT(&p->active);
 	p->api = api;
+	buf_init(&p->log_pending, POOL_LOG_PENDING_MAX);
+	if (!(p->log_ev = event_new(base, -1, 0, log_flush_cb, p))) {
+		err = ERR_NOMEM;
+		goto fail;
+	}
 	if (!api) {
 		if ((err = runtime_api_new(base, "127.0.0.1", 0, &p->api)) != 0)
 			goto fail;
@@ -608,5 +668,9 @@ void pool_free(struct pool *pool)
 	}
 	if (pool->api_owned)
 		runtime_api_free(pool->api);
+	pool_log_flush(pool);
+	if (pool->log_ev)
+		event_free(pool->log_ev);
+	buf_release(&pool->log_pending);
 	free(pool);
 }

@@ -70,10 +70,9 @@ static void flush_lines(struct worker *w, bool all)
 		end = b->len;
 	}
 	if (end) {
-		fwrite(b->ptr, 1, end, w->pool->log);
+		pool_log_add(w->pool, b->ptr, end);
 		if (end == b->len && b->ptr[end - 1] != '\n')
-			fputc('\n', w->pool->log);
-		fflush(w->pool->log);
+			pool_log_add(w->pool, "\n", 1);
 		memmove(b->ptr, b->ptr + end, b->len - end);
 		buf_truncate(b, b->len - end);
 	}
@@ -193,6 +192,7 @@ void pool_platform_line(struct pool *p, struct worker *w, const char *rid, const
 	buf_set_error(&b, buf_vaddf(&b, fmt, ap));
 	va_end(ap);
 	if (!buf_error(&b)) {
+		pool_log_flush(p);
 		report_line(p->log, "%s", b.ptr);
 		if (w)
 			emit_lines(w, &b, rid);

@@ -216,6 +216,7 @@ static int spawn_process(struct pool *p, struct gen *g, struct worker *w, char *
 	char **argv = g->argv ? g->argv : self;
 	int fd = w->out_wr >= 0 ? w->out_wr : fileno(p->log), rc; /* a pipe when observed */
 
+	pool_log_flush(p);
 	fflush(p->log);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
