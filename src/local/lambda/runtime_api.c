@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "http/guard.h"
+#include "http/server.h"
 #include "local/lambda/runtime_api.h"
 
 /* A Runtime API path is about 100 bytes; anything far longer is not ours (404). */
@@ -71,38 +72,15 @@ static void reply_json(struct evhttp_request *req, int code, const char *reason,
 		evbuffer_free(out);
 }
 
-static const char *reason_of(int code)
-{
-	switch (code) {
-	case 202:
-		return "Accepted";
-	case 400:
-		return "Bad Request";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 413:
-		return "Request Entity Too Large";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 501:
-		return "Not Implemented";
-	default:
-		return "Internal Server Error";
-	}
-}
-
 void runtime_api_answer_error(struct evhttp_request *req, int code, const char *type,
 			      const char *message)
 {
 	json_t *o = json_pack("{s:s, s:s}", "errorMessage", message ? message : "", "errorType",
 			      type ? type : "");
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	const char *phrase = http_status_phrase(code);
 
-	reply_json(req, code, reason_of(code), text ? text : "{}");
+	reply_json(req, code, phrase ? phrase : "Internal Server Error", text ? text : "{}");
 	free(text);
 	json_decref(o);
 }
