@@ -40,7 +40,7 @@
 #define RT_HEAD_MAX	  (64u << 10)
 #define RT_VERSION_PREFIX "/2018-06-01/runtime/"
 
-#define RT_TOKEN_BYTES 16 /* 128 bits: not guessable, not worth brute force */
+#define RT_TOKEN_BYTES ((size_t)16) /* 128 bits: not guessable, not worth brute force */
 
 struct rt_entry {
 	uint64_t id;
