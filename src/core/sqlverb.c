@@ -67,8 +67,8 @@ static size_t skip_blank(const char *s, size_t len, size_t i)
 static size_t skip_quoted(const char *s, size_t len, size_t i, char q, bool backslash)
 {
 	for (i++; i < len; i++) {
-		bool escaped = (backslash && s[i] == '\\') ||
-			       (s[i] == q && i + 1 < len && s[i + 1] == q);
+		bool escaped =
+			(backslash && s[i] == '\\') || (s[i] == q && i + 1 < len && s[i + 1] == q);
 
 		if (escaped)
 			i++; /* the next byte is quoted */
