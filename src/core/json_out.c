@@ -94,6 +94,23 @@ static size_t escape(unsigned char c, char out[6])
 	}
 }
 
+/*
+ * True when none of the 8 bytes at `p` needs an escape or is non-ASCII: the
+ * word tests of "Bit Twiddling Hacks" (a byte below 0x20, a byte equal to
+ * '"' or '\\', a high bit), exact as a yes/no for the whole word.
+ */
+static inline bool plain8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return !(((x - ones * 0x20) & ~x & highs) | ((q - ones) & ~q & highs) |
+		 ((b - ones) & ~b & highs) | (x & highs));
+}
+
 void json_out_chars(struct json_out *o, const char *s, size_t len, bool lower)
 {
 	size_t i = 0;
@@ -101,6 +118,8 @@ void json_out_chars(struct json_out *o, const char *s, size_t len, bool lower)
 
 	while (i < len && !o->err) {
 		size_t start = i, n;
+		while (i + 8 <= len && plain8(s + i))
+			i += 8;
 		while (i < len) {
 			unsigned char c = (unsigned char)s[i];
 			if (plain[c])

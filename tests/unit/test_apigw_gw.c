@@ -514,7 +514,8 @@ static void random_request(struct apigw_http_request *in, struct apigw_pair *hs,
 	in->source_ip = pick(2) ? "10.0.0.9" : NULL;
 	in->stage = pick(2) ? "Prod" : NULL;
 	in->request_id = "c0ffee00-0000-4000-8000-000000000001";
-	in->time_ms = pick(2) ? 1706443748123 : -1;
+	static const int64_t times[] = {1706443748123, -1, 951782400000, 253402300800000};
+	in->time_ms = times[pick(ARRAY_SIZE(times))]; /* 2024, 1969, 29 Feb 2000, year 10000 */
 	in->authorizer = pick(4) ? NULL : authorizer;
 	if (!pick(3)) {
 		in->iam_access_key = "AKIDEXAMPLE";
