@@ -14,6 +14,7 @@
  */
 #include "core/common.h"
 
+#include "lambda/apigw_gw_int.h"
 #include "lambda/apigw_int.h"
 
 #include "core/json.h"
@@ -170,6 +171,22 @@ static int parse_structured(struct apigw_response *out, const json_t *root, int 
 
 int apigw_parse_function_response(const char *json, size_t len, int version,
 				  struct apigw_response *out, char *why, size_t why_len)
+{
+	/* The common shapes without a tree (apigw_gw_fast.c); the rest, and every refusal, below.
+	 */
+	if ((version == APIGW_V1 || version == APIGW_V2) && len <= APIGW_EVENT_MAX) {
+		apigw_response_init(out);
+		if (why && why_len)
+			why[0] = '\0';
+		if (!apigw_response_fast(json, len, version, out))
+			return 0;
+		apigw_response_release(out);
+	}
+	return apigw_parse_response_tree(json, len, version, out, why, why_len);
+}
+
+int apigw_parse_response_tree(const char *json, size_t len, int version, struct apigw_response *out,
+			      char *why, size_t why_len)
 {
 	char jerr[160];
 	json_t *root;

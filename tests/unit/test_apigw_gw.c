@@ -13,6 +13,7 @@
 #include "apigw_fixture.h"
 #include "core/buf.h"
 #include "lambda/apigw.h"
+#include "lambda/apigw_gw_int.h"
 
 /* AWS's sample function response, read as the REST gateway does. */
 static void test_shared_response(void **state)
@@ -574,6 +575,93 @@ static void test_event_matches_tree(void **state)
 	buf_release(&want);
 }
 
+/* ---- the fast path of a function's answer against the full parser ------- */
+
+/*
+ * The common answers take the fast path (apigw_gw_fast.c) and read as the
+ * full parser reads them; the others decline it, and every answer gives
+ * apigw_parse_function_response() the full parser's result and reason.
+ */
+static void test_answer_fast_path(void **state)
+{
+	static const struct {
+		const char *json;
+		bool fast; /* taken in both versions */
+	} answers[] = {
+		{"{\"statusCode\":200,\"headers\":{\"Content-Type\":\"application/json\"},"
+		 "\"body\":\"{\\\"status\\\":\\\"ok\\\"}\",\"isBase64Encoded\":false}",
+		 true},
+		{" {\"statusCode\" : 201 ,\n\"headers\":{\"X-A\":\"1\",\"x-a\":null,\"Set-Cookie\":"
+		 "\"s=1\"},\"multiValueHeaders\":{\"X-A\":[\"m1\",\"m2\"],\"X-B\":null,\"X-C\":[]},"
+		 "\"cookies\":[\"c=1\",\"d=\\t2\"],\"body\":\"aGk=\",\"isBase64Encoded\":true,"
+		 "\"extra\":[]}\r\n",
+		 true},
+		{"{\"statusCode\":204,\"body\":null,\"headers\":null,\"x\":\"\\/\\b\\f\\n\\r\"}",
+		 true},
+		{"{\"statusCode\":200,\"statusCode\":404,\"body\":\"dup\"}", false},
+		{"{\"statusCode\":200,\"body\":\"\\u00e9\"}", false},
+		{"{\"statusCode\":200.0,\"body\":\"x\"}", false},
+		{"{\"statusCode\":0200}", false},
+		{"{\"statusCode\":99}", false},
+		{"{\"statusCode\":200,\"headers\":{\"a\":1}}", false},
+		{"{\"statusCode\":200,\"headers\":{\"Bad\":\"a\\r\\nb\"}}", false},
+		{"{\"statusCode\":200,\"body\":\"caf\xe9\"}", false},
+		{"{\"statusCode\":200,\"body\":\"!!\",\"isBase64Encoded\":true}", false},
+		{"{\"statusCode\":200,\"nested\":{\"a\":{}}}", false},
+		{"{\"statusCode\":200} x", false},
+		{"[1,2]", false},
+		{"\"text\"", false},
+		{"", false},
+	};
+	struct apigw_response fast, full;
+	char why_fast[256], why_full[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
+		const char *json = answers[i].json;
+		size_t len = strlen(json);
+		for (int v = APIGW_V1; v <= APIGW_V2; v++) {
+			apigw_response_init(&fast);
+			int taken = apigw_response_fast(json, len, v, &fast) == 0;
+			apigw_response_release(&fast);
+			if (taken != answers[i].fast)
+				fail_msg("answer %zu, version %d: fast path %s", i, v,
+					 taken ? "taken" : "declined");
+			int err_fast = apigw_parse_function_response(json, len, v, &fast, why_fast,
+								     sizeof(why_fast));
+			int err_full = apigw_parse_response_tree(json, len, v, &full, why_full,
+								 sizeof(why_full));
+			assert_int_equal(err_fast, err_full);
+			assert_string_equal(why_fast, why_full);
+			assert_int_equal(fast.status, full.status);
+			assert_int_equal(fast.binary, full.binary);
+			assert_int_equal(fast.n_headers, full.n_headers);
+			for (size_t h = 0; h < fast.n_headers; h++) {
+				assert_string_equal(fast.headers[h].name, full.headers[h].name);
+				assert_string_equal(fast.headers[h].value, full.headers[h].value);
+			}
+			assert_int_equal(fast.n_cookies, full.n_cookies);
+			for (size_t c = 0; c < fast.n_cookies; c++)
+				assert_string_equal(fast.cookies[c], full.cookies[c]);
+			assert_int_equal(fast.body.len, full.body.len);
+			assert_memory_equal(fast.body.ptr, full.body.ptr, fast.body.len);
+			apigw_response_release(&fast);
+			apigw_response_release(&full);
+		}
+	}
+	/* What the second answer reads as (REST: multiValueHeaders win for X-A). */
+	const char *json = answers[1].json;
+	assert_int_equal(apigw_response_fast(json, strlen(json), APIGW_V1,
+					     (apigw_response_init(&fast), &fast)),
+			 0);
+	assert_int_equal(fast.status, 201);
+	assert_int_equal(fast.n_headers, 2);
+	assert_string_equal(fast.headers[0].value, "m1");
+	assert_int_equal(fast.n_cookies, 1); /* Set-Cookie; "cookies" is 2.0's */
+	assert_true(fast.binary);
+	assert_string_equal(fast.body.ptr, "hi");
+	apigw_response_release(&fast);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_nul_in_path_param),
 		cmocka_unit_test(test_event_from_http_errors),
 		cmocka_unit_test(test_event_matches_tree),
+		cmocka_unit_test(test_answer_fast_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
