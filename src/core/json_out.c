@@ -87,7 +87,9 @@ static size_t escape(unsigned char c, char out[6])
 		out[1] = 't';
 		return 2;
 	default:
-		memcpy(out + 1, "u00", 3);
+		out[1] = 'u';
+		out[2] = '0';
+		out[3] = '0';
 		out[4] = hex[c >> 4];
 		out[5] = hex[c & 15];
 		return 6;

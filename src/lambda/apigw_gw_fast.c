@@ -339,14 +339,16 @@ static int fast_headers(struct fast *f, const struct member *headers, const stru
 int apigw_response_fast(const char *json, size_t len, int version, struct apigw_response *out)
 {
 	struct member top[FAST_MEMBERS_MAX];
-	struct scan s = {json, json + len};
-	struct fast f = {.end = json + len, .out = out};
+	struct scan s;
+	struct fast f = {.out = out};
 	const struct member *sc, *headers, *multi = NULL, *cookies = NULL, *body, *b64;
 	size_t n;
 	int err;
 
 	if (!json)
 		return ERR_UNSUPPORTED;
+	s = (struct scan){json, json + len};
+	f.end = s.end;
 	skip_ws(&s);
 	if (s.p >= s.end || *s.p != '{' || !scan_object(&s, 0, top, &n))
 		return ERR_UNSUPPORTED;
