@@ -14,9 +14,11 @@
  */
 #include "core/common.h"
 
+#include "lambda/apigw_gw_int.h"
 #include "lambda/apigw_int.h"
 
 #include "core/json.h"
+#include "core/json_out.h"
 #include "core/timeutil.h"
 #include "core/uuid.h"
 
@@ -170,6 +172,22 @@ static int parse_structured(struct apigw_response *out, const json_t *root, int 
 int apigw_parse_function_response(const char *json, size_t len, int version,
 				  struct apigw_response *out, char *why, size_t why_len)
 {
+	/* The common shapes without a tree (apigw_gw_fast.c); the rest, and every refusal, below.
+	 */
+	if ((version == APIGW_V1 || version == APIGW_V2) && len <= APIGW_EVENT_MAX) {
+		apigw_response_init(out);
+		if (why && why_len)
+			why[0] = '\0';
+		if (!apigw_response_fast(json, len, version, out))
+			return 0;
+		apigw_response_release(out);
+	}
+	return apigw_parse_response_tree(json, len, version, out, why, why_len);
+}
+
+int apigw_parse_response_tree(const char *json, size_t len, int version, struct apigw_response *out,
+			      char *why, size_t why_len)
+{
 	char jerr[160];
 	json_t *root;
 	int err;
@@ -203,7 +221,24 @@ int apigw_parse_function_response(const char *json, size_t len, int version,
 
 /* ---- building events (the gateway side) --------------------------------- */
 
-/* "28/Jan/2024:11:05:46 +0000", the form of requestTime and time. */
+/*
+ * The event is written straight into the caller's buffer with json_out.h,
+ * one pass and each string escaped once, in the key order the jansson tree
+ * of earlier versions had (tests/unit/apigw_event_tree.c keeps that tree as
+ * the reference the tests compare with): building and dumping it was most
+ * of the gateway's CPU per request.
+ */
+
+/* `v` as `width` decimal digits at `p`, zero-padded (v < 10^width). */
+static void put_digits(char *p, int v, int width)
+{
+	while (width--) {
+		p[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "28/Jan/2024:11:05:46 +0000", the form of requestTime and time (no snprintf: every request). */
 static void clf_time(char out[32], int64_t ms)
 {
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -215,8 +250,19 @@ static void clf_time(char out[32], int64_t ms)
 		snprintf(out, 32, "01/Jan/1970:00:00:00 +0000");
 		return;
 	}
-	snprintf(out, 32, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday, months[tm.tm_mon % 12],
-		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) { /* not four digits: as printf does */
+		snprintf(out, 32, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
+			 months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		return;
+	}
+	memcpy(out, "dd/Mon/yyyy:hh:mm:ss +0000", 27);
+	put_digits(out, tm.tm_mday, 2);
+	memcpy(out + 3, months[tm.tm_mon % 12], 3);
+	put_digits(out + 7, tm.tm_year + 1900, 4);
+	put_digits(out + 12, tm.tm_hour, 2);
+	put_digits(out + 15, tm.tm_min, 2);
+	put_digits(out + 18, tm.tm_sec, 2);
 }
 
 /* The first value of header `name` among the request's headers, or "". */
@@ -226,34 +272,111 @@ static const char *http_header(const struct apigw_http_request *in, const char *
 	return v ? v : "";
 }
 
-static json_t *pairs_object(int *err, const struct apigw_pair *v, size_t n)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < n; i++) {
-		struct str value = apigw_pair_value(&v[i]);
-
-		put(err, o, v[i].name, jstr(err, value.ptr, value.len));
-	}
-	return o;
-}
-
 static const char *or_default(const char *s, const char *dflt)
 {
 	return s ? s : dflt;
 }
 
-/* Fields shared by both versions: body, isBase64Encoded. */
-static void put_body(int *err, json_t *ev, const struct apigw_http_request *in, int version)
+/* What write_group() writes for each name. */
+enum group_form {
+	GROUP_LAST,  /* "name":"last value" */
+	GROUP_JOIN,  /* "name":"v1,v2" */
+	GROUP_ARRAY, /* "name":["v1","v2"] */
+};
+
+static bool same_name(const struct apigw_pair *a, const struct apigw_pair *b, bool icase)
+{
+	return icase ? !strcasecmp(a->name, b->name) : !strcmp(a->name, b->name);
+}
+
+/*
+ * An object of `n` pairs grouped by name (ASCII case-insensitively when
+ * `icase`), in the order names first appear, under their first spelling
+ * (lowercased when `lower`); pairs named `skip` (any case, NULL for none)
+ * left out. What apigw_group_pairs() builds as a tree, written directly.
+ */
+static void write_group(struct json_out *o, const struct apigw_pair *v, size_t n, bool icase,
+			bool lower, enum group_form form, const char *skip)
+{
+	bool first = true;
+
+	JSON_OUT_LIT(o, "{");
+	for (size_t i = 0; i < n && !o->err; i++) {
+		size_t j, last = i, count = 0;
+		for (j = 0; j < i; j++)
+			if (same_name(&v[j], &v[i], icase))
+				break;
+		if (j < i || (skip && !strcasecmp(v[i].name, skip)))
+			continue;
+		if (!first)
+			JSON_OUT_LIT(o, ",");
+		first = false;
+		JSON_OUT_LIT(o, "\"");
+		json_out_chars(o, v[i].name, strlen(v[i].name), lower);
+		JSON_OUT_LIT(o, "\":");
+		if (form == GROUP_LAST) {
+			for (size_t k = i + 1; k < n; k++)
+				if (same_name(&v[k], &v[i], icase))
+					last = k;
+			struct str one = apigw_pair_value(&v[last]);
+			json_out_str(o, one.ptr, one.len);
+			continue;
+		}
+		json_out_raw(o, form == GROUP_ARRAY ? "[" : "\"", 1);
+		/* Joined values take a comma only after text: "" then "b" is "b". */
+		size_t at = o->b->len;
+		for (size_t k = i; k < n; k++) {
+			if (!same_name(&v[k], &v[i], icase))
+				continue;
+			struct str value = apigw_pair_value(&v[k]);
+			if (form == GROUP_ARRAY ? count++ > 0 : o->b->len > at)
+				JSON_OUT_LIT(o, ",");
+			if (form == GROUP_ARRAY)
+				json_out_str(o, value.ptr, value.len);
+			else
+				json_out_chars(o, value.ptr, value.len, false);
+		}
+		json_out_raw(o, form == GROUP_ARRAY ? "]" : "\"", 1);
+	}
+	JSON_OUT_LIT(o, "}");
+}
+
+/*
+ * Path parameters as an object; a repeated name keeps its first place and
+ * last value, and every value must be UTF-8, the replaced ones too (as when
+ * each was set into a jansson object in turn).
+ */
+static void write_params(struct json_out *o, const struct apigw_pair *v, size_t n)
+{
+	for (size_t i = 0; i < n && !o->err; i++) {
+		struct str value = apigw_pair_value(&v[i]);
+		if (!utf8_valid(value.ptr, value.len))
+			o->err = ERR_PARSE;
+	}
+	write_group(o, v, n, false, false, GROUP_LAST, NULL);
+}
+
+/* Fields shared by both versions: body, isBase64Encoded (closing the event). */
+static void write_body(struct json_out *o, const struct apigw_http_request *in, int version)
 {
 	const char *ct = find_pair(in->headers, in->n_headers, "content-type", true);
 	bool binary = apigw_body_is_binary(ct, in->body, in->body_len);
 
-	if (!in->body_len)
-		put(err, ev, "body", version == APIGW_V1 ? json_null() : json_string(""));
+	JSON_OUT_LIT(o, ",\"body\":");
+	if (!in->body_len) {
+		if (version == APIGW_V1)
+			JSON_OUT_LIT(o, "null");
+		else
+			JSON_OUT_LIT(o, "\"\"");
+	} else if (binary) {
+		json_out_b64(o, in->body, in->body_len);
+	} else {
+		json_out_str(o, in->body, in->body_len);
+	}
+	if (binary)
+		JSON_OUT_LIT(o, ",\"isBase64Encoded\":true}");
 	else
-		put(err, ev, "body", apigw_body_json(err, in->body, in->body_len, binary));
-	put(err, ev, "isBase64Encoded", json_boolean(binary));
+		JSON_OUT_LIT(o, ",\"isBase64Encoded\":false}");
 }
 
 struct event_ctx {
@@ -264,71 +387,113 @@ struct event_ctx {
 	size_t n_query;
 };
 
-static json_t *event_v1(int *err, const struct apigw_http_request *in, const struct event_ctx *x)
+/* A C string, or null for NULL. */
+static void cstr_or_null(struct json_out *o, const char *s)
 {
-	json_t *ev = json_object(), *rc = json_object(), *id = json_object();
-	json_t *h = json_object(), *mh = json_object(), *q = json_object(), *mq = json_object();
-	static const char *const nulls[] = {"accountId",
-					    "apiKey",
-					    "cognitoAuthenticationProvider",
-					    "cognitoAuthenticationType",
-					    "cognitoIdentityPoolId",
-					    "user"};
+	if (s)
+		json_out_cstr(o, s);
+	else
+		JSON_OUT_LIT(o, "null");
+}
+
+static void identity_v1(struct json_out *o, const struct apigw_http_request *in)
+{
+	JSON_OUT_LIT(o, ",\"identity\":{\"accountId\":null,\"apiKey\":null,"
+			"\"cognitoAuthenticationProvider\":null,"
+			"\"cognitoAuthenticationType\":null,\"cognitoIdentityPoolId\":null,"
+			"\"user\":null,\"accessKey\":");
+	cstr_or_null(o, in->iam_access_key);
+	JSON_OUT_LIT(o, ",\"caller\":");
+	cstr_or_null(o, in->iam_caller);
+	JSON_OUT_LIT(o, ",\"sourceIp\":");
+	json_out_cstr(o, or_default(in->source_ip, "127.0.0.1"));
+	JSON_OUT_LIT(o, ",\"userAgent\":");
+	json_out_cstr(o, http_header(in, "user-agent"));
+	JSON_OUT_LIT(o, ",\"userArn\":");
+	cstr_or_null(o, in->iam_user_arn);
+	JSON_OUT_LIT(o, "}");
+}
+
+static void context_v1(struct json_out *o, const struct apigw_http_request *in,
+		       const struct event_ctx *x, const char *route)
+{
+	JSON_OUT_LIT(o, ",\"requestContext\":{\"accountId\":");
+	json_out_cstr(o, or_default(in->account_id, LOCAL_ACCOUNT_ID));
+	JSON_OUT_LIT(o, ",\"apiId\":");
+	json_out_cstr(o, or_default(in->api_id, "1234567890"));
+	if (in->authorizer) {
+		JSON_OUT_LIT(o, ",\"authorizer\":");
+		json_out_value(o, in->authorizer);
+	}
+	JSON_OUT_LIT(o, ",\"domainName\":");
+	json_out_cstr(o, or_default(in->domain_name, "localhost"));
+	JSON_OUT_LIT(o, ",\"extendedRequestId\":null,\"httpMethod\":");
+	json_out_cstr(o, in->method);
+	identity_v1(o, in);
+	JSON_OUT_LIT(o, ",\"path\":");
+	json_out_cstr(o, in->path);
+	JSON_OUT_LIT(o, ",\"protocol\":");
+	json_out_cstr(o, or_default(in->protocol, "HTTP/1.1"));
+	JSON_OUT_LIT(o, ",\"requestId\":");
+	json_out_cstr(o, x->request_id);
+	JSON_OUT_LIT(o, ",\"requestTime\":");
+	json_out_cstr(o, x->time_str);
+	JSON_OUT_LIT(o, ",\"requestTimeEpoch\":");
+	json_out_int(o, x->time_ms);
+	JSON_OUT_LIT(o, ",\"resourceId\":\"123456\",\"resourcePath\":");
+	json_out_cstr(o, route);
+	JSON_OUT_LIT(o, ",\"stage\":");
+	json_out_cstr(o, or_default(in->stage, "Prod"));
+	JSON_OUT_LIT(o, "}");
+}
+
+static void event_v1(struct json_out *o, const struct apigw_http_request *in,
+		     const struct event_ctx *x)
+{
 	const char *route = in->route ? in->route : in->path;
 
-	put(err, ev, "version", json_string("1.0"));
-	put(err, ev, "resource", jcstr(err, route));
-	put(err, ev, "path", jcstr(err, in->path));
-	put(err, ev, "httpMethod", jcstr(err, in->method));
-	apigw_group_pairs(err, in->headers, in->n_headers, true, false, mh, h, APIGW_SINGLE_LAST,
-			  NULL);
-	apigw_group_pairs(err, x->query, x->n_query, false, false, mq, q, APIGW_SINGLE_LAST, NULL);
-	put(err, ev, "headers", json_object_size(h) ? h : (json_decref(h), json_null()));
-	put(err, ev, "multiValueHeaders",
-	    json_object_size(mh) ? mh : (json_decref(mh), json_null()));
-	put(err, ev, "queryStringParameters", x->n_query ? q : (json_decref(q), json_null()));
-	put(err, ev, "multiValueQueryStringParameters",
-	    x->n_query ? mq : (json_decref(mq), json_null()));
-	put(err, ev, "pathParameters",
-	    in->n_path_params ? pairs_object(err, in->path_params, in->n_path_params)
-			      : json_null());
-	put(err, ev, "stageVariables", json_null());
-
-	put(err, rc, "accountId", jcstr(err, or_default(in->account_id, LOCAL_ACCOUNT_ID)));
-	put(err, rc, "apiId", jcstr(err, or_default(in->api_id, "1234567890")));
-	if (in->authorizer)
-		put(err, rc, "authorizer", json_incref(in->authorizer));
-	put(err, rc, "domainName", jcstr(err, or_default(in->domain_name, "localhost")));
-	put(err, rc, "extendedRequestId", json_null());
-	put(err, rc, "httpMethod", jcstr(err, in->method));
-	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
-		put(err, id, nulls[i], json_null());
-	put(err, id, "accessKey",
-	    in->iam_access_key ? jcstr(err, in->iam_access_key) : json_null());
-	put(err, id, "caller", in->iam_caller ? jcstr(err, in->iam_caller) : json_null());
-	put(err, id, "sourceIp", jcstr(err, or_default(in->source_ip, "127.0.0.1")));
-	put(err, id, "userAgent", jcstr(err, http_header(in, "user-agent")));
-	put(err, id, "userArn", in->iam_user_arn ? jcstr(err, in->iam_user_arn) : json_null());
-	put(err, rc, "identity", id);
-	put(err, rc, "path", jcstr(err, in->path));
-	put(err, rc, "protocol", jcstr(err, or_default(in->protocol, "HTTP/1.1")));
-	put(err, rc, "requestId", jcstr(err, x->request_id));
-	put(err, rc, "requestTime", json_string(x->time_str));
-	put(err, rc, "requestTimeEpoch", json_integer(x->time_ms));
-	put(err, rc, "resourceId", json_string("123456"));
-	put(err, rc, "resourcePath", jcstr(err, route));
-	put(err, rc, "stage", jcstr(err, or_default(in->stage, "Prod")));
-	put(err, ev, "requestContext", rc);
-	put_body(err, ev, in, APIGW_V1);
-	return ev;
+	JSON_OUT_LIT(o, "{\"version\":\"1.0\",\"resource\":");
+	json_out_cstr(o, route);
+	JSON_OUT_LIT(o, ",\"path\":");
+	json_out_cstr(o, in->path);
+	JSON_OUT_LIT(o, ",\"httpMethod\":");
+	json_out_cstr(o, in->method);
+	/* 1.0 sends an absent map as null. */
+	if (in->n_headers) {
+		JSON_OUT_LIT(o, ",\"headers\":");
+		write_group(o, in->headers, in->n_headers, true, false, GROUP_LAST, NULL);
+		JSON_OUT_LIT(o, ",\"multiValueHeaders\":");
+		write_group(o, in->headers, in->n_headers, true, false, GROUP_ARRAY, NULL);
+	} else {
+		JSON_OUT_LIT(o, ",\"headers\":null,\"multiValueHeaders\":null");
+	}
+	if (x->n_query) {
+		JSON_OUT_LIT(o, ",\"queryStringParameters\":");
+		write_group(o, x->query, x->n_query, false, false, GROUP_LAST, NULL);
+		JSON_OUT_LIT(o, ",\"multiValueQueryStringParameters\":");
+		write_group(o, x->query, x->n_query, false, false, GROUP_ARRAY, NULL);
+	} else {
+		JSON_OUT_LIT(
+			o,
+			",\"queryStringParameters\":null,\"multiValueQueryStringParameters\":null");
+	}
+	JSON_OUT_LIT(o, ",\"pathParameters\":");
+	if (in->n_path_params)
+		write_params(o, in->path_params, in->n_path_params);
+	else
+		JSON_OUT_LIT(o, "null");
+	JSON_OUT_LIT(o, ",\"stageVariables\":null");
+	context_v1(o, in, x, route);
+	write_body(o, in, APIGW_V1);
 }
 
 /* 2.0 cookies: every Cookie header split on ';'. */
-static json_t *cookie_array(int *err, const struct apigw_http_request *in)
+static void cookie_array(struct json_out *o, const struct apigw_http_request *in)
 {
-	json_t *arr = json_array();
 	struct str rest, seg;
+	bool first = true;
 
+	JSON_OUT_LIT(o, "[");
 	for (size_t i = 0; i < in->n_headers; i++) {
 		if (strcasecmp(in->headers[i].name, "cookie"))
 			continue;
@@ -336,72 +501,92 @@ static json_t *cookie_array(int *err, const struct apigw_http_request *in)
 		while (rest.len) {
 			rest = str_split(rest, ';', &seg, NULL);
 			seg = str_trim(seg);
-			if (seg.len)
-				append(err, arr, jstr(err, seg.ptr, seg.len));
+			if (!seg.len)
+				continue;
+			if (!first)
+				JSON_OUT_LIT(o, ",");
+			first = false;
+			json_out_str(o, seg.ptr, seg.len);
 		}
 	}
-	return arr;
+	JSON_OUT_LIT(o, "]");
 }
 
-static json_t *iam_authorizer(int *err, const struct apigw_http_request *in)
+static void context_v2(struct json_out *o, const struct apigw_http_request *in,
+		       const struct event_ctx *x, const char *route)
 {
-	json_t *auth = json_object(), *iam = json_object();
-
-	put(err, iam, "accessKey", jcstr(err, in->iam_access_key));
-	put(err, iam, "callerId", jcstr(err, in->iam_caller));
-	put(err, iam, "userArn", jcstr(err, in->iam_user_arn));
-	put(err, auth, "iam", iam);
-	return auth;
-}
-
-static json_t *event_v2(int *err, const struct apigw_http_request *in, const struct event_ctx *x)
-{
-	json_t *ev = json_object(), *rc = json_object(), *http = json_object();
-	json_t *h = json_object(), *q = json_object();
-	const char *route = in->route ? in->route : "$default";
 	const char *domain = or_default(in->domain_name, "localhost");
 	struct str prefix;
 
-	put(err, ev, "version", json_string("2.0"));
-	put(err, ev, "routeKey", jcstr(err, route));
-	put(err, ev, "rawPath", jcstr(err, in->path));
-	put(err, ev, "rawQueryString", jcstr(err, or_default(in->raw_query, "")));
-	put(err, ev, "cookies", cookie_array(err, in));
-	apigw_group_pairs(err, in->headers, in->n_headers, true, true, NULL, h, APIGW_SINGLE_JOIN,
-			  "cookie");
-	put(err, ev, "headers", h);
-	apigw_group_pairs(err, x->query, x->n_query, false, false, NULL, q, APIGW_SINGLE_JOIN,
-			  NULL);
-	if (x->n_query)
-		put(err, ev, "queryStringParameters", q);
-	else
-		json_decref(q);
-	put(err, ev, "pathParameters", pairs_object(err, in->path_params, in->n_path_params));
-	put(err, ev, "stageVariables", json_null());
-
-	put(err, rc, "accountId", jcstr(err, or_default(in->account_id, LOCAL_ACCOUNT_ID)));
-	put(err, rc, "apiId", jcstr(err, or_default(in->api_id, "1234567890")));
-	if (in->authorizer)
-		put(err, rc, "authorizer", json_incref(in->authorizer));
-	else if (in->iam_access_key)
-		put(err, rc, "authorizer", iam_authorizer(err, in));
-	put(err, rc, "domainName", jcstr(err, domain));
+	JSON_OUT_LIT(o, ",\"requestContext\":{\"accountId\":");
+	json_out_cstr(o, or_default(in->account_id, LOCAL_ACCOUNT_ID));
+	JSON_OUT_LIT(o, ",\"apiId\":");
+	json_out_cstr(o, or_default(in->api_id, "1234567890"));
+	if (in->authorizer) {
+		JSON_OUT_LIT(o, ",\"authorizer\":");
+		json_out_value(o, in->authorizer);
+	} else if (in->iam_access_key) {
+		JSON_OUT_LIT(o, ",\"authorizer\":{\"iam\":{\"accessKey\":");
+		json_out_cstr(o, in->iam_access_key);
+		JSON_OUT_LIT(o, ",\"callerId\":");
+		json_out_cstr(o, in->iam_caller);
+		JSON_OUT_LIT(o, ",\"userArn\":");
+		json_out_cstr(o, in->iam_user_arn);
+		JSON_OUT_LIT(o, "}}");
+	}
+	JSON_OUT_LIT(o, ",\"domainName\":");
+	json_out_cstr(o, domain);
 	str_split(str_from(domain), '.', &prefix, NULL);
-	put(err, rc, "domainPrefix", jstr(err, prefix.ptr ? prefix.ptr : "", prefix.len));
-	put(err, http, "method", jcstr(err, in->method));
-	put(err, http, "path", jcstr(err, in->path));
-	put(err, http, "protocol", jcstr(err, or_default(in->protocol, "HTTP/1.1")));
-	put(err, http, "sourceIp", jcstr(err, or_default(in->source_ip, "127.0.0.1")));
-	put(err, http, "userAgent", jcstr(err, http_header(in, "user-agent")));
-	put(err, rc, "http", http);
-	put(err, rc, "requestId", jcstr(err, x->request_id));
-	put(err, rc, "routeKey", jcstr(err, route));
-	put(err, rc, "stage", jcstr(err, or_default(in->stage, "$default")));
-	put(err, rc, "time", json_string(x->time_str));
-	put(err, rc, "timeEpoch", json_integer(x->time_ms));
-	put(err, ev, "requestContext", rc);
-	put_body(err, ev, in, APIGW_V2);
-	return ev;
+	JSON_OUT_LIT(o, ",\"domainPrefix\":");
+	json_out_str(o, prefix.ptr ? prefix.ptr : "", prefix.len);
+	JSON_OUT_LIT(o, ",\"http\":{\"method\":");
+	json_out_cstr(o, in->method);
+	JSON_OUT_LIT(o, ",\"path\":");
+	json_out_cstr(o, in->path);
+	JSON_OUT_LIT(o, ",\"protocol\":");
+	json_out_cstr(o, or_default(in->protocol, "HTTP/1.1"));
+	JSON_OUT_LIT(o, ",\"sourceIp\":");
+	json_out_cstr(o, or_default(in->source_ip, "127.0.0.1"));
+	JSON_OUT_LIT(o, ",\"userAgent\":");
+	json_out_cstr(o, http_header(in, "user-agent"));
+	JSON_OUT_LIT(o, "},\"requestId\":");
+	json_out_cstr(o, x->request_id);
+	JSON_OUT_LIT(o, ",\"routeKey\":");
+	json_out_cstr(o, route);
+	JSON_OUT_LIT(o, ",\"stage\":");
+	json_out_cstr(o, or_default(in->stage, "$default"));
+	JSON_OUT_LIT(o, ",\"time\":");
+	json_out_cstr(o, x->time_str);
+	JSON_OUT_LIT(o, ",\"timeEpoch\":");
+	json_out_int(o, x->time_ms);
+	JSON_OUT_LIT(o, "}");
+}
+
+static void event_v2(struct json_out *o, const struct apigw_http_request *in,
+		     const struct event_ctx *x)
+{
+	const char *route = in->route ? in->route : "$default";
+
+	JSON_OUT_LIT(o, "{\"version\":\"2.0\",\"routeKey\":");
+	json_out_cstr(o, route);
+	JSON_OUT_LIT(o, ",\"rawPath\":");
+	json_out_cstr(o, in->path);
+	JSON_OUT_LIT(o, ",\"rawQueryString\":");
+	json_out_cstr(o, or_default(in->raw_query, ""));
+	JSON_OUT_LIT(o, ",\"cookies\":");
+	cookie_array(o, in);
+	JSON_OUT_LIT(o, ",\"headers\":");
+	write_group(o, in->headers, in->n_headers, true, true, GROUP_JOIN, "cookie");
+	/* 2.0 leaves queryStringParameters out without a query. */
+	if (x->n_query) {
+		JSON_OUT_LIT(o, ",\"queryStringParameters\":");
+		write_group(o, x->query, x->n_query, false, false, GROUP_JOIN, NULL);
+	}
+	JSON_OUT_LIT(o, ",\"pathParameters\":");
+	write_params(o, in->path_params, in->n_path_params);
+	JSON_OUT_LIT(o, ",\"stageVariables\":null");
+	context_v2(o, in, x, route);
+	write_body(o, in, APIGW_V2);
 }
 
 /*
@@ -417,9 +602,9 @@ static int event_query(struct arena *a, const char *raw, struct event_ctx *x)
 int apigw_event_from_http(const struct apigw_http_request *in, int version, struct buf *out)
 {
 	struct event_ctx x = {0};
+	struct json_out o;
 	struct arena a;
 	char rid[UUID_STR_LEN + 1];
-	json_t *ev = NULL;
 	int err = 0;
 
 	if (!in || !in->method || !*in->method || !in->path || !*in->path ||
@@ -436,13 +621,14 @@ int apigw_event_from_http(const struct apigw_http_request *in, int version, stru
 	clf_time(x.time_str, x.time_ms);
 	arena_init(&a, APIGW_ARENA_MAX);
 	err = event_query(&a, or_default(in->raw_query, ""), &x);
-	if (err)
-		goto fail;
-	ev = version == APIGW_V1 ? event_v1(&err, in, &x) : event_v2(&err, in, &x);
-	if (!err)
-		err = jsonx_dump(ev, out, 0);
-fail:
-	json_decref(ev);
+	if (!err) {
+		json_out_init(&o, out);
+		if (version == APIGW_V1)
+			event_v1(&o, in, &x);
+		else
+			event_v2(&o, in, &x);
+		err = json_out_finish(&o);
+	}
 	arena_release(&a);
 	return err;
 }

@@ -20,11 +20,12 @@ SLUICE = os.path.join(BUILD, "sluice")
 OBJ = os.path.join(BUILD, "obj", "src")
 
 # The halves only the local cloud uses, and the ones the function links.
-OTHER_HALF = ["lambda/apigw_gw.o", "aws/sigv4_verify.o"]
+OTHER_HALF = ["lambda/apigw_gw.o", "lambda/apigw_gw_fast.o", "aws/sigv4_verify.o"]
 FUNCTION_HALF = ["lambda/apigw_fn.o", "lambda/apigw_common.o",
                  "aws/sigv4_canon.o", "aws/sigv4_sign.o"]
 
-GATEWAY_SYMBOLS = ["apigw_event_from_http", "apigw_parse_function_response"]
+GATEWAY_SYMBOLS = ["apigw_event_from_http", "apigw_parse_function_response",
+                   "apigw_response_fast"]
 VERIFY_SYMBOLS = ["sigv4_verify", "sigv4_parse_authorization", "sigv4_status_name",
                   "sigv4_result_init", "sigv4_result_release"]
 FUNCTION_SYMBOLS = ["apigw_parse_event", "apigw_response_to_json", "apigw_response_add_header",

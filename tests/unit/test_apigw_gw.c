@@ -9,9 +9,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "apigw_event_tree.h"
 #include "apigw_fixture.h"
 #include "core/buf.h"
 #include "lambda/apigw.h"
+#include "lambda/apigw_gw_int.h"
 
 /* AWS's sample function response, read as the REST gateway does. */
 static void test_shared_response(void **state)
@@ -403,6 +405,263 @@ static void test_event_from_http_errors(void **state)
 	buf_release(&b);
 }
 
+/* ---- the event writer against the jansson tree it replaced -------------- */
+
+/* Deterministic choices for the generated requests (xorshift64). */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static size_t pick(size_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (size_t)(rng_state % n);
+}
+
+/* Header values and path parameters: quotes, controls, NUL, bad UTF-8, long runs. */
+static const struct {
+	const char *s;
+	size_t len;
+} tricky[] = {
+	{"", 0},
+	{"plain", 5},
+	{"two words", 9},
+	{"caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80", 14},
+	{"q\"uo\\te/", 8},
+	{"\b\f\n\r\t\x01\x1f\x7f", 8},
+	{"nul\0inside", 10},
+	{"a=1; b=2;; c=3 ;", 16},
+	{"one,two", 7},
+	{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	 160},
+	/* Not UTF-8, last: Latin-1, a surrogate, an overlong '/'. */
+	{"caf\xe9", 4},
+	{"\xed\xa0\x80", 3},
+	{"\xc0\xaf", 2},
+};
+
+/* The valid entries of tricky[] and of header_names[]. */
+#define TRICKY_UTF8 (ARRAY_SIZE(tricky) - 3)
+#define NAMES_UTF8  (ARRAY_SIZE(header_names) - 1)
+
+/* An index into a table of `all` entries whose first `valid` are UTF-8: rarely a bad one. */
+static size_t pick_mostly(size_t valid, size_t all)
+{
+	return pick(16) ? pick(valid) : pick(all);
+}
+
+static const char *const header_names[] = {
+	"Host",		"host",	      "X-Multi",    "x-MULTI",	  "Cookie",  "cookie",
+	"Content-Type", "User-Agent", "user-agent", "X-\xc3\xa9", "X-\"q\\", "X-\xff",
+};
+
+static const char *const content_types[] = {
+	"text/plain", "application/json", "image/png", "application/octet-stream", "",
+};
+
+static const char *const queries[] = {
+	"",	 "a=1",	      "a=1&a=2&b", "c=%00&C=x", "e=caf%C3%A9&e=%E2%82%AC",
+	"f=%FF", "+=+&%41=y", "x=%zz",	   "k&k=&k==",	"%22q%5C=%0A%01",
+};
+
+static const struct {
+	const void *p;
+	size_t len;
+} bodies[] = {
+	{"", 0},
+	{"{\"name\":\"a\",\"n\":1}", 18},
+	{"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16},
+	{"caf\xe9 latin-1", 12},
+	{"line\nwith \"quotes\" and \\ and \x01", 31},
+	{"\0", 1},
+};
+
+/* One generated request in `in`, its strings in `hs`/`ps` (static tables). */
+static void random_request(struct apigw_http_request *in, struct apigw_pair *hs, size_t hmax,
+			   struct apigw_pair *ps, json_t *authorizer)
+{
+	static const char *const routes[] = {NULL, "GET /objects/{key+}", "$default", "/a/{b}"};
+	static const char *const domains[] = {NULL, "", "localhost", "api.example.com", ".x"};
+	static const char *const param_names[] = {"key", "name", "key", "n\xc3\xa9"};
+
+	memset(in, 0, sizeof(*in));
+	in->method = pick(4) ? "GET" : "P\"OST";
+	in->path = pick(5) ? "/objects/a%20b" : "/caf\xc3\xa9/\"x\\";
+	in->raw_query = queries[pick(ARRAY_SIZE(queries))];
+	in->n_headers = pick(hmax + 1);
+	for (size_t i = 0; i < in->n_headers; i++) {
+		size_t v = pick_mostly(TRICKY_UTF8, ARRAY_SIZE(tricky));
+		hs[i].name = header_names[pick_mostly(NAMES_UTF8, ARRAY_SIZE(header_names))];
+		if (!strcasecmp(hs[i].name, "content-type") && pick(2))
+			hs[i].value = content_types[pick(ARRAY_SIZE(content_types))];
+		else
+			hs[i].value = tricky[v].s;
+		hs[i].value_len = 0;
+	}
+	in->headers = hs;
+	in->n_path_params = pick(4);
+	for (size_t i = 0; i < in->n_path_params; i++) {
+		size_t v = pick_mostly(TRICKY_UTF8, ARRAY_SIZE(tricky));
+		ps[i] = (struct apigw_pair){param_names[pick(ARRAY_SIZE(param_names))], tricky[v].s,
+					    tricky[v].len};
+	}
+	in->path_params = ps;
+	size_t b = pick(ARRAY_SIZE(bodies));
+	in->body = bodies[b].p;
+	in->body_len = bodies[b].len;
+	in->route = routes[pick(ARRAY_SIZE(routes))];
+	in->domain_name = domains[pick(ARRAY_SIZE(domains))];
+	in->source_ip = pick(2) ? "10.0.0.9" : NULL;
+	in->stage = pick(2) ? "Prod" : NULL;
+	in->request_id = "c0ffee00-0000-4000-8000-000000000001";
+	static const int64_t times[] = {1706443748123, -1, 951782400000, 253402300800000};
+	in->time_ms = times[pick(ARRAY_SIZE(times))]; /* 2024, 1969, 29 Feb 2000, year 10000 */
+	in->authorizer = pick(4) ? NULL : authorizer;
+	if (!pick(3)) {
+		in->iam_access_key = "AKIDEXAMPLE";
+		in->iam_user_arn = "arn:aws:iam::123456789012:user/\"me\"";
+		in->iam_caller = pick(2) ? "AIDAEXAMPLE" : NULL;
+	}
+}
+
+/*
+ * apigw_event_from_http() writes what the jansson tree of earlier versions
+ * dumped, byte for byte, over thousands of generated requests (both payload
+ * versions), and fails where it failed: a key that is not UTF-8 was
+ * ERR_NOMEM from jansson and is ERR_PARSE now, as apigw.h documents.
+ */
+static void test_event_matches_tree(void **state)
+{
+	struct apigw_pair hs[24], ps[4];
+	struct apigw_http_request in;
+	struct buf got, want;
+	json_t *authorizer = json_pack("{s:{s:i,s:s,s:[b,n,f]}}", "lambda", "n", 7, "s",
+				       "\xc3\xa9\"\n", "l", 1, 0.5);
+	size_t same = 0, refused = 0;
+
+	assert_non_null(authorizer);
+	buf_init(&got, 1 << 20);
+	buf_init(&want, 1 << 20);
+	for (int i = 0; i < 4000; i++) {
+		random_request(&in, hs, i % 2 ? 6 : ARRAY_SIZE(hs), ps, authorizer);
+		int version = i % 2 ? APIGW_V1 : APIGW_V2;
+		buf_reset(&got);
+		buf_reset(&want);
+		int err_got = apigw_event_from_http(&in, version, &got);
+		int err_want = apigw_event_tree(&in, version, &want);
+		if (err_want == ERR_NOMEM)
+			err_want = ERR_PARSE;
+		if (err_got != err_want)
+			fail_msg("request %d: error %d, the tree's %d: %s", i, err_got, err_want,
+				 got.ptr);
+		if (err_got) {
+			assert_int_equal(got.len, 0);
+			refused++;
+			continue;
+		}
+		if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len))
+			fail_msg("request %d differs:\n got %s\nwant %s", i, got.ptr, want.ptr);
+		json_t *parsed = json_loadb(got.ptr, got.len, JSON_ALLOW_NUL, NULL);
+		assert_non_null(parsed);
+		json_decref(parsed);
+		same++;
+	}
+	/* Most generated requests must build, or the comparison says little. */
+	print_message("%zu events the same, %zu refused by both\n", same, refused);
+	assert_true(same > 2000 && refused > 100);
+	json_decref(authorizer);
+	buf_release(&got);
+	buf_release(&want);
+}
+
+/* ---- the fast path of a function's answer against the full parser ------- */
+
+/*
+ * The common answers take the fast path (apigw_gw_fast.c) and read as the
+ * full parser reads them; the others decline it, and every answer gives
+ * apigw_parse_function_response() the full parser's result and reason.
+ */
+static void test_answer_fast_path(void **state)
+{
+	static const struct {
+		const char *json;
+		bool fast; /* taken in both versions */
+	} answers[] = {
+		{"{\"statusCode\":200,\"headers\":{\"Content-Type\":\"application/json\"},"
+		 "\"body\":\"{\\\"status\\\":\\\"ok\\\"}\",\"isBase64Encoded\":false}",
+		 true},
+		{" {\"statusCode\" : 201 ,\n\"headers\":{\"X-A\":\"1\",\"x-a\":null,\"Set-Cookie\":"
+		 "\"s=1\"},\"multiValueHeaders\":{\"X-A\":[\"m1\",\"m2\"],\"X-B\":null,\"X-C\":[]},"
+		 "\"cookies\":[\"c=1\",\"d=\\t2\"],\"body\":\"aGk=\",\"isBase64Encoded\":true,"
+		 "\"extra\":[]}\r\n",
+		 true},
+		{"{\"statusCode\":204,\"body\":null,\"headers\":null,\"x\":\"\\/\\b\\f\\n\\r\"}",
+		 true},
+		{"{\"statusCode\":200,\"statusCode\":404,\"body\":\"dup\"}", false},
+		{"{\"statusCode\":200,\"body\":\"\\u00e9\"}", false},
+		{"{\"statusCode\":200.0,\"body\":\"x\"}", false},
+		{"{\"statusCode\":0200}", false},
+		{"{\"statusCode\":99}", false},
+		{"{\"statusCode\":200,\"headers\":{\"a\":1}}", false},
+		{"{\"statusCode\":200,\"headers\":{\"Bad\":\"a\\r\\nb\"}}", false},
+		{"{\"statusCode\":200,\"body\":\"caf\xe9\"}", false},
+		{"{\"statusCode\":200,\"body\":\"!!\",\"isBase64Encoded\":true}", false},
+		{"{\"statusCode\":200,\"nested\":{\"a\":{}}}", false},
+		{"{\"statusCode\":200} x", false},
+		{"[1,2]", false},
+		{"\"text\"", false},
+		{"", false},
+	};
+	struct apigw_response fast, full;
+	char why_fast[256], why_full[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
+		const char *json = answers[i].json;
+		size_t len = strlen(json);
+		for (int v = APIGW_V1; v <= APIGW_V2; v++) {
+			apigw_response_init(&fast);
+			int taken = apigw_response_fast(json, len, v, &fast) == 0;
+			apigw_response_release(&fast);
+			if (taken != answers[i].fast)
+				fail_msg("answer %zu, version %d: fast path %s", i, v,
+					 taken ? "taken" : "declined");
+			int err_fast = apigw_parse_function_response(json, len, v, &fast, why_fast,
+								     sizeof(why_fast));
+			int err_full = apigw_parse_response_tree(json, len, v, &full, why_full,
+								 sizeof(why_full));
+			assert_int_equal(err_fast, err_full);
+			assert_string_equal(why_fast, why_full);
+			assert_int_equal(fast.status, full.status);
+			assert_int_equal(fast.binary, full.binary);
+			assert_int_equal(fast.n_headers, full.n_headers);
+			for (size_t h = 0; h < fast.n_headers; h++) {
+				assert_string_equal(fast.headers[h].name, full.headers[h].name);
+				assert_string_equal(fast.headers[h].value, full.headers[h].value);
+			}
+			assert_int_equal(fast.n_cookies, full.n_cookies);
+			for (size_t c = 0; c < fast.n_cookies; c++)
+				assert_string_equal(fast.cookies[c], full.cookies[c]);
+			assert_int_equal(fast.body.len, full.body.len);
+			assert_memory_equal(fast.body.ptr, full.body.ptr, fast.body.len);
+			apigw_response_release(&fast);
+			apigw_response_release(&full);
+		}
+	}
+	/* What the second answer reads as (REST: multiValueHeaders win for X-A). */
+	const char *json = answers[1].json;
+	assert_int_equal(apigw_response_fast(json, strlen(json), APIGW_V1,
+					     (apigw_response_init(&fast), &fast)),
+			 0);
+	assert_int_equal(fast.status, 201);
+	assert_int_equal(fast.n_headers, 2);
+	assert_string_equal(fast.headers[0].value, "m1");
+	assert_int_equal(fast.n_cookies, 1); /* Set-Cookie; "cookies" is 2.0's */
+	assert_true(fast.binary);
+	assert_string_equal(fast.body.ptr, "hi");
+	apigw_response_release(&fast);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +672,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip_v1),
 		cmocka_unit_test(test_nul_in_path_param),
 		cmocka_unit_test(test_event_from_http_errors),
+		cmocka_unit_test(test_event_matches_tree),
+		cmocka_unit_test(test_answer_fast_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
