@@ -12,24 +12,10 @@ bench=bench/local.sh
 # shellcheck source=bench/wrk-lib.bash
 source "$(dirname "$0")/wrk-lib.bash"
 
-# 64 bytes of content, a fresh name per request. Each wrk thread has its own
-# Lua state with the same unseeded math.random, so names carry the thread's
-# number: without it both threads sent the same names and half the POSTs
-# replaced an object instead of creating one.
-cat >"$tmp/post.lua" <<'LUA'
-local threads = 0
-setup = function(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-local n = 0
-request = function()
-	n = n + 1
-	local body = string.format('{"name":"bench/%d-%d","content":"%s"}', tid, n,
-		string.rep("x", 64))
-	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
-end
-LUA
+# 64 bytes of content, a fresh name per request: names carry the thread's
+# number (wrk-lib.bash), without it both threads sent the same names and half
+# the POSTs replaced an object instead of creating one.
+objects_post_lua "$tmp/post.lua"
 echo "$wrk_done_lua" >>"$tmp/post.lua"
 
 port="$(free_port)"

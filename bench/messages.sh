@@ -15,13 +15,7 @@ bench=bench/messages.sh
 source "$(dirname "$0")/wrk-lib.bash"
 
 # A 64-character message, different per request (thread number and counter).
-cat >"$tmp/post.lua" <<'LUA'
-local threads = 0
-setup = function(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-local n = 0
+wrk_lua "$tmp/post.lua" <<'LUA'
 request = function()
 	n = n + 1
 	local text = string.format("bench %d-%d ", tid, n)

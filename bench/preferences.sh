@@ -20,13 +20,7 @@ open(sys.argv[1], "w").write(text)
 PY
 
 # A different user per request, each PUT a new record or a new version.
-cat >"$tmp/put.lua" <<'LUA'
-local threads = 0
-setup = function(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-local n = 0
+wrk_lua "$tmp/put.lua" <<'LUA'
 request = function()
 	n = n + 1
 	return wrk.format("PUT", string.format("/preferences/bench-%d-%d", tid, n % 5000),

@@ -15,20 +15,7 @@ source "$(dirname "$0")/wrk-lib.bash"
 sustain="${BENCH_SUSTAIN:-30s}"
 
 # 64 bytes of content, a fresh name per request and per wrk thread (local.sh).
-cat >"$tmp/post.lua" <<'LUA'
-local threads = 0
-setup = function(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-local n = 0
-request = function()
-	n = n + 1
-	local body = string.format('{"name":"bench/%d-%d","content":"%s"}', tid, n,
-		string.rep("x", 64))
-	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
-end
-LUA
+objects_post_lua "$tmp/post.lua"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rss_line() {

@@ -19,6 +19,38 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# wrk_lua FILE: write a wrk script to FILE: each thread knows its number
+# (`tid`, from 1) and counts its requests (`n`), then the request function
+# read from stdin. Each wrk thread has its own Lua state with the same
+# unseeded math.random, so names built from tid and n are what keeps two
+# threads from sending the same ones.
+wrk_lua() {
+	{
+		cat <<'LUA'
+local threads = 0
+setup = function(thread)
+	threads = threads + 1
+	thread:set("tid", threads)
+end
+local n = 0
+LUA
+		cat
+	} >"$1"
+}
+
+# objects_post_lua FILE: POST /objects with 64 bytes of content, a fresh
+# name per request and per thread (local.sh, tail.sh).
+objects_post_lua() {
+	wrk_lua "$1" <<'LUA'
+request = function()
+	n = n + 1
+	local body = string.format('{"name":"bench/%d-%d","content":"%s"}', tid, n,
+		string.rep("x", 64))
+	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
+end
+LUA
+}
+
 # start_dev TEMPLATE READY_PATH PORT AWS_PORT DATA [options...]: start
 # `sluice dev` in the background and wait until GET READY_PATH answers 2xx.
 start_dev() {
