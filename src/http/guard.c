@@ -30,6 +30,7 @@
 
 #include "core/log.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "core/uuid.h"
 
 #define MARKER "X-Sluice-Guard"
@@ -51,6 +52,7 @@ struct http_guard {
 	struct evbuffer *front; /* scratch: the bytes before them */
 	struct event *register_ev;
 	struct event *trim_ev;
+	size_t live;			   /* connections, for the trim when the last one ends */
 	struct http_guard_conn *pending;   /* waiting for their evhttp_connection */
 	struct http_guard_conn *lingering; /* after a refusal, evhttp done with them */
 };
@@ -81,6 +83,7 @@ int http_guard_conn_new(struct http_guard *g, struct http_guard_conn **out)
 	if (!c)
 		return ERR_NOMEM;
 	c->g = g;
+	g->live++;
 	c->hold = evbuffer_new();
 	c->body = evbuffer_new();
 	if (!c->hold || !c->body) {
@@ -96,6 +99,7 @@ void http_guard_conn_free(struct http_guard_conn *c)
 {
 	if (!c)
 		return;
+	c->g->live--;
 	if (c->linger_ev)
 		event_free(c->linger_ev);
 	if (c->hold)
@@ -454,11 +458,14 @@ static void on_input(struct evbuffer *input, const struct evbuffer_cb_info *info
 
 /*
  * Give the heap back to the system once a connection that carried a large
- * body is gone. glibc keeps freed memory for reuse, and after one large
- * buffer its mmap threshold rises, so the next ones come from the heap too:
- * four 10 MiB bodies in parallel left sluice 15 MiB larger for good.
- * malloc_trim() returns the free pages; it runs from a timer, after evhttp
- * and libevent's finalizers have freed the connection's buffers.
+ * body is gone, and once the server has had no connection for
+ * HTTP_GUARD_IDLE_TRIM_MS. glibc keeps freed memory for reuse, and after one
+ * large buffer its mmap threshold rises, so the next ones come from the
+ * heap too: four 10 MiB bodies in parallel left sluice 15 MiB larger for
+ * good; and after a load test the freed pages of its requests stay in the
+ * heap's free lists. malloc_trim() returns the free pages; it runs from a
+ * timer, after evhttp and libevent's finalizers have freed the connection's
+ * buffers.
  */
 static void trim(evutil_socket_t fd, short what, void *arg)
 {
@@ -470,10 +477,12 @@ static void trim(evutil_socket_t fd, short what, void *arg)
 /* Stop watching the bufferevent and free the state; the caller drops its reference, if any. */
 static void conn_detach_free(struct http_guard_conn *c)
 {
-	struct timeval now = {0, 0};
+	struct timeval now = {0, 0}, idle = time_tv_ms(HTTP_GUARD_IDLE_TRIM_MS);
 
 	if (c->large)
 		evtimer_add(c->g->trim_ev, &now);
+	else if (c->g->live == 1) /* the last one, freed below */
+		evtimer_add(c->g->trim_ev, &idle);
 	if (c->bev && c->cb)
 		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->cb);
 	http_guard_conn_free(c);

@@ -34,7 +34,8 @@
  * connection holds at most a head (head_raw_max and one read) or a chunked
  * payload (body_max), and its memory is freed when evhttp closes it; after a
  * connection that carried a large body, the freed heap is handed back to the
- * system (malloc_trim()), so that memory is returned when connections end.
+ * system (malloc_trim()), so that memory is returned when connections end;
+ * and a second after a server's last connection ends (a load test over).
  *
  * After a refusal the connection lingers (nginx's lingering close): evhttp
  * shuts down the sending side after the answer, and the guard reads and
@@ -66,6 +67,8 @@ struct http_guard_conn;
 #define HTTP_GUARD_LINGER_IDLE_S 5
 /* When a connection that carried a body this large ends, the heap is trimmed (guard.c). */
 #define HTTP_GUARD_TRIM_BYTES ((uint64_t)1 << 20)
+/* And when its last connection ended this long ago (a trim is cheap: no more is checked). */
+#define HTTP_GUARD_IDLE_TRIM_MS 1000
 /* The refused request's target is kept in the refusal only up to this length. */
 #define HTTP_GUARD_TARGET_MAX 2048
 /* A field named in `keep_fields` is kept only up to this length. */

@@ -203,6 +203,61 @@ static void test_put_and_get(void **state)
 	cw_free(cw);
 }
 
+/*
+ * Memory (issue 11): equal values in one second are counted into one point,
+ * and points of whole minutes older than CW_METRICS_RAW_MS are rolled up
+ * per minute and value class, keeping Sum, SampleCount, Minimum and Maximum
+ * exact and percentiles within a value class (1/64).
+ */
+static void test_roll_up(void **state)
+{
+	struct cw_metrics *m;
+	struct cw_series *s, *v;
+	int64_t t0 = 1700000000000LL / 60000 * 60000; /* a minute boundary */
+	double x;
+
+	assert_int_equal(cw_metrics_new(&m), 0);
+	for (int i = 0; i < 1000; i++) {
+		struct cw_point one = {t0 + i, 1, 1, 1, 1};
+		double val = 10 + (i % 100); /* 10 .. 109 ms */
+		struct cw_point lat = {t0 + i * 60, val, val, val, 1};
+
+		assert_int_equal(cw_metrics_put(m, "ns", "Count", NULL, 0, "Count", &one), 0);
+		assert_int_equal(cw_metrics_put(m, "ns", "Latency", NULL, 0, NULL, &lat), 0);
+	}
+	s = cw_metrics_find(m, "ns", "Count", NULL, 0);
+	v = cw_metrics_find(m, "ns", "Latency", NULL, 0);
+	/* 1000 ones within one second: one point counted 1000 times. */
+	assert_int_equal(s->n - s->head, 1);
+	assert_true(cw_series_stat(s, t0, t0 + 1000, CW_SUM, 0, NULL, &x));
+	assert_true(x == 1000);
+	/* 1000 different values over a minute: raw until rolled up. */
+	assert_int_equal(v->n - v->head, 1000);
+	cw_metrics_maintain(m, t0 + 60000 + CW_METRICS_RAW_MS - 1);
+	assert_int_equal(v->n - v->head, 1000);
+	cw_metrics_maintain(m, t0 + 60000 + CW_METRICS_RAW_MS);
+	assert_int_equal(v->n - v->head, 100); /* one per value: each is a class of its own */
+	assert_int_equal(v->rolled, v->n);
+	assert_true(cw_series_stat(v, t0, t0 + 60000, CW_SAMPLES, 0, NULL, &x));
+	assert_true(x == 1000);
+	assert_true(cw_series_stat(v, t0, t0 + 60000, CW_SUM, 0, NULL, &x));
+	assert_true(x == 59500); /* 10 .. 109, ten times each */
+	assert_true(cw_series_stat(v, t0, t0 + 60000, CW_MIN, 0, NULL, &x));
+	assert_true(x == 10);
+	assert_true(cw_series_stat(v, t0, t0 + 60000, CW_MAX, 0, NULL, &x));
+	assert_true(x == 109);
+	assert_true(cw_series_stat(v, t0, t0 + 60000, CW_PCT, 99, NULL, &x));
+	assert_true(fabs(x - 108) <= 108.0 / 64);
+	assert_true(cw_series_stat(v, t0, t0 + 60000, CW_PCT, 50, NULL, &x));
+	assert_true(fabs(x - 59) <= 59.0 / 64);
+	/* New raw points after the rolled ones; a later roll-up leaves them be until they age. */
+	struct cw_point late = {t0 + 130000, 5, 5, 5, 1};
+	assert_int_equal(cw_metrics_put(m, "ns", "Latency", NULL, 0, NULL, &late), 0);
+	cw_metrics_maintain(m, t0 + 130000);
+	assert_int_equal(v->n - v->rolled, 1);
+	cw_metrics_free(m);
+}
+
 static void test_math(void **state)
 {
 	int64_t ts1[] = {60000, 120000, 180000}, ts2[] = {120000, 180000};
@@ -364,6 +419,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_and_stats),
 		cmocka_unit_test(test_put_and_get),
+		cmocka_unit_test(test_roll_up), /* memory: issue 11 */
 		cmocka_unit_test(test_math),
 		cmocka_unit_test(test_alarms),
 		cmocka_unit_test(test_query_forms),

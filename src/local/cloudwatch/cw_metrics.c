@@ -14,6 +14,9 @@
 #include "local/cloudwatch/cw_metrics.h"
 
 #define CW_METRICS_KEY_MAX ((size_t)32 * 1024)
+/* Statistic sets one roll-up can merge into at once; past half of them it starts afresh. */
+#define CW_METRICS_ROLL_SLOTS 1024
+#define CW_METRICS_MINUTE_MS  60000
 
 struct cw_metrics {
 	struct cw_series **all;
@@ -198,6 +201,16 @@ static struct cw_series *series_new(const char *ns, const char *name, const stru
 	return s;
 }
 
+/*
+ * Whether `p`, a single value, equals `last`, a value counted once or more,
+ * within the same second: counting it into `last` changes no statistic.
+ */
+static bool same_value_second(const struct cw_point *last, const struct cw_point *p)
+{
+	return p->count == 1 && p->min == p->max && p->sum == p->min && last->min == last->max &&
+	       last->min == p->min && last->ts / 1000 == p->ts / 1000;
+}
+
 int cw_metrics_put(struct cw_metrics *m, const char *ns, const char *name,
 		   const struct cw_dim *dims, size_t ndims, const char *unit,
 		   const struct cw_point *p)
@@ -237,11 +250,19 @@ int cw_metrics_put(struct cw_metrics *m, const char *ns, const char *name,
 			return ERR_NOMEM;
 		*slot(m, s->key) = m->n;
 	}
+	if (s->n > MAX(s->head, s->rolled) && same_value_second(&s->pts[s->n - 1], p)) {
+		s->pts[s->n - 1].sum += p->sum;
+		s->pts[s->n - 1].count += p->count;
+		s->last_ts = MAX(s->last_ts, p->ts);
+		return 0;
+	}
 	if (s->n - s->head >= CW_METRICS_POINTS_MAX)
 		s->head++;
+	s->rolled = MAX(s->rolled, s->head);
 	if (s->head > 4096 && s->head > s->n / 2) {
 		memmove(s->pts, s->pts + s->head, (s->n - s->head) * sizeof(*s->pts));
 		s->n -= s->head;
+		s->rolled -= s->head;
 		s->head = 0;
 	}
 	if (ALLOC_GROW(s->pts, s->n + 1, s->alloc))
@@ -257,13 +278,84 @@ struct cw_series *const *cw_metrics_all(struct cw_metrics *m, size_t *n)
 	return m->all;
 }
 
+/* A point's value class: sign, exponent and the top CW_METRICS_CLASS_BITS of its mean's mantissa.
+ */
+static uint64_t value_class(const struct cw_point *p)
+{
+	double mean = p->sum / p->count;
+	uint64_t bits;
+
+	memcpy(&bits, &mean, sizeof(bits));
+	return bits >> (52 - CW_METRICS_CLASS_BITS);
+}
+
+struct roll_slot {
+	int64_t minute;
+	uint64_t cls;
+	size_t at; /* index + 1 of the statistic set; 0 is empty */
+};
+
+/*
+ * Roll the raw points of `s` older than `cutoff` (a minute boundary) up into
+ * one statistic set per minute and value class, written over the points
+ * themselves; the raw points after them move down.
+ */
+static void roll_up(struct cw_series *s, int64_t cutoff)
+{
+	struct roll_slot tab[CW_METRICS_ROLL_SLOTS]; /* 24 KB */
+	size_t end = s->rolled, w = s->rolled, used = 0;
+
+	while (end < s->n && s->pts[end].ts < cutoff)
+		end++;
+	if (end == s->rolled)
+		return;
+	memset(tab, 0, sizeof(tab));
+	for (size_t r = s->rolled; r < end; r++) {
+		struct cw_point p = s->pts[r];
+		int64_t minute = p.ts - ((p.ts % CW_METRICS_MINUTE_MS) + CW_METRICS_MINUTE_MS) %
+						CW_METRICS_MINUTE_MS;
+		uint64_t cls = value_class(&p);
+		size_t i = (size_t)(((uint64_t)minute * 31 + cls) * 0x9e3779b97f4a7c15ull >> 54) &
+			   (CW_METRICS_ROLL_SLOTS - 1);
+		struct cw_point *q;
+
+		while (tab[i].at && (tab[i].minute != minute || tab[i].cls != cls))
+			i = (i + 1) & (CW_METRICS_ROLL_SLOTS - 1);
+		if (!tab[i].at) {
+			if (used == CW_METRICS_ROLL_SLOTS / 2) {
+				memset(tab, 0, sizeof(tab));
+				used = 0;
+				r--; /* again, in the fresh table */
+				continue;
+			}
+			p.ts = minute;
+			s->pts[w++] = p;
+			tab[i] = (struct roll_slot){minute, cls, w};
+			used++;
+			continue;
+		}
+		q = &s->pts[tab[i].at - 1];
+		q->sum += p.sum;
+		q->count += p.count;
+		q->min = MIN(q->min, p.min);
+		q->max = MAX(q->max, p.max);
+	}
+	memmove(s->pts + w, s->pts + end, (s->n - end) * sizeof(*s->pts));
+	s->n -= end - w;
+	s->rolled = w;
+}
+
 void cw_metrics_maintain(struct cw_metrics *m, int64_t now_ms)
 {
+	int64_t cutoff = (now_ms - CW_METRICS_RAW_MS) / CW_METRICS_MINUTE_MS * CW_METRICS_MINUTE_MS;
+
 	for (size_t i = 0; i < m->n; i++) {
 		struct cw_series *s = m->all[i];
 
 		while (s->head < s->n && s->pts[s->head].ts < now_ms - CW_METRICS_RETENTION_MS)
 			s->head++;
+		s->rolled = MAX(s->rolled, s->head);
+		roll_up(s, cutoff);
 	}
 }
 

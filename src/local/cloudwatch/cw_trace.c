@@ -21,6 +21,12 @@
 #define CW_TRACE_CLIENT_MAX 100
 #define CW_TRACE_ID_MAX	    64
 #define CW_TRACE_TEXT_MAX   256
+/*
+ * Bytes of one request's lines kept for the dashboard (the logs store has
+ * them all): with the event's cap, the ring holds at most ~64 MB of them,
+ * where 200 lines of 4 KB a request would have been ~400 MB.
+ */
+#define CW_TRACE_LINES_BYTES_MAX ((size_t)64 << 10)
 
 struct treq {
 	bool used;
@@ -38,6 +44,7 @@ struct treq {
 	size_t event_len;
 	bool event_cut;
 	json_t *lines, *calls;
+	size_t lines_bytes; /* of the messages in `lines` */
 };
 
 struct cw_trace {
@@ -208,10 +215,12 @@ void cw_trace_line(struct cloudwatch *cw, const char *request_id, int64_t ts, co
 	struct treq *q = find(cw->trace, request_id, false);
 	json_t *j;
 
-	if (!q || json_array_size(q->lines) >= CW_TRACE_LINES_MAX)
+	len = MIN(len, (size_t)CW_TRACE_LINE_MAX);
+	if (!q || json_array_size(q->lines) >= CW_TRACE_LINES_MAX ||
+	    q->lines_bytes + len > CW_TRACE_LINES_BYTES_MAX)
 		return;
-	j = json_pack("{s:I,s:s,s:s%}", "t", (json_int_t)ts, "group", group, "message", msg,
-		      MIN(len, (size_t)CW_TRACE_LINE_MAX));
+	q->lines_bytes += len;
+	j = json_pack("{s:I,s:s,s:s%}", "t", (json_int_t)ts, "group", group, "message", msg, len);
 	if (!j) /* not UTF-8: shown as far as it is */
 		j = json_pack("{s:I,s:s,s:s}", "t", (json_int_t)ts, "group", group, "message",
 			      "(a line that is not UTF-8)");
