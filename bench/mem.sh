@@ -24,20 +24,7 @@ request = function()
 	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
 end
 LUA
-cat >"$tmp/fresh.lua" <<'LUA'
-local threads = 0
-setup = function(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-local n = 0
-request = function()
-	n = n + 1
-	local body = string.format('{"name":"bench/%d-%d","content":"%s"}', tid, n,
-		string.rep("x", 64))
-	return wrk.format("POST", "/objects", {["Content-Type"] = "application/json"}, body)
-end
-LUA
+objects_post_lua "$tmp/fresh.lua"
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 field() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1" 2>/dev/null || echo 0; }

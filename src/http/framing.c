@@ -8,6 +8,8 @@
 
 #include "http/framing.h"
 
+#include "core/enc.h"
+
 enum state {
 	/* the head */
 	S_LINE_START, /* the first byte of a request */
@@ -124,16 +126,6 @@ static bool is_ows(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static char lower(unsigned char c)
 {
@@ -530,7 +522,7 @@ static int chunk_after_size(struct http_framing *f, unsigned char c)
 
 static int step_chunk(struct http_framing *f, unsigned char c)
 {
-	int h = hex_value(c);
+	int h = hex_digit((char)c);
 
 	if (++f->chunk_line > HTTP_FRAMING_CHUNK_LINE_MAX)
 		return refuse(f, HTTP_REASON_CHUNK_LINE_SIZE);
