@@ -126,7 +126,6 @@ static bool is_ows(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-
 static char lower(unsigned char c)
 {
 	return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
