@@ -13,103 +13,21 @@
 // dashboard through POST /client-events. Environment: SLUICE_BUILD, E2E_OUT
 // (default build/test-logs/e2e), CHROMIUM. Results go to
 // dashboard-results.json; the last line is "e2e: N passed, N failed".
-import { spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { assert, newPage as harnessPage, OUT, runSuite, Sluice, suitePlace } from "./harness.mjs";
 
-const ROOT = resolve(new URL("../..", import.meta.url).pathname);
-const BUILD = resolve(ROOT, process.env.SLUICE_BUILD || "build");
-const OUT = resolve(ROOT, process.env.E2E_OUT || join(BUILD, "test-logs", "e2e"));
-const DEADLINE_MS = 90_000;
 const SAMPLES = 20; // requests whose update latency is measured
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-  "--disable-default-apps", "--disable-extensions", "--no-pings",
-];
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-const assert = (cond, why) => {
-  if (!cond) throw new Error(why);
-};
-
-const ports = { api: await freePort(), aws: await freePort(), web: await freePort() };
+const { ports, work } = await suitePlace("sluice-dash-");
 const API = `http://127.0.0.1:${ports.api}`;
 const DASH = `http://127.0.0.1:${ports.aws}/_sluice/`;
 const SITE = `http://127.0.0.1:${ports.web}`;
-const work = await mkdtemp(join(tmpdir(), "sluice-dash-"));
-let proc = null, log = "", context = null;
+const sluice = new Sluice(ports, join(work, "data"), { SLUICE_DEV_ALARM_EVAL_MS: "500" });
 
-async function startSluice() {
-  proc = spawn(join(BUILD, "sluice"), [
-    "dev", "--port", String(ports.api), "--aws-port", String(ports.aws), "--web-port", String(ports.web),
-    "--data-dir", join(work, "data"), "--build-dir", BUILD, "--no-watch",
-    "--parameter-overrides", `LocalSiteOrigin=http://127.0.0.1:${ports.web}`,
-  ], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SLUICE_DEV_ALARM_EVAL_MS: "500" } });
-  await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error("sluice dev did not start:\n" + log)), 20_000);
-    proc.stdout.on("data", (c) => {
-      log += c;
-      if (log.includes("sluice dev: ready")) {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-    proc.stderr.on("data", (c) => { log += c; });
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`sluice dev exited (${code}):\n${log}`));
-    });
-  });
-}
-
-async function cleanup() {
-  await context?.close().catch(() => {});
-  if (proc && proc.exitCode === null) {
-    await new Promise((ok) => {
-      proc.once("exit", ok);
-      proc.kill("SIGTERM");
-      setTimeout(() => proc.kill("SIGKILL"), 5_000).unref();
-    });
-  }
-  await rm(work, { recursive: true, force: true });
-}
-const watchdog = setTimeout(async () => {
-  console.log(`not ok - the suite passed its ${DEADLINE_MS / 1000} s deadline`);
-  await cleanup();
-  process.exit(2);
-}, DEADLINE_MS);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await cleanup(); process.exit(1); });
-
-/* A page that records console errors, uncaught errors, CSP violations and requests elsewhere. */
+/* The harness's page, which here also counts any HTTP error as a problem. */
 async function newPage() {
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  page.problems = [];
-  page.elsewhere = [];
-  page.on("console", (m) => { if (m.type() === "error") page.problems.push("console: " + m.text()); });
+  const page = await harnessPage();
   page.on("response", (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()} for ${r.url()}`); });
-  page.on("pageerror", (e) => page.problems.push("page error: " + e.message));
-  page.on("request", (r) => { if (!r.url().startsWith("http://127.0.0.1:")) page.elsewhere.push(r.url()); });
-  await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
   return page;
 }
 
@@ -268,39 +186,4 @@ scenario("an error thrown in the website reaches the dashboard through /client-e
   assert(dash.problems.length === 0, dash.problems.join("\n"));
 });
 
-let failed = 0;
-const results = [];
-const t0 = Date.now();
-try {
-  await mkdir(OUT, { recursive: true });
-  await startSluice();
-  context = await chromium.launchPersistentContext(join(work, "profile"), {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    serviceWorkers: "block",
-  });
-  for (const s of scenarios) {
-    const start = Date.now();
-    try {
-      await s.fn();
-      results.push({ name: s.name, ok: true, ms: Date.now() - start });
-      console.log(`ok - ${s.name} (${Date.now() - start} ms)`);
-    } catch (e) {
-      failed++;
-      results.push({ name: s.name, ok: false, ms: Date.now() - start, error: String(e.stack || e) });
-      console.log(`not ok - ${s.name}: ${e.stack || e}`);
-    }
-  }
-} catch (e) {
-  failed = scenarios.length;
-  console.log(`not ok - the suite could not start: ${e.stack || e}`);
-} finally {
-  figures.suiteSeconds = (Date.now() - t0) / 1000;
-  await writeFile(join(OUT, "dashboard-results.json"), JSON.stringify({ results, figures }, null, 2));
-  await cleanup();
-  clearTimeout(watchdog);
-}
-console.log(`figures: ${JSON.stringify(figures)}`);
-console.log(`e2e: ${scenarios.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runSuite({ scenarios, figures, sluice, work, resultsFile: "dashboard-results.json" });

@@ -9,118 +9,13 @@
 // binaries), E2E_OUT (default build/test-logs/e2e: screenshots,
 // results.json). The site must be built (make web). Each scenario prints
 // "ok - name" or "not ok - name: why"; the last line is "e2e: N passed, N failed".
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { assert, newPage, OUT, runSuite, Sluice, suitePlace } from "./harness.mjs";
 
-const ROOT = resolve(new URL("../..", import.meta.url).pathname);
-const BUILD = resolve(ROOT, process.env.SLUICE_BUILD || "build");
-const OUT = resolve(ROOT, process.env.E2E_OUT || join(BUILD, "test-logs", "e2e"));
-const DEADLINE_MS = 90_000; // the whole suite; it stops everything past this
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-  "--disable-default-apps", "--disable-extensions", "--no-pings",
-];
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-const assert = (cond, why) => {
-  if (!cond) throw new Error(why);
-};
-
-/* One `sluice dev`, started and stopped by the suite. */
-class Sluice {
-  constructor(ports, dataDir) {
-    this.ports = ports;
-    this.dataDir = dataDir;
-    this.proc = null;
-    this.log = "";
-  }
-
-  async start() {
-    const { api, aws, web } = this.ports;
-    this.proc = spawn(join(BUILD, "sluice"), [
-      "dev", "--port", String(api), "--aws-port", String(aws), "--web-port", String(web),
-      "--data-dir", this.dataDir, "--build-dir", BUILD, "--no-watch",
-      "--parameter-overrides", `LocalSiteOrigin=http://127.0.0.1:${web}`,
-    ], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    const proc = this.proc;
-    await new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error("sluice dev did not start:\n" + this.log)), 20_000);
-      const seen = (chunk) => {
-        this.log += chunk;
-        if (this.log.includes("sluice dev: ready")) {
-          clearTimeout(timer);
-          ok();
-        }
-      };
-      proc.stdout.on("data", seen);
-      proc.stderr.on("data", (c) => { this.log += c; });
-      proc.on("exit", (code) => {
-        clearTimeout(timer);
-        fail(new Error(`sluice dev exited (${code}):\n${this.log}`));
-      });
-    });
-  }
-
-  async stop() {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    this.proc = null;
-    await new Promise((ok) => {
-      p.once("exit", ok);
-      p.kill("SIGTERM");
-      setTimeout(() => p.kill("SIGKILL"), 5_000).unref();
-    });
-  }
-}
-
-const ports = { api: await freePort(), aws: await freePort(), web: await freePort() };
+const { ports, work } = await suitePlace("sluice-e2e-");
 const SITE = `http://127.0.0.1:${ports.web}`;
 const API = `http://127.0.0.1:${ports.api}`;
-const work = await mkdtemp(join(tmpdir(), "sluice-e2e-"));
 const sluice = new Sluice(ports, join(work, "data"));
-let context = null;
-
-async function cleanup() {
-  await context?.close().catch(() => {});
-  await sluice.stop();
-  await rm(work, { recursive: true, force: true });
-}
-const watchdog = setTimeout(async () => {
-  console.log(`not ok - the suite passed its ${DEADLINE_MS / 1000} s deadline`);
-  await cleanup();
-  process.exit(2);
-}, DEADLINE_MS);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await cleanup(); process.exit(1); });
-
-/* A page that records console errors, uncaught errors and CSP violations. */
-async function newPage(width = 1280) {
-  const page = await context.newPage();
-  await page.setViewportSize({ width, height: 900 });
-  page.problems = [];
-  page.on("console", (m) => { if (m.type() === "error") page.problems.push("console: " + m.text()); });
-  page.on("pageerror", (e) => page.problems.push("page error: " + e.message));
-  await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  return page;
-}
 
 async function count(page) {
   await page.waitForFunction(() => /^[0-9,]+$/.test(document.getElementById("count")?.textContent ?? ""));
@@ -291,40 +186,4 @@ scenario("with the API stopped the failure shows and the text stays; retry works
   await page.close();
 });
 
-let failed = 0;
-const results = [];
-const t0 = Date.now();
-try {
-  await mkdir(OUT, { recursive: true });
-  await sluice.start();
-  context = await chromium.launchPersistentContext(join(work, "profile"), {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    serviceWorkers: "block",
-  });
-  for (const s of scenarios) {
-    const start = Date.now();
-    try {
-      await s.fn();
-      results.push({ name: s.name, ok: true, ms: Date.now() - start });
-      console.log(`ok - ${s.name} (${Date.now() - start} ms)`);
-    } catch (e) {
-      failed++;
-      results.push({ name: s.name, ok: false, ms: Date.now() - start, error: String(e.stack || e) });
-      console.log(`not ok - ${s.name}: ${e.stack || e}`);
-      if (!sluice.proc) await sluice.start().catch(() => {});
-    }
-  }
-} catch (e) {
-  failed = scenarios.length;
-  console.log(`not ok - the suite could not start: ${e.stack || e}`);
-} finally {
-  figures.suiteSeconds = (Date.now() - t0) / 1000;
-  await writeFile(join(OUT, "results.json"), JSON.stringify({ results, figures }, null, 2));
-  await cleanup();
-  clearTimeout(watchdog);
-}
-console.log(`figures: ${JSON.stringify(figures)}`);
-console.log(`e2e: ${scenarios.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runSuite({ scenarios, figures, sluice, work, resultsFile: "results.json" });
