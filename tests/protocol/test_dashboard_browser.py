@@ -6,21 +6,15 @@ reaching the client to its row in the page) is checked against the goal of
 100 ms and kept in build/test-logs/e2e/dashboard-results.json.
 """
 
-import json
 import os
-import shutil
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_local_dev import ROOT, needs_build  # noqa: E402
+from browser_suite import BrowserSuite, needs_browser  # noqa: E402
+from test_local_dev import needs_build  # noqa: E402
 
-BUILD = os.path.join(ROOT, os.environ.get("SLUICE_BUILD", "build"))
-OUT = os.path.join(BUILD, "test-logs", "e2e")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PLAYWRIGHT = os.path.join(ROOT, "node_modules", "playwright-core")
 SCENARIOS = {
     "loads": "the dashboard loads from sluice dev alone, with no console error and no CSP violation",
     "live": "requests appear live, each within 100 ms of its answer (median)",
@@ -33,29 +27,12 @@ SCENARIOS = {
 
 
 @needs_build
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK) and os.path.isdir(PLAYWRIGHT) and shutil.which("node"),
-                     "needs chromium and node_modules/playwright-core: run make deps")
-class DashboardBrowserTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        for built in ("web/dist/index.html", "web/dashboard/dist/index.html"):
-            if not os.path.exists(os.path.join(ROOT, built)):
-                subprocess.run(["npm", "run", "-s", "build:web"], cwd=ROOT, check=True, timeout=180)
-                break
-        env = dict(os.environ, SLUICE_BUILD=BUILD, E2E_OUT=OUT, CHROMIUM=CHROMIUM)
-        cls.run_ = subprocess.run(["node", "tests/e2e/dashboard.mjs"], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=180)
-        try:
-            with open(os.path.join(OUT, "dashboard-results.json")) as f:
-                cls.report = json.load(f)
-        except (OSError, ValueError):
-            cls.report = {"results": [], "figures": {}}
-        cls.results = {r["name"]: r for r in cls.report["results"]}
-
-    def scenario(self, key):
-        r = self.results.get(SCENARIOS[key])
-        self.assertIsNotNone(r, "scenario did not run:\n" + self.run_.stdout + self.run_.stderr)
-        self.assertTrue(r["ok"], r.get("error"))
+@needs_browser
+class DashboardBrowserTest(BrowserSuite, unittest.TestCase):
+    SCRIPT = "tests/e2e/dashboard.mjs"
+    RESULTS = "dashboard-results.json"
+    BUILT = ("web/dist/index.html", "web/dashboard/dist/index.html")
+    SCENARIOS = SCENARIOS
 
     def test_loads(self):
         self.scenario("loads")
@@ -82,8 +59,7 @@ class DashboardBrowserTest(unittest.TestCase):
         self.scenario("client_errors")
 
     def test_suite(self):
-        self.assertEqual(self.run_.returncode, 0, self.run_.stdout + self.run_.stderr)
-        self.assertLess(self.report["figures"]["suiteSeconds"], 60)
+        self.assert_suite_passed()
 
 
 if __name__ == "__main__":

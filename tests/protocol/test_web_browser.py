@@ -5,7 +5,6 @@ runs once; each of its scenarios is one test here, so that `make test`
 counts them. Screenshots and results.json go to build/test-logs/e2e/.
 """
 
-import json
 import os
 import shutil
 import subprocess
@@ -14,12 +13,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from browser_suite import OUT, BrowserSuite, needs_browser  # noqa: E402
 from test_local_dev import ROOT, needs_build  # noqa: E402
 
-BUILD = os.path.join(ROOT, os.environ.get("SLUICE_BUILD", "build"))
-OUT = os.path.join(BUILD, "test-logs", "e2e")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PLAYWRIGHT = os.path.join(ROOT, "node_modules", "playwright-core")
 SCENARIOS = {
     "loads": "loads with no console error, no CSP violation, and the security headers",
     "post": "posting a message adds one to the count and reads it back by id",
@@ -31,27 +27,12 @@ SCENARIOS = {
 
 
 @needs_build
-@unittest.skipUnless(os.access(CHROMIUM, os.X_OK) and os.path.isdir(PLAYWRIGHT) and shutil.which("node"),
-                     "needs chromium and node_modules/playwright-core: run make deps")
-class BrowserTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        if not os.path.exists(os.path.join(ROOT, "web", "dist", "index.html")):
-            subprocess.run(["npm", "run", "-s", "build:web"], cwd=ROOT, check=True, timeout=120)
-        env = dict(os.environ, SLUICE_BUILD=BUILD, E2E_OUT=OUT, CHROMIUM=CHROMIUM)
-        cls.run_ = subprocess.run(["node", "tests/e2e/site.mjs"], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=180)
-        try:
-            with open(os.path.join(OUT, "results.json")) as f:
-                cls.report = json.load(f)
-        except (OSError, ValueError):
-            cls.report = {"results": [], "figures": {}}
-        cls.results = {r["name"]: r for r in cls.report["results"]}
-
-    def scenario(self, key):
-        r = self.results.get(SCENARIOS[key])
-        self.assertIsNotNone(r, "scenario did not run:\n" + self.run_.stdout + self.run_.stderr)
-        self.assertTrue(r["ok"], r.get("error"))
+@needs_browser
+class BrowserTest(BrowserSuite, unittest.TestCase):
+    SCRIPT = "tests/e2e/site.mjs"
+    RESULTS = "results.json"
+    BUILT = ("web/dist/index.html",)
+    SCENARIOS = SCENARIOS
 
     def test_loads(self):
         self.scenario("loads")
@@ -72,9 +53,7 @@ class BrowserTest(unittest.TestCase):
         self.scenario("api_down")
 
     def test_suite_and_screenshots(self):
-        self.assertEqual(self.run_.returncode, 0, self.run_.stdout + self.run_.stderr)
-        self.assertEqual(len(self.results), len(SCENARIOS))
-        self.assertLess(self.report["figures"]["suiteSeconds"], 60)
+        self.assert_suite_passed()
         for view in ("home", "message", "not-found", "api-down"):
             for width in (1280, 320):
                 self.assertTrue(os.path.getsize(os.path.join(OUT, "%s-%d.png" % (view, width))) > 0)
