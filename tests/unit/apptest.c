@@ -27,6 +27,42 @@ void apptest_logs_release(FILE *out, char **text)
 	*text = NULL;
 }
 
+char *apptest_logs_take(FILE *out, char **text, size_t *len)
+{
+	char *s;
+
+	assert_int_equal(fflush(out), 0);
+	s = strndup(*text ? *text : "", *len);
+	assert_non_null(s);
+	rewind(out);
+	fflush(out);
+	*len = 0;
+	return s;
+}
+
+json_t *apptest_logs_lines(FILE *out, char **text, size_t *len, const char *message,
+			   const char *const *never)
+{
+	char *s = apptest_logs_take(out, text, len), *p = s, *nl;
+	json_t *arr = json_array();
+
+	for (; never && *never; never++)
+		assert_null(strstr(s, *never));
+	for (; (nl = strchr(p, '\n')); p = nl + 1) {
+		json_t *v = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		const char *m;
+
+		assert_non_null(v);
+		m = json_string_value(json_object_get(v, "message"));
+		if (!message || (m && !strcmp(m, message)))
+			json_array_append(arr, v);
+		json_decref(v);
+	}
+	assert_string_equal(p, ""); /* every line ends with a newline */
+	free(s);
+	return arr;
+}
+
 json_t *apptest_body_value(const void *body, size_t len, bool base64)
 {
 	struct buf b;

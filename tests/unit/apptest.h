@@ -1,6 +1,7 @@
 /*
  * Helpers for the unit tests of the service's functions (test_objects,
- * test_messages): capture the log lines, build the body member of an API
+ * test_messages) and of the log lines (test_log, test_db, ...): capture the
+ * log lines and read them back, build the body member of an API
  * Gateway event, invoke a function's handle() and parse the Lambda response,
  * and check an error answer. cmocka assertions fail the test on the spot.
  */
@@ -23,6 +24,19 @@ void apptest_logs_capture(FILE **out, char **text, size_t *len);
 
 /* Send the log lines back to stderr, close `out` and free `*text` (which fclose() updates). */
 void apptest_logs_release(FILE *out, char **text);
+
+/* What the capture holds since the last take, as a string the caller frees; it then starts empty.
+ */
+char *apptest_logs_take(FILE *out, char **text, size_t *len);
+
+/*
+ * The lines captured since the last take, each asserted to be one JSON
+ * object ending in a newline, parsed: those whose "message" is `message`,
+ * or all of them for NULL. None may contain a string of `never` (a NULL-
+ * terminated list, or NULL). The caller decrefs the array.
+ */
+json_t *apptest_logs_lines(FILE *out, char **text, size_t *len, const char *message,
+			   const char *const *never);
 
 /* The "body" member of an event: `len` bytes of `body`, base64-encoded if asked; null for NULL. */
 json_t *apptest_body_value(const void *body, size_t len, bool base64);

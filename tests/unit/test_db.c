@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "apptest.h"
 #include "app/db.h"
 #include "core/log.h"
 #include "pgstub.h"
@@ -43,10 +44,7 @@ static void start(const struct pgstub_step *script, size_t n)
 
 static int setup(void **state)
 {
-	cap = open_memstream(&cap_buf, &cap_len);
-	if (!cap)
-		return -1;
-	log_set_output(cap);
+	apptest_logs_capture(&cap, &cap_buf, &cap_len);
 	log_configure(LVL_DEBUG, true);
 	return 0;
 }
@@ -56,10 +54,7 @@ static int teardown(void **state)
 	log_invocation_end();
 	db_release(&db);
 	pgstub_stop(&stub);
-	log_set_output(NULL);
-	fclose(cap);
-	free(cap_buf);
-	cap_buf = NULL;
+	apptest_logs_release(cap, &cap_buf);
 	cap_len = 0;
 	return 0;
 }
@@ -67,26 +62,9 @@ static int teardown(void **state)
 /* The lines written so far with message `message`, parsed; the output is then forgotten. */
 static json_t *lines(const char *message)
 {
-	json_t *arr = json_array();
-	char *s, *p, *nl;
+	static const char *const never[] = {"a-value-never-logged", "UPDATE t SET", NULL};
 
-	fflush(cap);
-	s = strndup(cap_buf ? cap_buf : "", cap_len);
-	for (p = s; (nl = strchr(p, '\n')); p = nl + 1) {
-		json_t *v = json_loadb(p, (size_t)(nl - p), 0, NULL);
-
-		assert_non_null(v);
-		if (!strcmp(json_string_value(json_object_get(v, "message")), message))
-			json_array_append(arr, v);
-		json_decref(v);
-	}
-	assert_null(strstr(s, "a-value-never-logged"));
-	assert_null(strstr(s, "UPDATE t SET"));
-	free(s);
-	rewind(cap);
-	fflush(cap);
-	cap_len = 0;
-	return arr;
+	return apptest_logs_lines(cap, &cap_buf, &cap_len, message, never);
 }
 
 static const char *str_of(json_t *o, const char *k)

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "apptest.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
@@ -17,10 +18,7 @@ static FILE *cap;
 
 static int setup(void **state)
 {
-	cap = open_memstream(&cap_buf, &cap_len);
-	if (!cap)
-		return -1;
-	log_set_output(cap);
+	apptest_logs_capture(&cap, &cap_buf, &cap_len);
 	log_configure(LVL_INFO, true);
 	log_set_request_id(NULL);
 	return 0;
@@ -28,10 +26,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	log_set_output(NULL);
-	fclose(cap);
-	free(cap_buf);
-	cap_buf = NULL;
+	apptest_logs_release(cap, &cap_buf);
 	cap_len = 0;
 	return 0;
 }
@@ -39,12 +34,7 @@ static int teardown(void **state)
 /* Everything written so far, as a string, and forget it. */
 static char *take(void)
 {
-	fflush(cap);
-	char *s = strndup(cap_buf ? cap_buf : "", cap_len);
-	rewind(cap);
-	fflush(cap);
-	cap_len = 0;
-	return s;
+	return apptest_logs_take(cap, &cap_buf, &cap_len);
 }
 
 /* Parse exactly one JSON line. */

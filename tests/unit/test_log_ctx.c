@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "apptest.h"
 #include "core/log.h"
 
 static char *cap_buf;
@@ -17,10 +18,7 @@ static FILE *cap;
 
 static int setup(void **state)
 {
-	cap = open_memstream(&cap_buf, &cap_len);
-	if (!cap)
-		return -1;
-	log_set_output(cap);
+	apptest_logs_capture(&cap, &cap_buf, &cap_len);
 	log_configure(LVL_INFO, true);
 	log_set_service(NULL, NULL);
 	return 0;
@@ -30,39 +28,20 @@ static int teardown(void **state)
 {
 	log_invocation_end();
 	log_set_service(NULL, NULL);
-	log_set_output(NULL);
-	fclose(cap);
-	free(cap_buf);
-	cap_buf = NULL;
+	apptest_logs_release(cap, &cap_buf);
 	cap_len = 0;
 	return 0;
 }
 
 static char *take(void)
 {
-	fflush(cap);
-	char *s = strndup(cap_buf ? cap_buf : "", cap_len);
-	rewind(cap);
-	fflush(cap);
-	cap_len = 0;
-	return s;
+	return apptest_logs_take(cap, &cap_buf, &cap_len);
 }
 
 /* The lines written so far, parsed; the caller frees the array. */
 static json_t *take_lines(void)
 {
-	char *s = take(), *p = s, *nl;
-	json_t *arr = json_array();
-
-	while ((nl = strchr(p, '\n'))) {
-		json_t *v = json_loadb(p, (size_t)(nl - p), 0, NULL);
-		assert_non_null(v);
-		json_array_append_new(arr, v);
-		p = nl + 1;
-	}
-	assert_string_equal(p, ""); /* every line ends with a newline */
-	free(s);
-	return arr;
+	return apptest_logs_lines(cap, &cap_buf, &cap_len, NULL, NULL);
 }
 
 static const char *field(json_t *lines, size_t i, const char *key)

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "apptest.h"
 #include "app/vendor_list.h"
 #include "app/vendor_list_cache.h"
 #include "core/buf.h"
@@ -203,25 +204,9 @@ static FILE *cap;
 /* The "vendor list fetch" lines written since the last call, parsed. */
 static json_t *fetch_lines(void)
 {
-	json_t *arr = json_array();
-	char *s, *p, *nl;
+	static const char *const never[] = {"\"vendors\":{", NULL}; /* never the body */
 
-	fflush(cap);
-	s = strndup(cap_buf ? cap_buf : "", cap_len);
-	for (p = s; (nl = strchr(p, '\n')); p = nl + 1) {
-		json_t *v = json_loadb(p, (size_t)(nl - p), 0, NULL);
-
-		assert_non_null(v);
-		if (!strcmp(json_string_value(json_object_get(v, "message")), "vendor list fetch"))
-			json_array_append(arr, v);
-		json_decref(v);
-	}
-	assert_null(strstr(s, "\"vendors\":{")); /* never the body */
-	free(s);
-	rewind(cap);
-	fflush(cap);
-	cap_len = 0;
-	return arr;
+	return apptest_logs_lines(cap, &cap_buf, &cap_len, "vendor list fetch", never);
 }
 
 static const char *source(json_t *lines, size_t i)
@@ -296,9 +281,7 @@ static void test_cache_lines_and_metrics(void **state)
 	json_t *l;
 	int n[3];
 
-	cap = open_memstream(&cap_buf, &cap_len);
-	assert_non_null(cap);
-	log_set_output(cap);
+	apptest_logs_capture(&cap, &cap_buf, &cap_len);
 	log_configure(LVL_DEBUG, true);
 	emf_counts(n); /* nothing left from elsewhere */
 	script_server_start(&srv, script, ARRAY_SIZE(script));
@@ -356,10 +339,7 @@ static void test_cache_lines_and_metrics(void **state)
 	script_server_stop(&srv);
 	free(ok);
 	log_configure(LVL_INFO, true);
-	log_set_output(NULL);
-	fclose(cap);
-	free(cap_buf);
-	cap_buf = NULL;
+	apptest_logs_release(cap, &cap_buf);
 	cap_len = 0;
 }
 
@@ -374,9 +354,7 @@ static void test_cache_without_any_copy(void **state)
 	json_t *l;
 	int n[3];
 
-	cap = open_memstream(&cap_buf, &cap_len);
-	assert_non_null(cap);
-	log_set_output(cap);
+	apptest_logs_capture(&cap, &cap_buf, &cap_len);
 	log_configure(LVL_DEBUG, true);
 	emf_counts(n);
 	script_server_start(&srv, script, ARRAY_SIZE(script));
@@ -395,10 +373,7 @@ static void test_cache_without_any_copy(void **state)
 	vendor_cache_release(&c);
 	script_server_stop(&srv);
 	log_configure(LVL_INFO, true);
-	log_set_output(NULL);
-	fclose(cap);
-	free(cap_buf);
-	cap_buf = NULL;
+	apptest_logs_release(cap, &cap_buf);
 	cap_len = 0;
 }
 
