@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "pgstub.h"
+#include "script_server.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -162,19 +163,10 @@ static void *serve(void *arg)
 
 void pgstub_start(struct pgstub *s, const struct pgstub_step *script, size_t n)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof(addr);
-
 	memset(s, 0, sizeof(*s));
 	s->script = script;
 	s->n_script = n;
-	s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->listen_fd >= 0);
-	assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(s->listen_fd, 4), 0);
-	assert_int_equal(getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen), 0);
-	s->port = ntohs(addr.sin_port);
+	s->listen_fd = script_server_listen(&s->port);
 	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
 }
 

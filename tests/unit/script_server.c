@@ -74,12 +74,23 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-void script_server_start(struct script_server *s, const char *const *script, size_t n)
+int script_server_listen(unsigned short *port)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET,
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &alen), 0);
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+void script_server_start(struct script_server *s, const char *const *script, size_t n)
+{
 	memset(s, 0, sizeof(*s));
 	s->script = script;
 	s->n_script = n;
@@ -87,12 +98,7 @@ void script_server_start(struct script_server *s, const char *const *script, siz
 	s->last_body = calloc(1, SCRIPT_SERVER_MAX_REQ);
 	s->first_body = calloc(1, SCRIPT_SERVER_MAX_REQ);
 	assert_true(s->req && s->last_body && s->first_body);
-	s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->listen_fd >= 0);
-	assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(s->listen_fd, 4), 0);
-	assert_int_equal(getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen), 0);
-	s->port = ntohs(addr.sin_port);
+	s->listen_fd = script_server_listen(&s->port);
 	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
 }
 

@@ -43,6 +43,9 @@ struct script_server {
  * entries may be SCRIPT_HANG). `s` is zeroed first. Fails the test (cmocka
  * assertions) when the socket or the thread cannot be set up.
  */
+/* A socket listening on 127.0.0.1 at an ephemeral port (in `*port`); cmocka asserts each step. */
+int script_server_listen(unsigned short *port);
+
 void script_server_start(struct script_server *s, const char *const *script, size_t n);
 
 /* Stop the thread, close the socket and free the buffers. */
